@@ -1,0 +1,58 @@
+"""marketing_utils: the tested package behind the Precision Marketing Workbook.
+
+The public API is re-exported here; the notebooks import only from this
+namespace (and :mod:`marketing_utils.plotting` for figures). Names are loaded
+on first use, so that the command line starts in a fraction of a second and
+fails fast on a bad params file.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "artifacts": ["Artifacts"],
+    "clean": [
+        "CleanResult",
+        "clean_data",
+        "ledger_summary",
+        "ledger_waterfall_data",
+        "normalize_category",
+    ],
+    "datasets.sources": ["load_data"],
+    "datasets.synthetic": ["SyntheticData", "make_synthetic"],
+    "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],
+    "features": ["customer_features", "make_labels", "rfm_summary"],
+    "params": ["load_params"],
+    "preprocess": [
+        "PreprocessResult",
+        "ledger_against_injected",
+        "preprocess",
+        "save_preprocessing",
+    ],
+    "privacy": [
+        "drop_pii",
+        "pseudonymization_key",
+        "pseudonymize",
+        "pseudonymize_ids",
+        "suppress_small_groups",
+    ],
+    "profile": ["describe_tables", "missing_share"],
+    "schema": ["PII_COLUMNS", "MarketingData"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'marketing_utils' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

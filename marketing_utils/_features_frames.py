@@ -1,0 +1,236 @@
+"""Plumbing shared by :mod:`marketing_utils.features`: frames, checks and calendar days.
+
+Everything here is written once with narwhals, so that it runs unchanged on
+pandas, Polars (eager or lazy) and Dask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from marketing_utils.errors import DataValidationError
+
+_US_PER_DAY = 86_400_000_000
+_EPOCH = pd.Timestamp("1970-01-01")
+
+# Internal column names start with "_" and are never part of a result.
+DAY = "_day"
+FIRST_DAY = "_first_day"
+LAST_DAY = "_last_day"
+N_DAYS = "_n_days"
+REPEAT_MEAN = "_repeat_mean"
+
+
+def to_lazy(frame: Any, where: str) -> tuple[nw.LazyFrame, nw.Implementation]:
+    """Wrap a native frame as a narwhals LazyFrame, with the backend results come back in.
+
+    Eager frames come back in their own library; a Polars LazyFrame comes back
+    as a Polars DataFrame and every other lazy frame (Dask) as pandas, because
+    results have one row per customer and fit in memory.
+    """
+    try:
+        wrapped = nw.from_native(frame)
+    except TypeError:
+        raise DataValidationError(
+            where,
+            "expected a pandas, Polars or Dask DataFrame; "
+            f"found an object of type {type(frame).__name__}",
+        ) from None
+    if isinstance(wrapped, nw.DataFrame):
+        return wrapped.lazy(), wrapped.implementation
+    if wrapped.implementation.is_polars():
+        return wrapped, nw.Implementation.POLARS
+    return wrapped, nw.Implementation.PANDAS
+
+
+def to_eager(frame: Any, where: str) -> nw.DataFrame:
+    """Wrap a native frame as an eager narwhals DataFrame, computing it if it is lazy."""
+    lazy, backend = to_lazy(frame, where)
+    return lazy.collect(backend=backend)
+
+
+def collect(lazy: nw.LazyFrame, backend: nw.Implementation) -> nw.DataFrame:
+    """Compute a lazy result into ``backend`` (see :func:`to_lazy`)."""
+    return lazy.collect(backend=backend)
+
+
+def parse_timestamp(value: Any, name: str) -> pd.Timestamp:
+    """A parameter given as a date, datetime or string, as a time-zone-naive Timestamp."""
+    try:
+        timestamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a date or datetime; got {value!r}") from exc
+    if pd.isna(timestamp):
+        raise ValueError(f"{name} must be a date or datetime; got {value!r}")
+    if timestamp.tzinfo is not None:
+        # Transactions are compared by wall-clock calendar day (see day_number).
+        timestamp = timestamp.tz_localize(None)
+    return timestamp
+
+
+def day_of(timestamp: pd.Timestamp) -> int:
+    """Calendar day of a timestamp as an integer: days since 1970-01-01."""
+    return (timestamp.normalize() - _EPOCH).days
+
+
+def cutoff_day(cutoff: Any) -> int:
+    """Day number of a cutoff, which must be a calendar day (midnight)."""
+    timestamp = parse_timestamp(cutoff, "cutoff")
+    if timestamp != timestamp.normalize():
+        raise ValueError(
+            f"cutoff must be a calendar day (midnight), got {timestamp}; features use "
+            "whole days strictly before it and labels whole days from it"
+        )
+    return day_of(timestamp)
+
+
+def positive_int(value: Any, name: str) -> int:
+    """Check that a parameter is a positive whole number of days."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive whole number of days; got {value!r}")
+    return int(value)
+
+
+def day_number(column: str, dtype: nw.dtypes.DType) -> nw.Expr:
+    """Expression: the calendar day of a date/datetime column as days since 1970-01-01.
+
+    Time-zone-aware datetimes are read as wall-clock dates in their own time
+    zone, which is what lifetimes' ``to_period("D")`` does.
+    """
+    expr = nw.col(column)
+    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
+        expr = expr.dt.replace_time_zone(None)
+    # Floor division, so that times before 1970 fall on the right day too.
+    return expr.dt.timestamp("us") // _US_PER_DAY
+
+
+def is_temporal(dtype: nw.dtypes.DType) -> bool:
+    return isinstance(dtype, nw.Datetime) or dtype == nw.Date
+
+
+def examples(lazy: nw.LazyFrame, columns: Sequence[str], where: nw.Expr | None = None) -> list:
+    """A few rows (as tuples) to show in an error message."""
+    if where is not None:
+        lazy = lazy.filter(where)
+    return lazy.select(*columns).head(3).collect().rows()
+
+
+def check_events(
+    lazy: nw.LazyFrame,
+    where: str,
+    *,
+    customer_id_col: str,
+    datetime_col: str,
+    amount_col: str | None = None,
+    amount_sign: str = "non-negative",
+    not_null: Sequence[str] = (),
+) -> nw.Schema:
+    """Check an event table (transactions or returns) and return its schema.
+
+    Required columns must exist with the right kind of dtype; ids, timestamps,
+    amounts and the ``not_null`` columns must have no missing values; amounts
+    must have the expected sign. Costs one pass over the data.
+    """
+    schema = lazy.collect_schema()
+    required = [customer_id_col, datetime_col] + ([amount_col] if amount_col else [])
+    for column in [*required, *not_null]:
+        if column not in schema:
+            raise DataValidationError(
+                where,
+                f"expected a column named {column!r}; found columns {list(schema)}",
+                column=column,
+            )
+    if not is_temporal(schema[datetime_col]):
+        raise DataValidationError(
+            where,
+            f"expected dates or datetimes; found dtype {schema[datetime_col]}",
+            column=datetime_col,
+            examples=[row[0] for row in examples(lazy, [datetime_col])],
+        )
+    if amount_col and not schema[amount_col].is_numeric():
+        raise DataValidationError(
+            where,
+            f"expected a numeric amount; found dtype {schema[amount_col]}",
+            column=amount_col,
+            examples=[row[0] for row in examples(lazy, [amount_col])],
+        )
+
+    must_be_filled = list(dict.fromkeys([*required, *not_null]))
+    checks = [nw.col(column).null_count().alias(f"missing {column}") for column in must_be_filled]
+    wrong_sign = None
+    if amount_col:
+        wrong_sign = nw.col(amount_col) > 0 if amount_sign == "negative" else nw.col(amount_col) < 0
+        checks.append(wrong_sign.sum().alias("wrong sign"))
+    found = lazy.select(*checks).collect().rows(named=True)[0]
+
+    for column in must_be_filled:
+        if found[f"missing {column}"]:
+            raise DataValidationError(
+                where,
+                f"expected no missing values; found {found[f'missing {column}']} "
+                "(clean the table first)",
+                column=column,
+                examples=examples(lazy, required, nw.col(column).is_null()),
+            )
+    if wrong_sign is not None and found["wrong sign"]:
+        hint = (
+            "returns are amounts <= 0"
+            if amount_sign == "negative"
+            else "pass returns separately, not as negative purchases"
+        )
+        raise DataValidationError(
+            where,
+            f"expected {amount_sign} amounts ({hint}); found {found['wrong sign']} rows "
+            "with the other sign",
+            column=amount_col,
+            examples=examples(lazy, required, wrong_sign),
+        )
+    return schema
+
+
+def summarize_days(
+    daily: nw.LazyFrame, customer_id_col: str, amount_col: str | None, extra: Sequence[nw.Expr] = ()
+) -> nw.LazyFrame:
+    """One row per customer from a customer-day table (one row per customer and purchase day).
+
+    Gives the first and last purchase day, the number of purchase days and,
+    with an amount, the mean of the daily totals of the repeat days (every day
+    but the first), null when there is none: lifetimes' conventions.
+    """
+    aggregations = [
+        nw.col(DAY).min().alias(FIRST_DAY),
+        nw.col(DAY).max().alias(LAST_DAY),
+        nw.len().alias(N_DAYS),
+        *extra,
+    ]
+    if amount_col is not None:
+        # Two steps because Dask and pandas only aggregate plain columns in a group-by.
+        daily = daily.with_columns(nw.col(DAY).min().over(customer_id_col).alias(FIRST_DAY))
+        daily = daily.with_columns(
+            nw.when(nw.col(DAY) > nw.col(FIRST_DAY)).then(nw.col(amount_col)).alias(REPEAT_MEAN)
+        )
+        aggregations.append(nw.col(REPEAT_MEAN).mean())
+    return daily.group_by(customer_id_col).agg(*aggregations)
+
+
+def rfm_columns(end_day: int | nw.Expr, *, monetary: bool = True) -> list[nw.Expr]:
+    """frequency, recency, T (and monetary_value) from :func:`summarize_days` output."""
+    frequency = nw.col(N_DAYS) - 1
+    columns = [
+        frequency.cast(nw.Float64).alias("frequency"),
+        (nw.col(LAST_DAY) - nw.col(FIRST_DAY)).cast(nw.Float64).alias("recency"),
+        (nw.lit(end_day) - nw.col(FIRST_DAY)).cast(nw.Float64).alias("T"),
+    ]
+    if monetary:
+        columns.append(
+            nw.when(frequency > 0)
+            .then(nw.col(REPEAT_MEAN))
+            .otherwise(0.0)
+            .cast(nw.Float64)
+            .alias("monetary_value")
+        )
+    return columns

@@ -1,0 +1,115 @@
+"""Ground truth at the cutoff and the randomized campaign run on that date.
+
+The campaign targets every customer whose first purchase is before the
+cutoff; half are treated at random. How a customer reacts (the uplift type)
+is a function of persona, age and whether the customer is still alive, so a
+model that sees pre-cutoff behaviour and demographics can learn it:
+
+* persuadable (alive bargain hunters and trendsetters): low base response, a
+  clearly positive effect that is larger for customers under 35;
+* sure thing (alive loyal regulars): high base response, no effect;
+* sleeping dog (alive premium customers): moderate base response that the
+  contact lowers;
+* lost cause (dropped-out customers and one-timers): very low response, no
+  effect.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._synthetic_config import DAYS_PER_YEAR, PERSONA_NAMES, UPLIFT_TYPES, persona_array
+
+PERSUADABLE, SURE_THING, LOST_CAUSE, SLEEPING_DOG = range(len(UPLIFT_TYPES))
+_PERSONA = {name: code for code, name in enumerate(PERSONA_NAMES)}
+#: Customers younger than this react more strongly to the campaign if persuadable.
+YOUNG_AGE = 35.0
+
+
+def purchase_truth(
+    population: dict[str, np.ndarray],
+    order_customer: np.ndarray,
+    order_day: np.ndarray,
+    intensity: np.ndarray,
+    cutoff_day: int,
+    horizon_days: int,
+) -> dict[str, np.ndarray]:
+    """Latent state at the cutoff and the purchase probability over the horizon.
+
+    For a customer alive at the cutoff with rate ``lam`` and dropout rate
+    ``mu`` (memoryless), orders in the window arrive at rate
+    ``a = lam * mean(m over window)`` until the remaining lifetime ``R ~
+    Exp(mu)`` ends, so ``P(no order) = E[exp(-a * min(R, H))]`` and
+
+    ``P(at least one order) = a / (a + mu) * (1 - exp(-(a + mu) * H))``.
+
+    Customers who have dropped out have probability 0; customers acquired on
+    or after the cutoff day are outside the scoring population (NaN).
+    """
+    acquired = population["signup_day"] < cutoff_day
+    alive = acquired & (population["dropout_time"] > cutoff_day)
+    window_intensity = intensity[cutoff_day : cutoff_day + horizon_days].mean()
+    rate = population["rate"] * window_intensity
+    dropout_rate = 1.0 / (
+        persona_array("mean_lifetime_years")[population["persona"]] * DAYS_PER_YEAR
+    )
+    total = rate + dropout_rate
+    probability = rate / total * -np.expm1(-total * horizon_days)
+    probability = np.where(alive, probability, 0.0)
+    probability = np.where(acquired, probability, np.nan)
+
+    # Timestamps are never at midnight, so day indices decide window membership:
+    # the window (cutoff, cutoff + H] holds exactly the days cutoff_day .. cutoff_day + H - 1.
+    in_window = (order_day >= cutoff_day) & (order_day < cutoff_day + horizon_days)
+    purchased = np.bincount(order_customer[in_window], minlength=len(acquired)) > 0
+    return {
+        "acquired_before_cutoff": acquired,
+        "alive_at_cutoff": alive,
+        "true_purchase_prob": probability,
+        "purchased_in_horizon": purchased,
+    }
+
+
+def response_probabilities(
+    persona: np.ndarray, alive: np.ndarray, age: np.ndarray, engagement: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uplift type and response probability without and with treatment.
+
+    ``engagement`` is the purchase rate relative to the persona mean; more
+    engaged sure things respond more often.
+    """
+    uplift_type = np.full(len(persona), LOST_CAUSE)
+    uplift_type[alive & (persona == _PERSONA["loyal_regular"])] = SURE_THING
+    uplift_type[alive & (persona == _PERSONA["premium_occasional"])] = SLEEPING_DOG
+    persuadable = np.isin(persona, [_PERSONA["bargain_hunter"], _PERSONA["young_trendsetter"]])
+    uplift_type[alive & persuadable] = PERSUADABLE
+
+    control = np.select(
+        [uplift_type == SURE_THING, uplift_type == SLEEPING_DOG, uplift_type == PERSUADABLE],
+        [np.clip(0.30 + 0.12 * engagement, 0.30, 0.65), 0.22, 0.03],
+        default=0.01,
+    )
+    persuadable_effect = np.where(age < YOUNG_AGE, 0.30, 0.18)
+    treated = np.where(uplift_type == SLEEPING_DOG, 0.06, control)
+    treated = np.where(uplift_type == PERSUADABLE, control + persuadable_effect, treated)
+    return uplift_type, control, treated
+
+
+def draw_campaign(
+    rng: np.random.Generator,
+    eligible: np.ndarray,
+    control: np.ndarray,
+    treated: np.ndarray,
+    mean_order_value: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Treatment, response and spend for the eligible customers (in their order).
+
+    Responders spend around their own pre-cutoff mean order value.
+    """
+    n = int(eligible.sum())
+    treatment = (rng.random(n) < 0.5).astype(np.int64)
+    probability = np.where(treatment == 1, treated[eligible], control[eligible])
+    response = (rng.random(n) < probability).astype(np.int64)
+    basket = mean_order_value[eligible] * np.exp(rng.normal(0.0, 0.4, n))
+    spend = np.where(response == 1, np.maximum(np.round(basket, 2), 1.0), 0.0)
+    return treatment, response, spend

@@ -1,0 +1,533 @@
+"""Load your own CSV or Parquet files into the canonical tables.
+
+A new user points the workbook at an export with a column mapping and nothing
+else, e.g. a typical retail export::
+
+    load_files(transactions={
+        "path": "online_retail.csv",
+        "columns": {"customer_id": "Customer ID", "timestamp": "InvoiceDate",
+                    "order_id": "Invoice", "product_id": "StockCode",
+                    "quantity": "Quantity", "unit_price": "Price"},
+        "cancelled_prefix": "C",
+    })
+
+Everything is checked at load: every problem raises
+:class:`~marketing_utils.errors.DataValidationError` naming the file, the
+column, what was expected and what was found, with a few example values, and
+names the option that fixes it. Nothing is dropped or repaired silently: rows
+with a missing customer id or a cancelled order are kept (cleaning moves and
+counts them). The only rewrites are of representation: ids read as floats
+(``"13085.0"``) become ``"13085"``, and timestamps with a UTC offset are
+converted to UTC without the offset (in a column that mixes offsets, values
+without one are taken as UTC). Input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Mapping
+from itertools import chain
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import DataValidationError
+from ..schema import PII_COLUMNS, TABLE_COLUMNS, MarketingData, raw_schema
+
+__all__ = ["load_files", "load_table_file", "validate_raw_table"]
+
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
+_LIKELY_DELIMITERS = (",", ";", "\t", "|")
+_ID_COLUMNS = ("customer_id", "order_id", "product_id")
+_BINARY_COLUMNS = ("treatment", "response")
+# A UTF-8 byte-order mark read with a single-byte encoding such as latin-1.
+_BOM_REMNANTS = ("\ufeff", "ï»¿")
+# A plain pattern string keeps the replacement vectorized (Arrow); a compiled re runs per row.
+_FLOAT_LIKE_ID = r"^(\d+)\.0*$"
+_TABLE_FILE_OPTIONS = ("path", "columns", "delimiter", "encoding", "date_format")
+_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix")
+
+
+def _shown(values: pd.Series) -> list[object]:
+    return values.drop_duplicates().head(5).tolist()
+
+
+def validate_raw_table(frame: pd.DataFrame, table: str, *, where: str) -> pd.DataFrame:
+    """Check a loaded table against its raw schema and coerce the canonical dtypes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, with canonical column names; extra columns are allowed.
+    table : {"customers", "transactions", "products", "campaign"}
+    where : str
+        The file or table named in an error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the canonical columns coerced to their dtypes.
+
+    Raises
+    ------
+    DataValidationError
+        For the first failed check, with the offending values as examples.
+    """
+    try:
+        return raw_schema(table).validate(frame.copy(), lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        first = cases.iloc[0]
+        same = cases[(cases["column"] == first["column"]) & (cases["check"] == first["check"])]
+        raise DataValidationError(
+            where,
+            f"failed the raw '{table}' schema check {first['check']}",
+            column=str(first["column"]),
+            examples=_shown(same["failure_case"]),
+        ) from None
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _locate_decode_error(path: Path, encoding: str, delimiter: str) -> tuple[str | None, list]:
+    """Line, bytes and (when the line splits cleanly) column of the first undecodable byte."""
+    with open(path, "rb") as handle:
+        header = handle.readline()
+        for number, line in enumerate(chain([header], handle), start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                text = line.decode(encoding, errors="replace").rstrip("\r\n")
+                names = header.decode(encoding, errors="replace").strip("\r\n\ufeff")
+                names = next(csv.reader([names], delimiter=delimiter))
+                fields = line.rstrip(b"\r\n").split(delimiter.encode())
+                column = None
+                # A quoted delimiter shifts a naive split; only name a column when counts agree.
+                if number > 1 and len(fields) == len(names):
+                    column = next(
+                        (
+                            name
+                            for name, field in zip(names, fields, strict=True)
+                            if not _decodes(field, encoding)
+                        ),
+                        None,
+                    )
+                return column, [f"line {number}: {text}", exc.object[exc.start : exc.end]]
+    return None, []
+
+
+def _read(path: Path, where: str, delimiter: str | None, encoding: str, read_options: dict):
+    """The file as a frame with clean header names, or an error saying what to fix."""
+    if not path.is_file():
+        raise DataValidationError(where, "expected an existing file, found none at this path")
+    if path.stat().st_size == 0:
+        raise DataValidationError(where, "expected a header and data rows, found an empty file")
+    frame = _read_any(path, where, delimiter, encoding, read_options)
+    names = [str(name).strip() for name in frame.columns]
+    for remnant in _BOM_REMNANTS:
+        if names and names[0].startswith(remnant):
+            names[0] = names[0].removeprefix(remnant)
+    frame.columns = names
+    if len(names) == 1:
+        others = [mark for mark in _LIKELY_DELIMITERS if mark in names[0] and mark != delimiter]
+        if others:
+            raise DataValidationError(
+                where,
+                f"expected several columns, found one whose name contains {others[0]!r}; "
+                f"set the option delimiter={others[0]!r}",
+                column=names[0],
+            )
+    if len(frame) == 0:
+        raise DataValidationError(where, f"expected data rows, found only a header: {names}")
+    return frame
+
+
+def _read_any(path: Path, where: str, delimiter: str | None, encoding: str, read_options: dict):
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
+        suffixes = suffixes[:-1]
+    suffix = suffixes[-1] if suffixes else ""
+    if suffix in _PARQUET_SUFFIXES:
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise DataValidationError(
+                where, f"expected a Parquet file, could not read it: {exc}"
+            ) from None
+    if suffix not in _CSV_SUFFIXES:
+        raise DataValidationError(
+            where,
+            f"expected a file ending in one of {_CSV_SUFFIXES + _PARQUET_SUFFIXES}, "
+            f"found {path.name!r}",
+        )
+    separator = delimiter or ("\t" if suffix == ".tsv" else ",")
+    try:
+        frame = pd.read_csv(path, sep=separator, encoding=encoding, **read_options)
+    except UnicodeDecodeError:
+        column, examples = _locate_decode_error(path, encoding, separator)
+        raise DataValidationError(
+            where,
+            f"expected text in the encoding {encoding!r}, found bytes it cannot decode; "
+            "set the `encoding` option, e.g. encoding='latin-1' (Western European exports) "
+            "or 'cp1252' (Windows)",
+            column=column,
+            examples=examples,
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataValidationError(
+            where,
+            f"could not parse as delimited text with delimiter={separator!r}: {exc}; "
+            "check the `delimiter`, `decimal` and `thousands` options",
+        ) from None
+    # pandas turns the surplus leading fields of rows longer than the header into an index.
+    if not isinstance(frame.index, pd.RangeIndex):
+        raise DataValidationError(
+            where,
+            f"expected at most {frame.shape[1]} fields per row (as in the header), found rows "
+            "with more; check the `delimiter` option and the quoting of values",
+            examples=frame.index[:3].tolist(),
+        )
+    return frame
+
+
+def _source_columns(
+    found: list[str], table: str, columns: Mapping[str, str], where: str
+) -> dict[str, str]:
+    """Source column → canonical name, for every canonical column the file provides."""
+    allowed = [name for name, _, _ in TABLE_COLUMNS[table]] + list(PII_COLUMNS)
+    unknown = [key for key in columns if key not in allowed]
+    if unknown:
+        raise DataValidationError(
+            where,
+            f"option `columns` maps unknown canonical names; expected keys among {allowed}",
+            examples=unknown,
+        )
+    renames = {}
+    for canonical, source in columns.items():
+        if source not in found:
+            raise DataValidationError(
+                where,
+                f"the mapping {canonical!r} -> {source!r} names a column the file does not "
+                f"have; columns found: {found}",
+                column=source,
+            )
+        if source in renames:
+            raise DataValidationError(
+                where,
+                f"option `columns` maps {renames[source]!r} and {canonical!r} to the same "
+                "source column; map each canonical column to its own source column",
+                column=source,
+            )
+        if canonical in found and canonical != source:
+            raise DataValidationError(
+                where,
+                f"the file has a column named {canonical!r} and the mapping also maps "
+                f"{canonical!r} -> {source!r}; expected one of the two, found both",
+                column=canonical,
+            )
+        renames[source] = canonical
+    mapped = set(renames.values())
+    for name in allowed:
+        if name in found and name not in mapped and name not in renames:
+            renames[name] = name
+    return renames
+
+
+def _normalize_ids(values: pd.Series) -> pd.Series:
+    """Ids as strings; whole numbers read as floats ("13085.0") lose the ".0"."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        whole = values.dropna()
+        if (whole == whole.round()).all():
+            values = values.astype("Int64")
+    text = values.astype("str").where(values.notna())
+    return text.str.replace(_FLOAT_LIKE_ID, r"\1", regex=True)
+
+
+def _parse_dates(values: pd.Series, date_format: str | None, where: str, column: str):
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+    else:
+        text = values.astype("str").where(values.notna()).str.strip()
+        fmt = date_format or "ISO8601"
+        try:
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        except ValueError:  # mixed UTC offsets cannot share one dtype without utc=True
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        bad = text.notna() & (text != "") & parsed.isna()
+        if bad.any():
+            raise DataValidationError(
+                where,
+                f"expected dates in the format {fmt!r}, found {int(bad.sum())} value(s) that do "
+                "not parse; set the `date_format` option (e.g. date_format='%d/%m/%Y %H:%M')",
+                column=column,
+                examples=_shown(text[bad]),
+            )
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert(None)
+    return parsed
+
+
+def _parse_numbers(
+    values: pd.Series, decimal: str, thousands: str | None, where: str, column: str
+) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    text = values.astype("str").where(values.notna()).str.strip()
+    parsed = pd.to_numeric(text, errors="coerce")
+    bad = text.notna() & (text != "") & parsed.isna()
+    if bad.any():
+        raise DataValidationError(
+            where,
+            f"expected numbers (decimal={decimal!r}, thousands={thousands!r}), found "
+            f"{int(bad.sum())} value(s) that are not; set the `thousands` option for values "
+            "like '1,234.50' or `decimal=','` for '12,50', and remove currency symbols",
+            column=column,
+            examples=_shown(text[bad]),
+        )
+    return parsed
+
+
+def _parse_binary(values: pd.Series, where: str, column: str) -> pd.Series:
+    numbers = pd.to_numeric(values.astype("str").where(values.notna()), errors="coerce")
+    if pd.api.types.is_bool_dtype(values):
+        numbers = values.astype("int64")
+    bad = ~numbers.isin([0, 1])
+    if bad.any():
+        raise DataValidationError(
+            where,
+            f"expected 0 or 1 in every row, found {int(bad.sum())} other or missing value(s)",
+            column=column,
+            examples=_shown(values[bad].astype("object")),
+        )
+    return numbers.astype("int64")
+
+
+def load_table_file(
+    path: str | os.PathLike,
+    table: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    date_format: str | None = None,
+    decimal: str = ".",
+    thousands: str | None = None,
+    cancelled_prefix: str | None = None,
+) -> pd.DataFrame:
+    """Read one CSV or Parquet file as a canonical table, validated at load.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``/``.tsv``/``.txt`` (optionally compressed, e.g. ``.csv.gz``) or
+        ``.parquet`` file. The format is chosen by extension. Never written.
+    table : {"customers", "transactions", "products", "campaign"}
+        The canonical table the file holds.
+    columns : mapping, optional
+        Canonical name → source column name, e.g. ``{"customer_id": "Customer ID"}``.
+        Keys are the table's canonical columns or PII columns (name, email,
+        phone, address). A source column already named like a canonical
+        column is used as-is; all other source columns are kept as extra
+        columns under their own names.
+    delimiter : str, optional
+        Field separator of a text file; ``","`` (``"\\t"`` for ``.tsv``) if not set.
+    encoding : str, default "utf-8"
+        Text encoding; a UTF-8 byte-order mark is handled in any case.
+    date_format : str, optional
+        :func:`~datetime.datetime.strptime` format of the date columns; ISO 8601
+        if not set. Empty values become NaT (left for cleaning).
+    decimal, thousands : str
+        Decimal and thousands separators of numbers in a text file.
+    cancelled_prefix : str, optional
+        Orders whose ``order_id`` starts with it get ``is_cancelled = True``
+        (e.g. ``"C"`` in retail exports); needs an ``order_id`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame: canonical columns first, coerced to the dtypes of
+        :func:`marketing_utils.schema.raw_schema` (ids as strings), then the
+        extra columns. ``amount`` is ``quantity * unit_price`` when the file
+        has those and no amount.
+
+    Raises
+    ------
+    DataValidationError
+        On an empty or header-only file, a wrong delimiter or encoding, a
+        missing or wrongly mapped column, unparseable dates or numbers,
+        treatment/response values other than 0/1, or duplicate customer ids
+        in a customers table.
+    """
+    if table not in TABLE_COLUMNS:
+        raise DataValidationError(
+            "load_table_file",
+            f"parameter 'table': expected one of {list(TABLE_COLUMNS)}, found {table!r}",
+        )
+    path, where = Path(path), str(path)
+    columns = dict(columns or {})
+    dtypes = {name: dtype for name, dtype, _ in TABLE_COLUMNS[table]}
+    # Ids, texts, flags and dates are read as text so that leading zeros and formats survive.
+    textual = [name for name, dtype in dtypes.items() if dtype != "float64"] + list(PII_COLUMNS)
+    read_options = {
+        "decimal": decimal,
+        "thousands": thousands,
+        "dtype": {columns.get(name, name): "str" for name in textual},
+    }
+    frame = _read(path, where, delimiter, encoding, read_options)
+    found = list(frame.columns)
+    renames = _source_columns(found, table, columns, where)
+    frame = frame.rename(columns=renames)
+    present = set(renames.values())
+    missing = [name for name, _, required in TABLE_COLUMNS[table] if required]
+    missing = [name for name in missing if name not in present]
+    if "amount" in missing and {"quantity", "unit_price"} <= present:
+        missing.remove("amount")
+    if missing:
+        raise DataValidationError(
+            where,
+            f"expected the required '{table}' column(s) {missing} (map them with the "
+            f"`columns` option), found columns {found} with the mapping {columns}",
+            column=missing[0],
+        )
+
+    for name in [name for name in dtypes if name in present]:
+        if name in _ID_COLUMNS:
+            frame[name] = _normalize_ids(frame[name])
+        elif name in _BINARY_COLUMNS:
+            frame[name] = _parse_binary(frame[name], where, name)
+        elif dtypes[name].startswith("datetime"):
+            frame[name] = _parse_dates(frame[name], date_format, where, name)
+        elif dtypes[name] == "float64":
+            frame[name] = _parse_numbers(frame[name], decimal, thousands, where, name)
+    if "amount" not in frame and {"quantity", "unit_price"} <= present:
+        frame["amount"] = frame["quantity"] * frame["unit_price"]
+    _check_customer_ids(frame, table, where)
+    if cancelled_prefix is not None:
+        if "order_id" not in frame:
+            raise DataValidationError(
+                where,
+                f"option `cancelled_prefix` needs an order id column; found columns {found}",
+                column="order_id",
+            )
+        cancelled = frame["order_id"].str.startswith(cancelled_prefix)
+        frame["is_cancelled"] = cancelled.fillna(False).astype(bool)
+
+    leading = [name for name in [*dtypes, *PII_COLUMNS, "is_cancelled"] if name in frame]
+    extras = [name for name in frame.columns if name not in leading]
+    return validate_raw_table(frame[leading + extras], table, where=where)
+
+
+def _check_customer_ids(frame: pd.DataFrame, table: str, where: str) -> None:
+    """Customers and campaign rows are about one known customer each."""
+    if table not in ("customers", "campaign"):
+        return
+    missing = frame.index[frame["customer_id"].isna()]
+    if len(missing):
+        raise DataValidationError(
+            where,
+            f"expected a customer id in every row of a {table} table, found {len(missing)} "
+            "row(s) without one (data row numbers, counting from 1)",
+            column="customer_id",
+            examples=(missing[:5] + 1).tolist(),
+        )
+    duplicated = frame.loc[frame["customer_id"].duplicated(keep=False), "customer_id"]
+    if table == "customers" and len(duplicated):
+        raise DataValidationError(
+            where,
+            f"expected one row per customer, found {duplicated.nunique()} customer ids "
+            "on several rows",
+            column="customer_id",
+            examples=_shown(duplicated),
+        )
+
+
+def load_files(
+    *,
+    customers: Mapping | None = None,
+    transactions: Mapping | None = None,
+    campaign: Mapping | None = None,
+    products: Mapping | None = None,
+    observation_end: str | pd.Timestamp | None = None,
+) -> MarketingData:
+    """Load your own files, one per canonical table, into :class:`MarketingData`.
+
+    Parameters
+    ----------
+    customers, transactions, campaign, products : mapping, optional
+        Options of :func:`load_table_file` for that table, including ``path``,
+        e.g. ``{"path": "orders.csv", "columns": {...}, "cancelled_prefix": "C"}``.
+    observation_end : str or Timestamp, optional
+        Last day the data covers (later stages measure recency and churn up to
+        it). If not set and there are transactions, the date of the last
+        transaction is used and ``info["observation_end_inferred"]`` is True.
+
+    Returns
+    -------
+    MarketingData
+        ``source="files"``; ``info`` holds ``files`` (table → path) and
+        ``observation_end`` (``"YYYY-MM-DD"``) when known.
+
+    Raises
+    ------
+    DataValidationError
+        When no table is given, an option is unknown, ``observation_end`` is not
+        a date, or a file fails a check of :func:`load_table_file`.
+    """
+    given = dict(customers=customers, transactions=transactions, campaign=campaign)
+    given = {
+        table: options
+        for table, options in {**given, "products": products}.items()
+        if options is not None
+    }
+    if not given:
+        raise DataValidationError(
+            "load_files", f"expected options for at least one table among {list(TABLE_COLUMNS)}"
+        )
+    tables, files = {}, {}
+    for table, options in given.items():
+        if not isinstance(options, Mapping) or "path" not in options:
+            raise DataValidationError(
+                "load_files",
+                f"parameter '{table}': expected a mapping with a 'path', found {options!r}",
+            )
+        unknown = [key for key in options if key not in _TABLE_FILE_OPTIONS]
+        if unknown:
+            raise DataValidationError(
+                "load_files",
+                f"parameter '{table}': unknown options; expected keys among {_TABLE_FILE_OPTIONS}",
+                examples=unknown,
+            )
+        options = dict(options)
+        path = options.pop("path")
+        tables[table] = load_table_file(path, table, **options)
+        files[table] = str(path)
+
+    info: dict = {"files": files}
+    if observation_end is not None:
+        try:
+            end = pd.Timestamp(observation_end)
+            if pd.isna(end):
+                raise ValueError(observation_end)
+        except (TypeError, ValueError):
+            raise DataValidationError(
+                "load_files",
+                f"parameter 'observation_end': expected a date, found {observation_end!r}",
+            ) from None
+        info["observation_end"] = end.strftime("%Y-%m-%d")
+        info["observation_end_inferred"] = False
+    elif "transactions" in tables and tables["transactions"]["timestamp"].notna().any():
+        info["observation_end"] = tables["transactions"]["timestamp"].max().strftime("%Y-%m-%d")
+        info["observation_end_inferred"] = True
+    return MarketingData(**tables, source="files", info=info)

@@ -1,0 +1,455 @@
+"""Customer features at a cutoff: the RFM summary, spend windows, category mix and labels.
+
+One implementation, written with narwhals, runs on pandas, Polars and Dask.
+
+Backends
+--------
+Eager inputs come back in their own library (pandas in, pandas out; Polars
+DataFrame in, Polars DataFrame out). Lazy inputs are computed, because the
+result has one row per customer and fits in memory even when the transaction
+log does not: a Polars LazyFrame gives a Polars DataFrame and a Dask DataFrame
+gives a pandas DataFrame. Results are sorted by customer id.
+
+Days
+----
+Everything is counted in calendar days. A timestamp's day is its wall-clock
+date (time-zone-aware timestamps in their own time zone), as in lifetimes'
+``to_period("D")``. A ``cutoff`` must be a calendar day (midnight): features
+use the events strictly before it, labels the events from it on, so the two
+never share an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import narwhals as nw
+
+from marketing_utils import _features_frames as ff
+from marketing_utils.errors import DataValidationError
+
+__all__ = ["customer_features", "make_labels", "rfm_summary"]
+
+CUSTOMER_ID = "customer_id"
+TIMESTAMP = "timestamp"
+AMOUNT = "amount"
+ORDER_ID = "order_id"
+CATEGORY = "category"
+CUSTOMER_ATTRIBUTES = ("gender", "region", "channel", "income")
+
+
+def rfm_summary(
+    transactions: Any,
+    *,
+    customer_id_col: str = CUSTOMER_ID,
+    datetime_col: str = TIMESTAMP,
+    monetary_value_col: str | None = AMOUNT,
+    observation_period_end: Any = None,
+) -> Any:
+    """Frequency, recency, T and monetary value per customer, exactly as lifetimes computes them.
+
+    Follows ``lifetimes.utils.summary_data_from_transaction_data(..., freq="D")``:
+    timestamps are reduced to calendar days, transactions after the
+    observation end day are dropped, and each customer's transactions are
+    summed per day before anything is counted.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, polars.DataFrame, polars.LazyFrame or dask.dataframe.DataFrame
+        A clean transaction log: no missing ids, timestamps or amounts, no
+        negative amounts (returns are not purchases).
+    customer_id_col, datetime_col : str
+        Names of the customer id and of the date/datetime column.
+    monetary_value_col : str or None, default "amount"
+        Name of the amount column; ``None`` leaves ``monetary_value`` out.
+    observation_period_end : date, datetime or str, optional
+        Last day observed, inclusive (a time of day is ignored, as in lifetimes).
+        Defaults to the day of the last transaction.
+
+    Returns
+    -------
+    DataFrame
+        One row per customer with a transaction up to the end day, sorted by id,
+        with float columns:
+
+        - ``frequency``: number of distinct purchase days minus one (repeat days);
+        - ``recency``: days from the first to the last purchase day;
+        - ``T``: days from the first purchase day to the observation end day;
+        - ``monetary_value``: mean of the daily totals of the repeat days (the
+          first purchase day is left out), 0 when ``frequency`` is 0.
+
+        Backend as described in the module docstring.
+
+    Raises
+    ------
+    DataValidationError
+        If a column is missing, has the wrong type, missing values or negative amounts.
+    """
+    lazy, backend = ff.to_lazy(transactions, "transactions")
+    schema = ff.check_events(
+        lazy,
+        "transactions",
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        amount_col=monetary_value_col,
+    )
+    columns = [
+        nw.col(customer_id_col),
+        ff.day_number(datetime_col, schema[datetime_col]).alias(ff.DAY),
+    ]
+    if monetary_value_col is not None:
+        columns.append(nw.col(monetary_value_col).cast(nw.Float64))
+    rows = lazy.select(*columns)
+    end_day = None
+    if observation_period_end is not None:
+        end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
+        rows = rows.filter(nw.col(ff.DAY) <= end_day)
+
+    daily = rows.group_by(customer_id_col, ff.DAY).agg(
+        *([nw.col(monetary_value_col).sum()] if monetary_value_col is not None else [])
+    )
+    per_customer = ff.collect(ff.summarize_days(daily, customer_id_col, monetary_value_col), backend)
+    if end_day is None:
+        # The last transaction day over all customers is the last of their last days.
+        end_day = per_customer.get_column(ff.LAST_DAY).max() if len(per_customer) else 0
+    summary = per_customer.select(
+        customer_id_col, *ff.rfm_columns(int(end_day), monetary=monetary_value_col is not None)
+    )
+    return summary.sort(customer_id_col).to_native()
+
+
+def customer_features(
+    transactions: Any,
+    *,
+    cutoff: Any,
+    windows: Sequence[int] = (30, 90, 365),
+    customers: Any = None,
+    returns: Any = None,
+    categories: Iterable[str] | None = None,
+) -> Any:
+    """One row of features per customer, from the events strictly before ``cutoff``.
+
+    Every customer with at least one purchase before the cutoff gets a row;
+    nothing at or after the cutoff is read, so the features can be paired with
+    :func:`make_labels` without leakage.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, polars.DataFrame, polars.LazyFrame or dask.dataframe.DataFrame
+        Clean canonical transactions: ``customer_id``, ``timestamp``, ``amount``
+        and optionally ``order_id`` and ``category``. No returns in it.
+    cutoff : date, datetime or str
+        The first day *not* observed; must be a calendar day (midnight).
+    windows : sequence of int, default (30, 90, 365)
+        Lengths in days of the recent-activity windows.
+    customers : DataFrame, optional
+        Canonical customers table (one row per ``customer_id``), any backend.
+    returns : DataFrame, optional
+        Returned items with the transactions' columns and amounts <= 0, any backend.
+    categories : iterable of str, optional
+        Categories to compute spend shares for; default: every category seen
+        before the cutoff.
+
+    Returns
+    -------
+    DataFrame
+        Sorted by ``customer_id``; backend as described in the module docstring.
+        Columns, in order:
+
+        - ``frequency``, ``recency``, ``T``, ``monetary_value``: the
+          :func:`rfm_summary` with the observation ending the day before the cutoff;
+        - ``n_orders``: distinct ``order_id`` values, or distinct purchase days
+          when the transactions have no ``order_id``;
+        - ``total_spend``: sum of the amounts;
+        - ``avg_basket``: ``total_spend / n_orders``;
+        - ``days_since_last_purchase``: days from the last purchase day to the cutoff day;
+        - ``mean_days_between_purchases``: ``recency / frequency``, NaN when
+          ``frequency`` is 0;
+        - ``spend_{w}d``, ``orders_{w}d`` for each window ``w``: spend of the
+          events with ``cutoff - w days <= timestamp < cutoff``, and the orders
+          (or purchase days) whose first event is in that window;
+        - ``share_{category}``: that category's part of ``total_spend`` (NaN when
+          ``total_spend`` is 0); they sum to 1 when every category is listed;
+        - ``returns_rate`` (with ``returns``): absolute returned amount before
+          the cutoff divided by ``total_spend``, 0 without returns (NaN when a
+          customer returned something but spent 0);
+        - from ``customers``, for the columns it has: ``tenure_days`` (days from
+          the signup day to the cutoff day), ``age_years`` (full years at the
+          cutoff from ``birth_date``; a 29 February birthday counts from
+          1 March in other years), then ``gender``, ``region``, ``channel`` and
+          ``income`` as they are. Both day counts are floats, NaN where unknown.
+
+    Raises
+    ------
+    DataValidationError
+        If a table lacks a column, has wrong types, missing keys, amounts of the
+        wrong sign, or the customers table repeats a ``customer_id``.
+    ValueError
+        If ``cutoff`` is not a calendar day or a window is not a positive integer.
+    """
+    cutoff_timestamp = ff.parse_timestamp(cutoff, "cutoff")
+    cutoff_day = ff.cutoff_day(cutoff)
+    windows = [ff.positive_int(window, "each window") for window in windows]
+    lazy, backend = ff.to_lazy(transactions, "transactions")
+    columns = lazy.collect_schema()
+    has_orders = ORDER_ID in columns
+    if categories is not None and CATEGORY not in columns:
+        raise DataValidationError(
+            "transactions",
+            f"expected a {CATEGORY!r} column because categories were given; "
+            f"found columns {list(columns)}",
+            column=CATEGORY,
+        )
+    schema = ff.check_events(
+        lazy,
+        "transactions",
+        customer_id_col=CUSTOMER_ID,
+        datetime_col=TIMESTAMP,
+        amount_col=AMOUNT,
+        not_null=[ORDER_ID] if has_orders else [],
+    )
+    keep = [c for c in (ORDER_ID, CATEGORY) if c in schema]
+    rows = lazy.select(
+        CUSTOMER_ID,
+        *keep,
+        ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY),
+        nw.col(AMOUNT).cast(nw.Float64),
+    ).filter(nw.col(ff.DAY) < cutoff_day)
+
+    if categories is None and CATEGORY in schema:
+        seen = rows.select(CATEGORY).unique().collect().get_column(CATEGORY)
+        categories = sorted(seen.drop_nulls().to_list())
+    categories = list(categories or [])
+    category_sums = [f"_category_{i}" for i in range(len(categories))]
+    if categories:
+        rows = rows.with_columns(
+            nw.when(nw.col(CATEGORY) == category).then(nw.col(AMOUNT)).otherwise(0.0).alias(name)
+            for category, name in zip(categories, category_sums, strict=True)
+        )
+
+    # Windows start on a day boundary, so per-day totals split exactly between them.
+    daily = rows.group_by(CUSTOMER_ID, ff.DAY).agg(nw.col(AMOUNT, *category_sums).sum())
+    window_columns, summed = [], [*category_sums]
+    for w in windows:
+        in_window = nw.col(ff.DAY) >= cutoff_day - w
+        window_columns.append(
+            nw.when(in_window).then(nw.col(AMOUNT)).otherwise(0.0).alias(f"spend_{w}d")
+        )
+        summed.append(f"spend_{w}d")
+        if not has_orders:
+            window_columns.append(in_window.cast(nw.Int64).alias(f"orders_{w}d"))
+            summed.append(f"orders_{w}d")
+    if window_columns:
+        daily = daily.with_columns(*window_columns)
+    per_customer = ff.summarize_days(
+        daily,
+        CUSTOMER_ID,
+        AMOUNT,
+        extra=[nw.col(AMOUNT).sum().alias("total_spend"), *(nw.col(c).sum() for c in summed)],
+    )
+    if has_orders:
+        per_customer = per_customer.join(
+            _order_counts(rows, cutoff_day, windows), on=CUSTOMER_ID, how="inner"
+        )
+    else:
+        per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
+
+    n_orders = nw.col("n_orders").cast(nw.Int64)
+    frequency = nw.col(ff.N_DAYS) - 1
+    features = per_customer.select(
+        CUSTOMER_ID,
+        *ff.rfm_columns(cutoff_day - 1),
+        n_orders,
+        nw.col("total_spend"),
+        (nw.col("total_spend") / n_orders).alias("avg_basket"),
+        (nw.lit(cutoff_day) - nw.col(ff.LAST_DAY)).cast(nw.Int64).alias("days_since_last_purchase"),
+        nw.when(frequency > 0)
+        .then((nw.col(ff.LAST_DAY) - nw.col(ff.FIRST_DAY)) / frequency)
+        .otherwise(float("nan"))
+        .alias("mean_days_between_purchases"),
+        *[
+            expr
+            for w in windows
+            for expr in (nw.col(f"spend_{w}d"), nw.col(f"orders_{w}d").cast(nw.Int64))
+        ],
+        *[
+            (nw.col(name) / nw.col("total_spend")).alias(f"share_{category}")
+            for category, name in zip(categories, category_sums, strict=True)
+        ],
+    )
+    result = ff.collect(features, backend)
+    if returns is not None:
+        result = _with_returns_rate(result, returns, cutoff_day, backend)
+    if customers is not None:
+        result = _with_customer_attributes(result, customers, cutoff_timestamp, backend)
+    return result.sort(CUSTOMER_ID).to_native()
+
+
+def make_labels(
+    transactions: Any, *, cutoff: Any, horizon_days: int, customers: Any = None
+) -> Any:
+    """Whether each customer buys again in the ``horizon_days`` days from ``cutoff``.
+
+    Reads only the events with ``cutoff <= timestamp < cutoff + horizon_days``
+    to set the label, so it never overlaps the features of
+    :func:`customer_features` at the same cutoff.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, polars.DataFrame, polars.LazyFrame or dask.dataframe.DataFrame
+        Clean canonical transactions with ``customer_id`` and ``timestamp``.
+    cutoff : date, datetime or str
+        First day of the label window; must be a calendar day (midnight).
+    horizon_days : int
+        Length of the label window in days.
+    customers : DataFrame, optional
+        The customers to label, e.g. the output of :func:`customer_features`
+        (only its ``customer_id`` column is read), any backend. Default: every
+        customer with a purchase before the cutoff, which is the population of
+        :func:`customer_features`.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` and ``label`` (int, 1 if the customer has at least one
+        purchase in the window, else 0). With ``customers`` the rows and backend
+        are those of ``customers``; otherwise sorted by id, backend as described
+        in the module docstring.
+    """
+    cutoff_day = ff.cutoff_day(cutoff)
+    horizon_days = ff.positive_int(horizon_days, "horizon_days")
+    lazy, backend = ff.to_lazy(transactions, "transactions")
+    schema = ff.check_events(
+        lazy, "transactions", customer_id_col=CUSTOMER_ID, datetime_col=TIMESTAMP
+    )
+    days = lazy.select(CUSTOMER_ID, ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY))
+    in_horizon = (nw.col(ff.DAY) >= cutoff_day) & (nw.col(ff.DAY) < cutoff_day + horizon_days)
+    buyers = days.filter(in_horizon).select(CUSTOMER_ID).unique().collect()
+    buyer_ids = buyers.get_column(CUSTOMER_ID).to_list()
+
+    if customers is None:
+        population = ff.collect(
+            days.filter(nw.col(ff.DAY) < cutoff_day).select(CUSTOMER_ID).unique(), backend
+        ).sort(CUSTOMER_ID)
+    else:
+        population = ff.to_eager(customers, "customers")
+        if CUSTOMER_ID not in population.columns:
+            raise DataValidationError(
+                "customers",
+                f"expected a {CUSTOMER_ID!r} column; found columns {population.columns}",
+                column=CUSTOMER_ID,
+            )
+    labels = population.select(
+        CUSTOMER_ID, nw.col(CUSTOMER_ID).is_in(buyer_ids).cast(nw.Int64).alias("label")
+    )
+    return labels.to_native()
+
+
+def _order_counts(rows: nw.LazyFrame, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
+    """Per customer: distinct orders, and those whose first event falls in each window."""
+    orders = rows.group_by(CUSTOMER_ID, ORDER_ID).agg(nw.col(ff.DAY).min())
+    orders = orders.with_columns(
+        (nw.col(ff.DAY) >= cutoff_day - w).cast(nw.Int64).alias(f"orders_{w}d") for w in windows
+    )
+    return orders.group_by(CUSTOMER_ID).agg(
+        nw.len().alias("n_orders"), *[nw.col(f"orders_{w}d").sum() for w in windows]
+    )
+
+
+def _with_returns_rate(
+    features: nw.DataFrame, returns: Any, cutoff_day: int, backend: nw.Implementation
+) -> nw.DataFrame:
+    lazy, _ = ff.to_lazy(returns, "returns")
+    schema = ff.check_events(
+        lazy,
+        "returns",
+        customer_id_col=CUSTOMER_ID,
+        datetime_col=TIMESTAMP,
+        amount_col=AMOUNT,
+        amount_sign="negative",
+    )
+    returned = (
+        lazy.select(
+            CUSTOMER_ID,
+            ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY),
+            nw.col(AMOUNT).cast(nw.Float64).abs().alias("_returned"),
+        )
+        .filter(nw.col(ff.DAY) < cutoff_day)
+        .group_by(CUSTOMER_ID)
+        .agg(nw.col("_returned").sum())
+    )
+    returned = ff.collect(returned, backend)
+    _check_same_key_type(features, returned, "returns")
+    joined = features.join(returned, on=CUSTOMER_ID, how="left")
+    amount_returned = nw.col("_returned").fill_null(0.0)
+    return joined.with_columns(
+        nw.when(amount_returned == 0)
+        .then(0.0)
+        .when(nw.col("total_spend") > 0)
+        .then(amount_returned / nw.col("total_spend"))
+        .otherwise(float("nan"))
+        .alias("returns_rate")
+    ).drop("_returned")
+
+
+def _with_customer_attributes(
+    features: nw.DataFrame, customers: Any, cutoff: Any, backend: nw.Implementation
+) -> nw.DataFrame:
+    lazy, _ = ff.to_lazy(customers, "customers")
+    schema = lazy.collect_schema()
+    if CUSTOMER_ID not in schema:
+        raise DataValidationError(
+            "customers",
+            f"expected a column named {CUSTOMER_ID!r}; found columns {list(schema)}",
+            column=CUSTOMER_ID,
+        )
+    for column in ("signup_date", "birth_date"):
+        if column in schema and not ff.is_temporal(schema[column]):
+            raise DataValidationError(
+                "customers",
+                f"expected dates or datetimes; found dtype {schema[column]}",
+                column=column,
+                examples=[row[0] for row in ff.examples(lazy, [column])],
+            )
+    cutoff_day = ff.day_of(cutoff)
+    attributes = [nw.col(CUSTOMER_ID)]
+    if "signup_date" in schema:
+        signup_day = ff.day_number("signup_date", schema["signup_date"])
+        attributes.append((nw.lit(cutoff_day) - signup_day).cast(nw.Float64).alias("tenure_days"))
+    if "birth_date" in schema:
+        attributes.append(_age_in_full_years("birth_date", schema["birth_date"], cutoff))
+    attributes += [nw.col(column) for column in CUSTOMER_ATTRIBUTES if column in schema]
+    table = ff.collect(lazy.select(*attributes), backend)
+
+    repeated = table.filter(nw.col(CUSTOMER_ID).is_duplicated())
+    if len(repeated):
+        raise DataValidationError(
+            "customers",
+            f"expected one row per customer; found {len(repeated)} rows with a repeated id",
+            column=CUSTOMER_ID,
+            examples=repeated.get_column(CUSTOMER_ID).unique().to_list(),
+        )
+    _check_same_key_type(features, table, "customers")
+    return features.join(table, on=CUSTOMER_ID, how="left")
+
+
+def _age_in_full_years(column: str, dtype: nw.dtypes.DType, cutoff: Any) -> nw.Expr:
+    birth = nw.col(column)
+    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
+        birth = birth.dt.replace_time_zone(None)
+    month, day = birth.dt.month(), birth.dt.day()
+    birthday_passed = (month < cutoff.month) | ((month == cutoff.month) & (day <= cutoff.day))
+    age = nw.lit(cutoff.year - 1) - birth.dt.year() + birthday_passed.cast(nw.Int64)
+    return age.cast(nw.Float64).alias("age_years")
+
+
+def _check_same_key_type(features: nw.DataFrame, other: nw.DataFrame, where: str) -> None:
+    expected, found = features.schema[CUSTOMER_ID], other.schema[CUSTOMER_ID]
+    if expected != found:
+        raise DataValidationError(
+            where,
+            f"expected customer ids of the transactions' type {expected}; found {found}",
+            column=CUSTOMER_ID,
+            examples=other.get_column(CUSTOMER_ID).head(3).to_list(),
+        )

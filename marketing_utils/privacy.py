@@ -1,0 +1,300 @@
+"""Pseudonymization and small-group suppression before anything is published.
+
+Customer ids are replaced by a keyed hash (HMAC-SHA256) so that the same id
+always maps to the same pseudonym under one key, and the tables still join,
+while nobody without the key can recompute the mapping from a list of ids.
+Direct identifiers (name, email, phone, address) are dropped.
+
+The key comes from the environment variable ``WORKBOOK_PSEUDONYM_KEY``. When
+it is unset, a random key is drawn once per process and never written
+anywhere: pseudonyms are then consistent within the run but cannot be linked
+across runs (nor reversed by anyone, including you).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from marketing_utils.errors import DataValidationError
+from marketing_utils.schema import PII_COLUMNS, MarketingData
+
+__all__ = [
+    "PII_ALIASES",
+    "assert_no_pii",
+    "drop_pii",
+    "pseudonymization_key",
+    "pseudonymize",
+    "pseudonymize_ids",
+    "suppress_small_groups",
+]
+
+PSEUDONYM_PREFIX = "cust_"
+PSEUDONYM_HEX_CHARS = 16
+
+#: Column names treated as direct identifiers besides :data:`schema.PII_COLUMNS`.
+#: Matched exactly after lowercasing and turning spaces and hyphens into "_",
+#: so "E-mail" and "First Name" match but "product_name" does not.
+PII_ALIASES = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "customer_name",
+    "e_mail",
+    "email_address",
+    "phone_number",
+    "mobile",
+    "mobile_phone",
+    "telephone",
+    "street_address",
+    "home_address",
+)
+
+_process_key: bytes | None = None
+
+
+def pseudonymization_key(env_var: str = "WORKBOOK_PSEUDONYM_KEY") -> bytes:
+    """The pseudonymization key: from the environment, else random for this process.
+
+    Parameters
+    ----------
+    env_var : str, default "WORKBOOK_PSEUDONYM_KEY"
+        Environment variable holding the key (its UTF-8 bytes are used; e.g.
+        the output of ``python -c "import secrets; print(secrets.token_hex(32))"``).
+
+    Returns
+    -------
+    bytes
+        The key. Without the variable, ``secrets.token_bytes(32)`` drawn once
+        per process and kept only in memory: ids are then consistent within
+        the process but not linkable across runs.
+    """
+    global _process_key
+    value = os.environ.get(env_var, "")
+    if value:
+        return value.encode("utf-8")
+    if _process_key is None:
+        _process_key = secrets.token_bytes(32)
+    return _process_key
+
+
+def pseudonymize_ids(series: pd.Series, *, key: bytes) -> pd.Series:
+    """Replace ids by ``"cust_"`` + the first 16 hex characters of HMAC-SHA256.
+
+    Each distinct id is hashed once and mapped back, so a million rows take
+    about a second. Ids are hashed by their string form (``1`` and ``"1"``
+    give the same pseudonym); missing ids stay missing.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Customer ids.
+    key : bytes
+        Secret key, e.g. from :func:`pseudonymization_key`.
+
+    Returns
+    -------
+    pandas.Series
+        Pseudonyms (string dtype), same index and name.
+    """
+    if not isinstance(key, bytes | bytearray) or not key:
+        raise TypeError(f"key must be non-empty bytes, found {type(key).__name__}")
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    hashed = np.array(
+        [
+            PSEUDONYM_PREFIX
+            + hmac.digest(key, str(value).encode("utf-8"), "sha256").hex()[:PSEUDONYM_HEX_CHARS]
+            for value in uniques
+        ]
+        + [None],
+        dtype=object,
+    )
+    # The sentinel -1 picks the trailing None, so missing ids stay missing.
+    return pd.Series(hashed[codes], index=series.index, name=series.name, dtype="str")
+
+
+def _normalized_name(column: object) -> str:
+    return str(column).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def drop_pii(frame: pd.DataFrame, *, extra: Iterable[str] = ()) -> pd.DataFrame:
+    """Drop direct-identifier columns.
+
+    A column is dropped when its name, lowercased with spaces and hyphens
+    turned into ``_``, is exactly one of :data:`schema.PII_COLUMNS`,
+    :data:`PII_ALIASES` or ``extra``. Names that merely contain such a word
+    (``product_name``, ``email_opened``) are kept: they are not identifiers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    extra : iterable of str, optional
+        More column names to treat as identifiers (matched the same way).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame without those columns.
+    """
+    identifiers = {_normalized_name(name) for name in (*PII_COLUMNS, *PII_ALIASES, *extra)}
+    to_drop = [column for column in frame.columns if _normalized_name(column) in identifiers]
+    return frame.drop(columns=to_drop)
+
+
+def pseudonymize(
+    data: MarketingData, *, key: bytes, extra_pii: Iterable[str] = ()
+) -> MarketingData:
+    """Drop PII columns and pseudonymize ``customer_id`` in every table.
+
+    Every dataclass field holding a DataFrame is processed (so a subclass's
+    extra tables, such as a synthetic ground-truth table, are too), with the
+    same key, hence the same mapping: joins on ``customer_id`` still work.
+
+    Parameters
+    ----------
+    data : MarketingData
+    key : bytes
+    extra_pii : iterable of str, optional
+        Passed to :func:`drop_pii`.
+
+    Returns
+    -------
+    MarketingData
+        A copy of the same class; ``info["pseudonymized"]`` is True.
+    """
+    extra_pii = tuple(extra_pii)
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(data):
+        value = getattr(data, field.name)
+        if not isinstance(value, pd.DataFrame):
+            continue
+        table = drop_pii(value, extra=extra_pii)
+        if "customer_id" in table.columns:
+            table = table.assign(customer_id=pseudonymize_ids(table["customer_id"], key=key))
+        changes[field.name] = table
+    changes["info"] = {**data.info, "pseudonymized": True}
+    return dataclasses.replace(data, **changes)
+
+
+def assert_no_pii(frame_or_text: pd.DataFrame | pd.Series | str, pii_values: Iterable) -> None:
+    """Raise AssertionError when any raw identifier appears in an output.
+
+    Text is searched for substrings. A frame or series is searched cell by
+    cell for exact matches of the string forms, in its values, a frame's
+    column names and the index unless it is a RangeIndex (exact, because
+    short ids such as ``"7"`` are substrings of almost anything).
+
+    Parameters
+    ----------
+    frame_or_text : pandas.DataFrame, pandas.Series or str
+        The output to search (a rendered report, an artifact table ...).
+    pii_values : iterable
+        Raw ids, names, emails...; missing and empty values are ignored.
+    """
+    wanted = {str(value) for value in pii_values if not pd.isna(value) and str(value) != ""}
+    if isinstance(frame_or_text, str):
+        found = sorted(value for value in wanted if value in frame_or_text)
+    else:
+        cells = set(frame_or_text.astype("str").to_numpy().ravel().tolist())
+        if isinstance(frame_or_text, pd.DataFrame):
+            cells |= {str(label) for label in frame_or_text.columns}
+        # A RangeIndex holds row numbers, not data; any other index is searched.
+        if not isinstance(frame_or_text.index, pd.RangeIndex):
+            cells |= {str(label) for label in frame_or_text.index}
+        found = sorted(wanted & cells)
+    if found:
+        raise AssertionError(f"{len(found)} raw identifying values found, e.g. {found[:5]}")
+
+
+def suppress_small_groups(
+    table: pd.DataFrame,
+    *,
+    count_col: str,
+    min_size: int,
+    label_col: str,
+    other_label: str = "other (small groups)",
+    sum_cols: Iterable[str] = (),
+    share_col: str | None = None,
+) -> pd.DataFrame:
+    """Merge groups smaller than ``min_size`` into one row before publishing.
+
+    Rows with ``count_col < min_size`` are replaced by one row labelled
+    ``other_label`` whose count and ``sum_cols`` are the sums over those rows;
+    its other columns are missing (an average cannot be merged without
+    weights). When that merged row is itself below ``min_size`` it is
+    suppressed: all its numeric values are set to missing. ``share_col``, if
+    given, is recomputed as count / total count of all input rows.
+
+    Caveat: if the grand total is published elsewhere, a suppressed count can
+    be recovered by subtraction; raise ``min_size`` or publish shares only.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per group, e.g. a segment profile.
+    count_col : str
+        Number of customers in the group.
+    min_size : int
+        Smallest group size that may be published.
+    label_col : str
+        Group label column; the merged row gets ``other_label``.
+    other_label : str, default "other (small groups)"
+    sum_cols : iterable of str, optional
+        Other count-like columns to sum into the merged row.
+    share_col : str, optional
+        Column to (re)compute as the group's share of the total count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Published rows in input order, then the merged row if any, with
+        columns ``merged_groups`` (how many input groups the row holds) and
+        ``suppressed`` (True when the row's values were blanked).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"segment": ["a", "b", "c"], "customers": [50, 3, 4]})
+    >>> out = suppress_small_groups(t, count_col="customers", min_size=5, label_col="segment")
+    >>> out[["segment", "customers", "merged_groups", "suppressed"]].values.tolist()
+    [['a', 50.0, 1, False], ['other (small groups)', 7.0, 2, False]]
+    """
+    sum_cols = list(sum_cols)
+    needed = [label_col, count_col, *sum_cols]
+    missing = [column for column in needed if column not in table.columns]
+    if missing:
+        raise DataValidationError(
+            "suppress_small_groups", f"expected columns {needed}, missing {missing}"
+        )
+    counts = pd.to_numeric(table[count_col], errors="coerce")
+    if counts.isna().any() or (counts < 0).any():
+        raise DataValidationError(
+            "suppress_small_groups",
+            "expected non-negative counts, found missing or negative values",
+            column=count_col,
+            examples=table.loc[counts.isna() | (counts < 0), count_col].head().tolist(),
+        )
+    small = counts < min_size
+    published = table[~small].assign(merged_groups=1, suppressed=False)
+    rows = [published] if len(published) else []
+    if small.any():
+        other = {column: np.nan for column in table.columns}
+        other[label_col] = other_label
+        for column in [count_col, *sum_cols]:
+            other[column] = float(pd.to_numeric(table.loc[small, column]).sum())
+        suppressed = other[count_col] < min_size
+        if suppressed:
+            other.update({column: np.nan for column in [count_col, *sum_cols]})
+        other.update(merged_groups=int(small.sum()), suppressed=bool(suppressed))
+        rows.append(pd.DataFrame([other]))
+    result = pd.concat(rows, ignore_index=True)
+    result[count_col] = result[count_col].astype("float64")
+    if share_col is not None:
+        total = float(counts.sum())
+        result[share_col] = result[count_col] / total if total else np.nan
+    return result

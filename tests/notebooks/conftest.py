@@ -1,0 +1,40 @@
+"""Run the whole workbook once per test session with small params, and share the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_report(params_name: str, out_dir: Path, overrides: dict | None = None):
+    """Run ``params/<params_name>`` into ``out_dir`` and return (result, metrics)."""
+    from marketing_utils.runner.run import run_workbook
+
+    raw = yaml.safe_load((ROOT / "params" / params_name).read_text())
+    raw["output_dir"] = str(out_dir)
+    for key, value in (overrides or {}).items():
+        raw[key] = {**raw.get(key, {}), **value} if isinstance(value, dict) else value
+    path = out_dir.parent / f"{out_dir.name}-{params_name}"
+    path.write_text(yaml.safe_dump(raw))
+    result = run_workbook(path, quiet=True)
+    metrics = json.loads((result.report_dir / "metrics.json").read_text())
+    return result, metrics
+
+
+@pytest.fixture(scope="session")
+def ci_report(tmp_path_factory):
+    """The report of ``params/ci.yaml`` (synthetic data, 2,000 customers)."""
+    return run_report("ci.yaml", tmp_path_factory.mktemp("reports"))
+
+
+def pytest_collection_modifyitems(items):
+    # Tests that share a session report run on one xdist worker, so each report is built once.
+    for item in items:
+        reports = sorted(name for name in getattr(item, "fixturenames", ()) if name.endswith("_report"))
+        if reports:
+            item.add_marker(pytest.mark.xdist_group(reports[0]))

@@ -1,0 +1,144 @@
+"""The report runner on fixture notebooks: injection, skipping, failures, safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from marketing_utils.errors import RunError
+from marketing_utils.runner.run import run_workbook
+from marketing_utils.runner.safety import RunLock
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def _params(tmp_path: Path, extra: str = "", run_name: str = "demo") -> str:
+    return (
+        f"run_name: {run_name}\noutput_dir: {tmp_path / 'reports'}\nseed: 7\n"
+        f"data:\n  source: synthetic\n  n_customers: 100\n{extra}"
+    )
+
+
+def test_run_injects_sections_and_writes_report(tmp_path, fixture_notebooks, params_file):
+    path = params_file(_params(tmp_path, "make:\n  value: 21\n  label: hello\n"))
+    result = run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
+
+    report = tmp_path / "reports" / "demo"
+    assert result.report_dir == report
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["make"] == {"doubled": 42, "seed": 7, "label": "hello", "source": "synthetic"}
+    assert metrics["maybe_fail"] == {"ok": True}
+    statuses = {e["stem"]: e["status"] for e in result.notebooks}
+    assert statuses == {"01_make": "ran", "02_uplift_like": "skipped", "03_maybe_fail": "ran"}
+    for stem in ("01_make", "03_maybe_fail"):
+        assert (report / "notebooks" / f"{stem}.ipynb").is_file()
+        assert (report / "html" / f"{stem}.html").stat().st_size > 1000
+    assert not (report / "html" / "02_uplift_like.html").exists()
+
+
+def test_skip_reason_and_manifest(tmp_path, fixture_notebooks, params_file):
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    report = tmp_path / "reports" / "demo"
+    manifest = json.loads((report / "manifest.json").read_text())
+    skipped = next(e for e in manifest["notebooks"] if e["stem"] == "02_uplift_like")
+    assert "treatment flag" in skipped["reason"]
+    assert "customers, transactions" in skipped["reason"]
+    assert manifest["params"]["seed"] == 7
+    assert manifest["versions"]["pandas"]
+    ran = [e for e in manifest["notebooks"] if e["status"] == "ran"]
+    assert all(e["seconds"] > 0 for e in ran)
+    index = (report / "index.html").read_text()
+    assert "treatment flag" in index and "html/01_make.html" in index
+    assert "make.doubled" not in index and "<td>doubled</td><td>6</td>" in index
+
+
+def test_hostile_output_is_escaped_in_html(tmp_path, fixture_notebooks, params_file):
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    page = (tmp_path / "reports" / "demo" / "html" / "01_make.html").read_text()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_hide_code(tmp_path, fixture_notebooks, params_file):
+    path = params_file(_params(tmp_path))
+    run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True, hide_code=True)
+    page = (tmp_path / "reports" / "demo" / "html" / "01_make.html").read_text()
+    assert "record_metrics" not in page
+    run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True, hide_code=False)
+    page = (tmp_path / "reports" / "demo" / "html" / "01_make.html").read_text()
+    assert "record_metrics" in page
+
+
+def test_failure_keeps_previous_report_and_partial_notebook(tmp_path, fixture_notebooks, params_file):
+    good = params_file(_params(tmp_path, "make:\n  value: 1\n"), "good.yaml")
+    run_workbook(good, notebooks_dir=fixture_notebooks, quiet=True)
+    report = tmp_path / "reports" / "demo"
+    before = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+
+    bad = params_file(_params(tmp_path, "make:\n  value: 5\nmaybe_fail:\n  fail: true\n"), "bad.yaml")
+    with pytest.raises(RunError) as info:
+        run_workbook(bad, notebooks_dir=fixture_notebooks, quiet=True)
+    message = str(info.value)
+    assert "03_maybe_fail" in message and "ValueError: boom on purpose" in message
+    assert "failed in cell 5 (starting 'if fail:')" in message
+
+    after = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    assert after == before
+    failed = list((tmp_path / "reports" / ".failed").glob("demo-*/notebooks/03_maybe_fail.ipynb"))
+    assert len(failed) == 1
+    assert "boom on purpose" in failed[0].read_text()
+    assert not list((tmp_path / "reports").glob(".tmp-*"))
+
+
+def test_only_reuses_previous_artifacts(tmp_path, fixture_notebooks, params_file):
+    path = params_file(_params(tmp_path, "make:\n  value: 4\n"))
+    run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
+    path = params_file(_params(tmp_path, "make:\n  value: 100\n"))
+    result = run_workbook(path, notebooks_dir=fixture_notebooks, only=["maybe_fail"], quiet=True)
+    assert result.metrics["make"]["doubled"] == 8  # 01 was not rerun
+    assert [e["stem"] for e in result.notebooks] == ["01_make", "02_uplift_like", "03_maybe_fail"]
+    with pytest.raises(RunError, match="unknown notebook 'nope'"):
+        run_workbook(path, notebooks_dir=fixture_notebooks, only=["nope"], quiet=True)
+
+
+def test_same_run_name_is_locked(tmp_path, fixture_notebooks, params_file):
+    path = params_file(_params(tmp_path))
+    with RunLock(tmp_path / "reports", "demo"):
+        with pytest.raises(RunError, match="another run named 'demo' is in progress"):
+            run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
+    assert not (tmp_path / "reports" / "demo").exists()
+
+
+def test_stale_lock_of_dead_process_is_taken_over(tmp_path, fixture_notebooks, params_file):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock = tmp_path / "reports" / ".demo.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(json.dumps({"pid": int(dead.stdout), "started": "earlier"}))
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    assert (tmp_path / "reports" / "demo" / "index.html").is_file()
+    assert not lock.exists()
+
+
+def test_cli_run_prints_index_path(tmp_path, fixture_notebooks, params_file):
+    path = params_file(_params(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-m", "marketing_utils", "run", str(path), "--notebooks", str(fixture_notebooks), "--quiet"],
+        capture_output=True, text=True, env={**os.environ}, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(tmp_path / "reports" / "demo" / "index.html")
+
+
+def test_cli_failure_exit_code_and_message(tmp_path, fixture_notebooks, params_file):
+    path = params_file(_params(tmp_path, "maybe_fail:\n  fail: true\n"))
+    out = subprocess.run(
+        [sys.executable, "-m", "marketing_utils", "run", str(path), "--notebooks", str(fixture_notebooks), "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 1
+    assert "03_maybe_fail" in out.stderr and "boom on purpose" in out.stderr
