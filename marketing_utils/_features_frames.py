@@ -58,6 +58,14 @@ def collect(lazy: nw.LazyFrame, backend: nw.Implementation) -> nw.DataFrame:
     return lazy.collect(backend=backend)
 
 
+def to_native(frame: nw.DataFrame) -> Any:
+    """The native frame of a result; pandas results get a fresh 0..n-1 index."""
+    native = frame.to_native()
+    if frame.implementation.is_pandas_like():
+        native = native.reset_index(drop=True)
+    return native
+
+
 def parse_timestamp(value: Any, name: str) -> pd.Timestamp:
     """A parameter given as a date, datetime or string, as a time-zone-naive Timestamp."""
     try:
@@ -126,14 +134,14 @@ def check_events(
     customer_id_col: str,
     datetime_col: str,
     amount_col: str | None = None,
-    amount_sign: str = "non-negative",
+    allow_negative: bool = False,
     not_null: Sequence[str] = (),
 ) -> nw.Schema:
     """Check an event table (transactions or returns) and return its schema.
 
     Required columns must exist with the right kind of dtype; ids, timestamps,
     amounts and the ``not_null`` columns must have no missing values; amounts
-    must have the expected sign. Costs one pass over the data.
+    must not be negative unless ``allow_negative``. Costs one pass over the data.
     """
     schema = lazy.collect_schema()
     required = [customer_id_col, datetime_col] + ([amount_col] if amount_col else [])
@@ -145,9 +153,15 @@ def check_events(
                 column=column,
             )
     if not is_temporal(schema[datetime_col]):
+        hint = (
+            " (narwhals 2.x cannot read pandas time zones with '_' in their name, "
+            "e.g. America/New_York: convert with .dt.tz_localize(None) first)"
+            if schema[datetime_col] == nw.Unknown
+            else ""
+        )
         raise DataValidationError(
             where,
-            f"expected dates or datetimes; found dtype {schema[datetime_col]}",
+            f"expected dates or datetimes; found dtype {schema[datetime_col]}{hint}",
             column=datetime_col,
             examples=[row[0] for row in examples(lazy, [datetime_col])],
         )
@@ -161,10 +175,10 @@ def check_events(
 
     must_be_filled = list(dict.fromkeys([*required, *not_null]))
     checks = [nw.col(column).null_count().alias(f"missing {column}") for column in must_be_filled]
-    wrong_sign = None
-    if amount_col:
-        wrong_sign = nw.col(amount_col) > 0 if amount_sign == "negative" else nw.col(amount_col) < 0
-        checks.append(wrong_sign.sum().alias("wrong sign"))
+    negative = None
+    if amount_col and not allow_negative:
+        negative = nw.col(amount_col) < 0
+        checks.append(negative.sum().alias("negative amounts"))
     found = lazy.select(*checks).collect().rows(named=True)[0]
 
     for column in must_be_filled:
@@ -176,18 +190,13 @@ def check_events(
                 column=column,
                 examples=examples(lazy, required, nw.col(column).is_null()),
             )
-    if wrong_sign is not None and found["wrong sign"]:
-        hint = (
-            "returns are amounts <= 0"
-            if amount_sign == "negative"
-            else "pass returns separately, not as negative purchases"
-        )
+    if negative is not None and found["negative amounts"]:
         raise DataValidationError(
             where,
-            f"expected {amount_sign} amounts ({hint}); found {found['wrong sign']} rows "
-            "with the other sign",
+            "expected amounts >= 0 (pass returns separately, not as negative purchases); "
+            f"found {found['negative amounts']} negative",
             column=amount_col,
-            examples=examples(lazy, required, wrong_sign),
+            examples=examples(lazy, required, negative),
         )
     return schema
 

@@ -116,7 +116,7 @@ def rfm_summary(
     summary = per_customer.select(
         customer_id_col, *ff.rfm_columns(int(end_day), monetary=monetary_value_col is not None)
     )
-    return summary.sort(customer_id_col).to_native()
+    return ff.to_native(summary.sort(customer_id_col))
 
 
 def customer_features(
@@ -146,7 +146,8 @@ def customer_features(
     customers : DataFrame, optional
         Canonical customers table (one row per ``customer_id``), any backend.
     returns : DataFrame, optional
-        Returned items with the transactions' columns and amounts <= 0, any backend.
+        Returned or cancelled lines with the transactions' columns (amounts are
+        usually negative; their absolute value is used), any backend.
     categories : iterable of str, optional
         Categories to compute spend shares for; default: every category seen
         before the cutoff.
@@ -267,6 +268,7 @@ def customer_features(
         nw.when(frequency > 0)
         .then((nw.col(ff.LAST_DAY) - nw.col(ff.FIRST_DAY)) / frequency)
         .otherwise(float("nan"))
+        .cast(nw.Float64)
         .alias("mean_days_between_purchases"),
         *[
             expr
@@ -283,7 +285,7 @@ def customer_features(
         result = _with_returns_rate(result, returns, cutoff_day, backend)
     if customers is not None:
         result = _with_customer_attributes(result, customers, cutoff_timestamp, backend)
-    return result.sort(CUSTOMER_ID).to_native()
+    return ff.to_native(result.sort(CUSTOMER_ID))
 
 
 def make_labels(
@@ -343,7 +345,7 @@ def make_labels(
     labels = population.select(
         CUSTOMER_ID, nw.col(CUSTOMER_ID).is_in(buyer_ids).cast(nw.Int64).alias("label")
     )
-    return labels.to_native()
+    return ff.to_native(labels)
 
 
 def _order_counts(rows: nw.LazyFrame, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
@@ -367,7 +369,7 @@ def _with_returns_rate(
         customer_id_col=CUSTOMER_ID,
         datetime_col=TIMESTAMP,
         amount_col=AMOUNT,
-        amount_sign="negative",
+        allow_negative=True,  # returns are negative, cancellations may not be: abs() below
     )
     returned = (
         lazy.select(

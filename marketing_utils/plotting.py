@@ -78,6 +78,20 @@ def ledger_waterfall(steps: pd.DataFrame, title: str = "Cleaning ledger") -> plt
             textcoords="offset points",
         )
     ax.set_xticks(range(len(steps)), labels, rotation=30, ha="right")
+    removed = totals[first] - totals[last]
+    if 0 < removed < 0.2 * totals[first]:
+        # Removals are a few percent of the rows: start the axis near the kept
+        # rows so the removal bars are visible, and say so.
+        ax.set_ylim(max(0.0, totals[last] - 1.5 * removed), totals[first] + 0.25 * removed)
+        ax.annotate(
+            "y axis does not start at 0",
+            (0.5, 0.98),
+            xycoords="axes fraction",
+            ha="center",
+            va="top",
+            fontsize=8,
+            color="#52606d",
+        )
     finish(ax, title, "cleaning step", "rows")
     fig.tight_layout()
     return fig
@@ -111,11 +125,13 @@ def cutoff_timeline(
         ax.axvline(cutoff - pd.Timedelta(days=days), color=PALETTE[0], ls=":", lw=1)
         ax.annotate(
             f"{days}d",
-            (cutoff - pd.Timedelta(days=days), 1.0),
+            (cutoff - pd.Timedelta(days=days), 0.02),
             xycoords=("data", "axes fraction"),
             fontsize=8,
-            ha="center",
+            ha="right",
             va="bottom",
+            xytext=(-2, 0),
+            textcoords="offset points",
         )
     ax.axvline(cutoff, color="black", lw=1.5)
     ax.annotate(

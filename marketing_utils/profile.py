@@ -28,7 +28,8 @@ def describe_tables(data: MarketingData) -> pd.DataFrame:
             entry["first"] = table["timestamp"].min().date().isoformat()
             entry["last"] = table["timestamp"].max().date().isoformat()
         rows.append(entry)
-    return pd.DataFrame(rows).set_index("table")
+    table = pd.DataFrame(rows).set_index("table")
+    return table.astype({"customers": "Int64"})
 
 
 def missing_share(data: MarketingData) -> pd.Series:

@@ -185,7 +185,7 @@ def seasonal_profile(days: pd.DatetimeIndex) -> np.ndarray:
     November/December carry a Black-Friday week and a pre-Christmas peak on
     top of a general fourth-quarter lift; mid-summer dips.
     """
-    day_of_year = days.dayofyear.to_numpy().astype(float)
+    day_of_year = days.day_of_year.to_numpy().astype(float)
     month = days.month.to_numpy()
     yearly = (
         1.0
@@ -194,7 +194,7 @@ def seasonal_profile(days: pd.DatetimeIndex) -> np.ndarray:
         + 0.15 * np.isin(month, (11, 12))
         - 0.22 * _circular_bump(day_of_year, 205.0, 28.0)
     )
-    profile = yearly * WEEKDAY_FACTOR[days.dayofweek.to_numpy()]
+    profile = yearly * WEEKDAY_FACTOR[days.day_of_week.to_numpy()]
     return profile / profile.mean()
 
 

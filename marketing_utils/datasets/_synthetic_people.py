@@ -2,16 +2,16 @@
 
 Demographics are drawn conditionally on the persona, so that they carry real
 (but imperfect) signal about behaviour. Personal data is plausible and
-effectively unique per customer: emails and phone numbers are unique by
-construction, names and street addresses are re-drawn until they are. Emails
-use the reserved ``example.*`` domains and phone numbers the fictional 555
-exchange, so no real person can be reached through them.
+effectively unique per customer: emails and street addresses are unique by
+construction; names (about 780,000 combinations) and phone numbers (10,000 per
+city) are re-drawn until they are, which succeeds for any realistic table size.
+Emails use the reserved ``example.*`` domains and phone numbers the 555
+exchange conventionally used in fiction.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ._synthetic_config import (
     DAYS_PER_YEAR,
@@ -126,12 +126,10 @@ def _choice_by_row(rng: np.random.Generator, probabilities: np.ndarray) -> np.nd
     return np.minimum((draws >= cumulative).sum(axis=1), probabilities.shape[1] - 1)
 
 
-def draw_demographics(
-    rng: np.random.Generator, persona: np.ndarray, start: pd.Timestamp
-) -> dict[str, np.ndarray]:
+def draw_demographics(rng: np.random.Generator, persona: np.ndarray) -> dict[str, np.ndarray]:
     """Birth date, gender, income, region and channel, conditional on persona.
 
-    Returns plain arrays: ``birth_days`` (days before ``start``), ``gender``,
+    Returns plain arrays: ``birth_days`` (days before the window start), ``gender``,
     ``region`` and ``channel`` as codes into the label tuples, ``income``.
     """
     n = len(persona)

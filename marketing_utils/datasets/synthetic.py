@@ -149,8 +149,8 @@ def make_synthetic(
         Seed of the single random generator; the same seed gives identical
         tables, also across processes.
     start, end : str or pandas.Timestamp
-        Calendar dates bounding the observation window; clean timestamps are
-        strictly between them.
+        Calendar dates bounding the observation window. Clean timestamps are
+        strictly between them: the last simulated day is the day before ``end``.
     n_products : int, default 500
         Catalogue size (at least one product per category, so >= 8).
     horizon_days : int, default 90
@@ -201,7 +201,7 @@ def make_synthetic(
     catalogue = make_catalogue(rng, n_products)
     population = draw_population(rng, n_customers, acquisition_weights(calendar))
     persona = population["persona"]
-    demographics = draw_demographics(rng, persona, start_ts)
+    demographics = draw_demographics(rng, persona)
     personal = draw_personal_data(rng, demographics["gender"], demographics["region"])
     order_customer, order_day, order_second = draw_orders(rng, population, intensity)
     lines = draw_lines(rng, catalogue, persona, order_customer)

@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="list the notebooks and their parameters")
     listing.add_argument("--notebooks", metavar="DIR")
+
+    sample = commands.add_parser(
+        "sample-data", help="write a sample retail export (CSV) to try the 'files' source"
+    )
+    sample.add_argument("folder", nargs="?", default="data", help="where to write retail_export.csv")
+    sample.add_argument("--customers", type=int, default=2000, help="number of customers")
+    sample.add_argument("--seed", type=int, default=0)
     return parser
 
 
@@ -70,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             _list(args.notebooks)
+        elif args.command == "sample-data":
+            from ..datasets.retail_export import write_retail_export
+
+            print(write_retail_export(args.folder, args.customers, seed=args.seed))
         elif args.command == "validate":
             from ..params import load_params
 

@@ -38,3 +38,44 @@ def pytest_collection_modifyitems(items):
         reports = sorted(name for name in getattr(item, "fixturenames", ()) if name.endswith("_report"))
         if reports:
             item.add_marker(pytest.mark.xdist_group(reports[0]))
+
+
+def _public_report(name: str, datasets_dir: Path, tmp_path_factory):
+    import os
+
+    os.environ.setdefault("WORKBOOK_DATASETS_DIR", str(datasets_dir))
+    return run_report(f"{name}.yaml", tmp_path_factory.mktemp(f"reports-{name}"))
+
+
+@pytest.fixture(scope="session")
+def bank_report(datasets_dir, tmp_path_factory):
+    """The report of ``params/bank_marketing.yaml`` (UCI Bank Marketing)."""
+    return _public_report("bank_marketing", datasets_dir, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def hillstrom_report(datasets_dir, tmp_path_factory):
+    """The report of ``params/hillstrom.yaml`` (MineThatData e-mail test)."""
+    return _public_report("hillstrom", datasets_dir, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def cdnow_report(datasets_dir, tmp_path_factory):
+    """The report of ``params/cdnow.yaml`` (CDNOW purchase log)."""
+    return _public_report("cdnow", datasets_dir, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def own_data_report(tmp_path_factory):
+    """The report of ``params/own_data_example.yaml`` on the sample retail export."""
+    from marketing_utils.datasets.retail_export import write_retail_export
+
+    folder = tmp_path_factory.mktemp("own-data")
+    export = write_retail_export(folder / "data", 1500, seed=3)
+    overrides = {"data": {"transactions": {**_own_transactions(), "path": str(export)}}}
+    return run_report("own_data_example.yaml", folder / "reports", overrides)
+
+
+def _own_transactions() -> dict:
+    raw = yaml.safe_load((ROOT / "params" / "own_data_example.yaml").read_text())
+    return raw["data"]["transactions"]

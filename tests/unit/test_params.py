@@ -168,9 +168,21 @@ def test_parse_data_params_from_notebook_json():
 def test_repo_params_files_are_valid():
     root = Path(__file__).resolve().parents[2]
     for path in sorted((root / "params").glob("*.yaml")):
-        if path.name in ("bank_marketing.yaml", "hillstrom.yaml", "cdnow.yaml"):
-            continue  # need the public datasets: checked in test_public_params_files_are_valid
+        if path.name in ("bank_marketing.yaml", "hillstrom.yaml", "cdnow.yaml", "own_data_example.yaml"):
+            continue  # their input files are checked in the tests below
         assert load_params(path).run_name
+
+
+def test_own_data_example_is_valid_once_the_sample_exists(tmp_path, monkeypatch):
+    from marketing_utils.datasets.retail_export import write_retail_export
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParamsError, match="data.transactions.path: input file not found"):
+        load_params(root / "params" / "own_data_example.yaml", root / "notebooks")
+    write_retail_export(tmp_path / "data", 60, seed=1)
+    params = load_params(root / "params" / "own_data_example.yaml", root / "notebooks")
+    assert params.data["transactions"]["path"] == str(tmp_path / "data" / "retail_export.csv")
 
 
 def test_public_params_files_are_valid(datasets_dir, monkeypatch):

@@ -1,0 +1,406 @@
+"""Candidate propensity models: pipelines, cross-validated comparison and the seeded search.
+
+Every model is a scikit-learn :class:`~sklearn.pipeline.Pipeline` whose first
+step is a :class:`~sklearn.compose.ColumnTransformer` built from the feature
+table's types, so that imputation, scaling and encoding are learnt inside each
+cross-validation fold (no statistic of a held-out fold leaks into training).
+No resampling is used: class imbalance is handled by class weights, which
+change the loss, not the data.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import loguniform, randint
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import make_scorer
+from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold, cross_validate
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import SVC
+from threadpoolctl import threadpool_limits
+
+from .propensity_calibration import expected_calibration_error
+from .propensity_data import FeatureSpec, PreparedData
+
+__all__ = [
+    "FAMILIES",
+    "SMALL_DATA_MAX_ROWS",
+    "TuningResult",
+    "build_pipeline",
+    "build_preprocessor",
+    "compare_class_weights",
+    "compare_models",
+    "cv_splitter",
+    "limited_threads",
+    "make_estimator",
+    "search_space",
+    "tune_model",
+]
+
+#: Model families that can be compared; ``svm`` and ``mlp`` are meant for small data.
+FAMILIES = ("logistic", "random_forest", "hist_gradient_boosting", "svm", "mlp")
+
+#: Largest training part a small-data family accepts (kernel SVMs grow quadratically).
+SMALL_DATA_MAX_ROWS = {"svm": 10_000, "mlp": 50_000}
+
+#: Cross-validated metrics: name → scorer. Losses are negated by scikit-learn.
+SCORING = {
+    "roc_auc": "roc_auc",
+    "pr_auc": "average_precision",
+    "log_loss": "neg_log_loss",
+    "brier": "neg_brier_score",
+}
+_LOSSES = ("log_loss", "brier", "ece")
+
+_FAMILY_ALIASES = {"logistic_regression": "logistic", "hgb": "hist_gradient_boosting", "rf": "random_forest"}
+
+
+def limited_threads(n_jobs: int = 1) -> AbstractContextManager:
+    """Cap native (OpenMP/BLAS) threads: on a shared machine oversubscribed threads are much slower."""
+    return threadpool_limits(limits=max(int(n_jobs), 1))
+
+
+def _family(name: str) -> str:
+    family = _FAMILY_ALIASES.get(name, name)
+    if family not in FAMILIES:
+        raise ValueError(
+            f"params propensity_modeling.models: unknown model family {name!r}; "
+            f"expected one of {', '.join(FAMILIES)}"
+        )
+    return family
+
+
+def build_preprocessor(spec: FeatureSpec) -> ColumnTransformer:
+    """Column-wise preprocessing built from the feature types.
+
+    Numeric columns: median imputation, then standardization (mean 0, sd 1).
+    Categorical columns: missing values become the category ``"missing"``,
+    then one-hot encoding that ignores categories unseen in training (a new
+    region at scoring time gives all-zero indicators instead of an error).
+    """
+    numeric = Pipeline(
+        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
+    )
+    categorical = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
+            ("encode", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]
+    )
+    parts = []
+    if spec.numeric:
+        parts.append(("numeric", numeric, list(spec.numeric)))
+    if spec.categorical:
+        parts.append(("categorical", categorical, list(spec.categorical)))
+    return ColumnTransformer(parts, remainder="drop", verbose_feature_names_out=True)
+
+
+def make_estimator(family: str, *, seed: int = 42, class_weight: str | None = None):
+    """An untuned classifier of the given family with sensible, seeded defaults.
+
+    ``svm`` is an RBF support vector machine whose scores are turned into
+    probabilities by Platt scaling with internal 3-fold cross-validation (what
+    ``SVC(probability=True)`` did before it was deprecated). ``mlp`` does not
+    support class weights.
+    """
+    family = _family(family)
+    if family == "logistic":
+        return LogisticRegression(C=1.0, max_iter=2000, class_weight=class_weight)
+    if family == "random_forest":
+        return RandomForestClassifier(
+            n_estimators=150,
+            min_samples_leaf=5,
+            max_features="sqrt",
+            class_weight=class_weight,
+            n_jobs=1,
+            random_state=seed,
+        )
+    if family == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(random_state=seed, class_weight=class_weight)
+    if family == "svm":
+        svc = SVC(kernel="rbf", C=1.0, class_weight=class_weight, random_state=seed)
+        return CalibratedClassifierCV(svc, method="sigmoid", cv=3)
+    if class_weight is not None:
+        raise ValueError(
+            f"model family 'mlp' does not support class_weight={class_weight!r}; use None"
+        )
+    return MLPClassifier(
+        hidden_layer_sizes=(32, 16),
+        alpha=1e-3,
+        early_stopping=True,
+        max_iter=300,
+        random_state=seed,
+    )
+
+
+def build_pipeline(
+    spec: FeatureSpec, family: str, *, seed: int = 42, class_weight: str | None = None
+) -> Pipeline:
+    """``Pipeline([("preprocess", ColumnTransformer), ("model", classifier)])``."""
+    return Pipeline(
+        [
+            ("preprocess", build_preprocessor(spec)),
+            ("model", make_estimator(family, seed=seed, class_weight=class_weight)),
+        ]
+    )
+
+
+def search_space(family: str) -> dict:
+    """Hyperparameter distributions of a family for the randomized search (pipeline names)."""
+    family = _family(family)
+    spaces = {
+        "logistic": {"C": loguniform(1e-3, 1e2)},
+        "random_forest": {
+            "n_estimators": [100, 150, 250],
+            "min_samples_leaf": [1, 3, 5, 10, 20],
+            "max_features": ["sqrt", 0.3, 0.5],
+            "max_depth": [None, 8, 16],
+        },
+        "hist_gradient_boosting": {
+            "learning_rate": loguniform(0.02, 0.3),
+            "max_iter": randint(100, 400),
+            "max_leaf_nodes": [7, 15, 31, 63],
+            "min_samples_leaf": [10, 20, 50, 100],
+            "l2_regularization": loguniform(1e-3, 10.0),
+            "max_features": [0.5, 0.8, 1.0],
+        },
+        "svm": {"estimator__C": loguniform(0.1, 30.0), "estimator__gamma": loguniform(1e-3, 1.0)},
+        "mlp": {
+            "alpha": loguniform(1e-5, 1e-1),
+            "hidden_layer_sizes": [(16,), (32,), (32, 16), (64, 32)],
+            "learning_rate_init": loguniform(1e-4, 1e-2),
+        },
+    }
+    return {f"model__{name}": values for name, values in spaces[family].items()}
+
+
+def cv_splitter(cv_folds: int = 5, seed: int = 42) -> StratifiedKFold:
+    """Stratified, shuffled, seeded folds: the same folds for every model compared."""
+    return StratifiedKFold(n_splits=int(cv_folds), shuffle=True, random_state=seed)
+
+
+def _check_size(family: str, n_rows: int) -> None:
+    limit = SMALL_DATA_MAX_ROWS.get(family)
+    if limit is not None and n_rows > limit:
+        raise ValueError(
+            f"params propensity_modeling.models: {family!r} is meant for small data (at most "
+            f"{limit:,} training rows), found {n_rows:,}; remove it from the list"
+        )
+
+
+def _summarize(results: dict, **labels) -> dict:
+    row = dict(labels)
+    for name in [*SCORING, "ece"]:
+        key = f"test_{name}"
+        if key not in results:
+            continue
+        values = np.asarray(results[key], dtype=float)
+        values = -values if name in _LOSSES else values
+        row[f"{name}_mean"] = float(values.mean())
+        row[f"{name}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    row["fit_seconds_mean"] = float(np.mean(results["fit_time"]))
+    return row
+
+
+def _ece_scorer():
+    return make_scorer(expected_calibration_error, greater_is_better=False, response_method="predict_proba")
+
+
+def compare_models(
+    prepared: PreparedData,
+    families: list[str] | tuple[str, ...] = ("logistic", "random_forest", "hist_gradient_boosting"),
+    *,
+    cv_folds: int = 5,
+    seed: int = 42,
+    class_weight: str | None = None,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Cross-validate untuned candidate models on the training part.
+
+    Each family is scored on the same stratified folds by ROC AUC, PR AUC
+    (average precision), log loss and Brier score; the table gives the mean
+    and standard deviation over folds and the mean fit time (seconds).
+
+    Returns
+    -------
+    DataFrame
+        One row per family, best ROC AUC first.
+    """
+    X, y = prepared.part("train")
+    rows = []
+    for name in families:
+        family = _family(name)
+        _check_size(family, len(y))
+        pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=class_weight)
+        with limited_threads(n_jobs):
+            results = cross_validate(
+                pipeline, X, y, cv=cv_splitter(cv_folds, seed), scoring=SCORING,
+                n_jobs=n_jobs, error_score="raise",
+            )  # fmt: skip
+        rows.append(_summarize(results, family=family, class_weight=str(class_weight).lower()))
+    table = pd.DataFrame(rows).sort_values("roc_auc_mean", ascending=False, kind="stable")
+    return table.reset_index(drop=True)
+
+
+def compare_class_weights(
+    prepared: PreparedData,
+    family: str,
+    *,
+    cv_folds: int = 5,
+    seed: int = 42,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """No weights against ``class_weight="balanced"`` for one family, on PR AUC and calibration.
+
+    Balanced weights make each class count equally in the loss; they often
+    help the ranking of the rare class a little and always distort the
+    probabilities (predicted rates rise towards 50 %), which the calibration
+    step must then undo. Expected calibration error (``ece``) and the Brier
+    score show that cost.
+
+    Returns
+    -------
+    DataFrame
+        One row per setting (``none``, ``balanced``); a family without class
+        weights (``mlp``) gives only ``none``.
+    """
+    family = _family(family)
+    X, y = prepared.part("train")
+    scoring = {**SCORING, "ece": _ece_scorer()}
+    rows = []
+    for weight in (None, "balanced"):
+        if weight is not None and family == "mlp":
+            continue
+        pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=weight)
+        with limited_threads(n_jobs):
+            results = cross_validate(
+                pipeline, X, y, cv=cv_splitter(cv_folds, seed), scoring=scoring,
+                n_jobs=n_jobs, error_score="raise",
+            )  # fmt: skip
+        rows.append(_summarize(results, family=family, class_weight=str(weight).lower()))
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    """Outcome of the hyperparameter search.
+
+    Attributes
+    ----------
+    estimator : Pipeline
+        The chosen (uncalibrated) pipeline, refitted on the whole training part.
+    params : dict
+        Its hyperparameters (empty when the untuned defaults were kept).
+    cv_roc_auc : float
+        Its mean cross-validated ROC AUC.
+    baseline_roc_auc : float or None
+        The untuned model's mean cross-validated ROC AUC on the same folds.
+    table : DataFrame
+        Every candidate tried: parameters, mean and sd of ROC AUC, rank.
+    """
+
+    estimator: Pipeline
+    params: dict
+    cv_roc_auc: float
+    baseline_roc_auc: float | None
+    table: pd.DataFrame
+
+    @property
+    def kept_defaults(self) -> bool:
+        """Whether the search failed to beat the untuned model (so the defaults were kept)."""
+        return not self.params
+
+
+def tune_model(
+    prepared: PreparedData,
+    family: str,
+    *,
+    class_weight: str | None = None,
+    n_iter: int = 10,
+    method: str = "random",
+    cv_folds: int = 5,
+    seed: int = 42,
+    baseline_roc_auc: float | None = None,
+    n_jobs: int = 1,
+) -> TuningResult:
+    """Seeded hyperparameter search for one family, on ROC AUC over the training folds.
+
+    Parameters
+    ----------
+    prepared : PreparedData
+    family : str
+    class_weight : {None, "balanced"}
+    n_iter : int
+        Budget: number of candidate settings (``random``) or of starting
+        candidates (``halving``, successive halving on the number of rows).
+    method : {"random", "halving"}
+    cv_folds, seed, n_jobs : int
+    baseline_roc_auc : float, optional
+        Cross-validated ROC AUC of the untuned model on the same folds (from
+        :func:`compare_models`). When the best candidate does not beat it, the
+        untuned model is kept: a search must not make the model worse.
+
+    Returns
+    -------
+    TuningResult
+    """
+    family = _family(family)
+    if int(n_iter) < 1:
+        raise ValueError(
+            f"params propensity_modeling.search_iter: expected a positive integer, found {n_iter}"
+        )
+    X, y = prepared.part("train")
+    _check_size(family, len(y))
+    pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=class_weight)
+    common = dict(
+        scoring="roc_auc", cv=cv_splitter(cv_folds, seed), random_state=seed, n_jobs=n_jobs,
+        refit=True, error_score="raise",
+    )  # fmt: skip
+    if method == "random":
+        search = RandomizedSearchCV(pipeline, search_space(family), n_iter=int(n_iter), **common)
+    elif method == "halving":
+        from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+        from sklearn.model_selection import HalvingRandomSearchCV
+
+        search = HalvingRandomSearchCV(
+            pipeline, search_space(family), n_candidates=int(n_iter), factor=3,
+            min_resources=max(20 * int(cv_folds), len(y) // 9), **common,
+        )  # fmt: skip
+    else:
+        raise ValueError(
+            f"params propensity_modeling.search_method: expected 'random' or 'halving', "
+            f"found {method!r}"
+        )
+    with limited_threads(n_jobs):
+        search.fit(X, y)
+    results = pd.DataFrame(search.cv_results_)
+    if method == "halving":
+        results = results[results["iter"] == results["iter"].max()]
+    param_columns = [c for c in results.columns if c.startswith("param_")]
+    table = results[[*param_columns, "mean_test_score", "std_test_score", "rank_test_score"]]
+    table = table.rename(
+        columns={
+            **{c: c.removeprefix("param_model__") for c in param_columns},
+            "mean_test_score": "roc_auc_mean",
+            "std_test_score": "roc_auc_std",
+            "rank_test_score": "rank",
+        }
+    ).sort_values("rank", kind="stable")
+    best_score = float(search.best_score_)
+    if baseline_roc_auc is not None and best_score <= baseline_roc_auc:
+        with limited_threads(n_jobs):
+            untuned = clone(pipeline).fit(X, y)
+        return TuningResult(untuned, {}, float(baseline_roc_auc), baseline_roc_auc, table)
+    params = {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
+    return TuningResult(search.best_estimator_, params, best_score, baseline_roc_auc, table)

@@ -1,0 +1,54 @@
+"""Report runs on the public datasets and on a user's own retail export.
+
+Each notebook's own checks for these runs live here too, keyed by report, so a
+stage that must run (or be skipped) on a dataset says so in one place.
+"""
+
+from __future__ import annotations
+
+
+def _statuses(result) -> dict[str, str]:
+    return {entry["stem"]: entry["status"] for entry in result.notebooks}
+
+
+def test_bank_marketing_report(bank_report):
+    result, metrics = bank_report
+    pre = metrics["preprocessing"]
+    assert pre["n_customers"] == 45_211
+    assert pre["label"] == {"kind": "campaign_response", "column": "response", "positives": 5_289,
+                            "rate": 5_289 / 45_211}
+    assert "campaign.treatment" not in pre["capabilities"]  # everyone was called: no control group
+    assert _statuses(result)["01_preprocessing"] == "ran"
+
+
+def test_hillstrom_report(hillstrom_report):
+    result, metrics = hillstrom_report
+    pre = metrics["preprocessing"]
+    assert pre["n_customers"] == 64_000
+    assert pre["label"]["kind"] == "campaign_response" and pre["label"]["column"] == "visit"
+    assert "campaign.treatment" in pre["capabilities"]
+    assert _statuses(result)["01_preprocessing"] == "ran"
+
+
+def test_cdnow_report(cdnow_report):
+    result, metrics = cdnow_report
+    pre = metrics["preprocessing"]
+    ledger = pre["ledger"]["transactions"]
+    assert ledger["rows_in"] == 69_659
+    assert ledger["reasons"]["nonpositive_price"] == 80  # the 80 zero-dollar rows
+    assert ledger["rows_kept"] == 69_659 - 80
+    assert pre["label"]["cutoff"] == "1998-01-01" and pre["label"]["horizon_days"] == 181
+    assert pre["capabilities"] == ["transactions"]
+    assert _statuses(result)["01_preprocessing"] == "ran"
+
+
+def test_own_data_report(own_data_report):
+    result, metrics = own_data_report
+    pre = metrics["preprocessing"]
+    ledger = pre["ledger"]["transactions"]
+    assert ledger["rows_in"] == ledger["rows_kept"] + ledger["removed"]
+    assert ledger["reasons"]["return_or_cancellation"] > 0  # "C" invoices
+    assert ledger["reasons"]["missing_customer_id"] > 0  # rows without a customer id
+    assert pre["label"]["kind"] == "purchase_in_horizon"
+    assert "transactions.product_id" in pre["capabilities"]
+    assert _statuses(result)["01_preprocessing"] == "ran"
