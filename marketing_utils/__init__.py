@@ -14,13 +14,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "artifacts": ["Artifacts"],
-    "clean": [
-        "CleanResult",
-        "clean_data",
-        "ledger_summary",
-        "ledger_waterfall_data",
-        "normalize_category",
-    ],
+    "clean": ["CleanResult", "clean_data", "normalize_category"],
     "datasets.sources": ["load_data"],
     "datasets.synthetic": ["SyntheticData", "make_synthetic"],
     "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],

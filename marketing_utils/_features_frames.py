@@ -7,6 +7,7 @@ pandas, Polars (eager or lazy) and Dask.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import narwhals as nw
@@ -14,10 +15,19 @@ import pandas as pd
 
 from marketing_utils.errors import DataValidationError
 
+# Canonical column names (see marketing_utils.schema.TABLE_COLUMNS).
+CUSTOMER_ID = "customer_id"
+TIMESTAMP = "timestamp"
+AMOUNT = "amount"
+ORDER_ID = "order_id"
+CATEGORY = "category"
+
 _US_PER_DAY = 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
 
-# Internal column names start with "_" and are never part of a result.
+# Internal column names start with "_" and are never part of a result. Their
+# group-bys pass drop_null_keys=True: check_events has already rejected missing
+# keys, so nothing is dropped, and pandas groups faster without null handling.
 DAY = "_day"
 FIRST_DAY = "_first_day"
 LAST_DAY = "_last_day"
@@ -98,7 +108,7 @@ def cutoff_day(cutoff: Any) -> int:
 
 def positive_int(value: Any, name: str) -> int:
     """Check that a parameter is a positive whole number of days."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive whole number of days; got {value!r}")
     return int(value)
 
@@ -117,6 +127,7 @@ def day_number(column: str, dtype: nw.dtypes.DType) -> nw.Expr:
 
 
 def is_temporal(dtype: nw.dtypes.DType) -> bool:
+    """Whether a narwhals dtype holds dates or datetimes."""
     return isinstance(dtype, nw.Datetime) or dtype == nw.Date
 
 
@@ -223,7 +234,7 @@ def summarize_days(
             nw.when(nw.col(DAY) > nw.col(FIRST_DAY)).then(nw.col(amount_col)).alias(REPEAT_MEAN)
         )
         aggregations.append(nw.col(REPEAT_MEAN).mean())
-    return daily.group_by(customer_id_col).agg(*aggregations)
+    return daily.group_by(customer_id_col, drop_null_keys=True).agg(*aggregations)
 
 
 def rfm_columns(end_day: int | nw.Expr, *, monetary: bool = True) -> list[nw.Expr]:

@@ -56,6 +56,12 @@ import numpy as np
 import pandas as pd
 
 from marketing_utils.errors import DataValidationError
+from marketing_utils.ledger import (
+    LEDGER_COLUMNS,
+    TableLedger,
+    ledger_summary,
+    ledger_waterfall_data,
+)
 from marketing_utils.schema import TABLE_COLUMNS, MarketingData
 
 __all__ = [
@@ -66,7 +72,6 @@ __all__ = [
     "normalize_category",
 ]
 
-LEDGER_COLUMNS = ["table", "reason", "action", "rows"]
 UNKNOWN_LABEL = "unknown"
 IMPUTE_STRATEGIES = ("median_unknown", "median_mode", "none")
 _CUSTOMER_NUMERIC = ("income",)
@@ -94,32 +99,6 @@ class CleanResult:
     data: MarketingData
     returns: pd.DataFrame
     ledger: pd.DataFrame
-
-
-class _TableLedger:
-    """Collects the ledger rows of one table and checks that they add up."""
-
-    def __init__(self, table: str, rows_in: int) -> None:
-        self.table = table
-        self.rows_in = rows_in
-        self.entries: list[tuple[str, str, int]] = [("rows_in", "in", rows_in)]
-
-    def add(self, reason: str, action: str, rows: int) -> None:
-        self.entries.append((reason, action, int(rows)))
-
-    def finish(self, rows_kept: int) -> list[dict]:
-        removed = sum(rows for _, action, rows in self.entries if action == "removed")
-        if self.rows_in != rows_kept + removed:
-            raise RuntimeError(
-                f"cleaning ledger of table '{self.table}' does not add up: rows_in="
-                f"{self.rows_in}, rows_kept={rows_kept}, removed={removed} "
-                f"({self.entries}); this is a bug in marketing_utils.clean"
-            )
-        self.entries.append(("rows_kept", "kept", rows_kept))
-        return [
-            {"table": self.table, "reason": reason, "action": action, "rows": rows}
-            for reason, action, rows in self.entries
-        ]
 
 
 def normalize_category(series: pd.Series) -> pd.Series:
@@ -174,7 +153,7 @@ def _require(table: pd.DataFrame, where: str, columns: tuple[str, ...]) -> None:
         )
 
 
-def _normalize_categories(table: pd.DataFrame, ledger: _TableLedger) -> pd.DataFrame:
+def _normalize_categories(table: pd.DataFrame, ledger: TableLedger) -> pd.DataFrame:
     if "category" not in table:
         ledger.add("category_label_normalized", "changed", 0)
         return table
@@ -212,7 +191,7 @@ def _clean_transactions(
             column="timestamp",
             examples=transactions["timestamp"].head().tolist(),
         )
-    ledger = _TableLedger(where, len(transactions))
+    ledger = TableLedger(where, len(transactions))
     remaining = transactions
 
     def remove(reason: str, mask: pd.Series) -> pd.DataFrame:
@@ -285,7 +264,7 @@ def _cap_quantity(
 def _clean_customers(customers: pd.DataFrame, impute: str) -> tuple[pd.DataFrame, list[dict]]:
     where = "customers"
     _require(customers, where, ("customer_id",))
-    ledger = _TableLedger(where, len(customers))
+    ledger = TableLedger(where, len(customers))
     no_id = _blank(customers["customer_id"])
     ledger.add("missing_customer_id", "removed", int(no_id.sum()))
     kept = customers[~no_id]
@@ -330,7 +309,7 @@ def _clean_customers(customers: pd.DataFrame, impute: str) -> tuple[pd.DataFrame
 def _clean_campaign(campaign: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     where = "campaign"
     _require(campaign, where, ("customer_id", "treatment", "response"))
-    ledger = _TableLedger(where, len(campaign))
+    ledger = TableLedger(where, len(campaign))
     no_id = _blank(campaign["customer_id"])
     ledger.add("missing_customer_id", "removed", int(no_id.sum()))
     kept = campaign[~no_id]
@@ -343,7 +322,7 @@ def _clean_campaign(campaign: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def _clean_products(products: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    ledger = _TableLedger("products", len(products))
+    ledger = TableLedger("products", len(products))
     clean = _normalize_categories(products, ledger).reset_index(drop=True)
     return clean, ledger.finish(len(clean))
 
@@ -432,86 +411,3 @@ def clean_data(
     changes["info"] = {**data.info, "observation_end": end.date().isoformat()}
     ledger = pd.DataFrame(ledger_rows, columns=LEDGER_COLUMNS).astype({"rows": "int64"})
     return CleanResult(data=data.replace(**changes), returns=returns, ledger=ledger)
-
-
-def _check_ledger(ledger: pd.DataFrame) -> None:
-    missing = [column for column in LEDGER_COLUMNS if column not in ledger.columns]
-    if missing:
-        raise DataValidationError("ledger", f"expected columns {LEDGER_COLUMNS}, missing {missing}")
-
-
-def ledger_summary(ledger: pd.DataFrame) -> dict[str, dict]:
-    """Per-table totals and per-reason counts of a cleaning ledger, JSON-ready.
-
-    Parameters
-    ----------
-    ledger : pandas.DataFrame
-        :attr:`CleanResult.ledger`.
-
-    Returns
-    -------
-    dict
-        ``{table: {"rows_in", "rows_kept", "removed", "changed", "reasons"}}``
-        with plain ``int`` values; ``reasons`` maps every reason (removed,
-        changed or counted-and-kept) to its row count.
-    """
-    _check_ledger(ledger)
-    summary = {}
-    for table, rows in ledger.groupby("table", sort=False):
-        counts = dict(zip(rows["reason"], rows["rows"].astype(int), strict=True))
-        summary[str(table)] = {
-            "rows_in": int(counts["rows_in"]),
-            "rows_kept": int(counts["rows_kept"]),
-            "removed": int(rows.loc[rows["action"] == "removed", "rows"].sum()),
-            "changed": int(rows.loc[rows["action"] == "changed", "rows"].sum()),
-            "reasons": {
-                str(reason): int(count)
-                for reason, count in counts.items()
-                if reason not in ("rows_in", "rows_kept")
-            },
-        }
-    return summary
-
-
-def ledger_waterfall_data(
-    ledger: pd.DataFrame, table: str, *, include_zero: bool = False
-) -> pd.DataFrame:
-    """The ordered steps of a waterfall chart from rows in to rows kept.
-
-    Parameters
-    ----------
-    ledger : pandas.DataFrame
-        :attr:`CleanResult.ledger`.
-    table : str
-        Which table, e.g. ``"transactions"``.
-    include_zero : bool, default False
-        Keep removal reasons that removed no row.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``label`` (reason), ``kind`` (``"total"`` or ``"removed"``),
-        ``delta`` (rows in as a positive total, removals as negative numbers,
-        rows kept as a positive total) and ``running_total`` (rows left after
-        the step), in rule order.
-    """
-    _check_ledger(ledger)
-    rows = ledger[ledger["table"] == table]
-    if rows.empty:
-        raise DataValidationError(
-            "ledger",
-            f"expected a table in {ledger['table'].unique().tolist()}, found {table!r}",
-            column="table",
-        )
-    rows_in = int(rows.loc[rows["reason"] == "rows_in", "rows"].iloc[0])
-    steps = [("rows_in", "total", rows_in, rows_in)]
-    running = rows_in
-    for reason, count in rows.loc[rows["action"] == "removed", ["reason", "rows"]].itertuples(
-        index=False
-    ):
-        if count or include_zero:
-            running -= int(count)
-            steps.append((reason, "removed", -int(count), running))
-    rows_kept = int(rows.loc[rows["reason"] == "rows_kept", "rows"].iloc[0])
-    steps.append(("rows_kept", "total", rows_kept, rows_kept))
-    return pd.DataFrame(steps, columns=["label", "kind", "delta", "running_total"])

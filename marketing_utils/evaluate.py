@@ -8,12 +8,14 @@ them, with one convention for **tied scores** used throughout:
   only at the end of each group of tied scores and are linear inside it, which
   is the expected gain when ties are broken at random (the same convention as
   :func:`sklearn.metrics.roc_curve`). Results therefore never depend on row order;
-* the decile table keeps tied customers together, using the rule of SAS
-  ``PROC RANK GROUPS=k DESCENDING TIES=MEAN``: a customer whose score has mean
-  rank :math:`r` (1 = highest score) among :math:`n` goes to decile
-  :math:`1 + \\lfloor r k / (n + 1) \\rfloor`. Heavy ties or fewer distinct scores
-  than deciles leave some deciles empty; they are kept in the table with zero
-  customers, so nothing disappears silently.
+* the decile table keeps tied customers together: sorted best first, the
+  customers fill :math:`n` equal slots, a group of tied scores occupies slots
+  :math:`(a, b]`, and it goes to the decile containing its middle,
+  :math:`1 + \\lfloor k (a + b) / (2n) \\rfloor` for :math:`k` deciles. Without
+  ties and with :math:`n` a multiple of :math:`k` every decile holds exactly
+  :math:`n / k` customers. Heavy ties, or fewer distinct scores than deciles,
+  leave some deciles empty; they stay in the table with zero customers, so
+  nothing disappears silently.
 
 Money (profit curves, the targeting decision) is in
 :mod:`marketing_utils.evaluate_economics`.
@@ -201,21 +203,24 @@ def top_decile_lift(y_true, y_score) -> float:
 def assign_deciles(y_score, n_bins: int = 10) -> np.ndarray:
     """Decile (1 = highest scores) of each customer, keeping tied scores together.
 
-    Uses SAS ``PROC RANK GROUPS=n_bins DESCENDING TIES=MEAN``:
-    ``1 + floor(mean_rank * n_bins / (n + 1))``.
+    A group of tied scores occupying sorted slots :math:`(a, b]` goes to the
+    decile containing its middle: ``1 + floor(n_bins * (a + b) / (2 n))``. The
+    middle of a group is its mean rank minus one half (the Hazen plotting
+    position), so ties never depend on row order.
 
     Examples
     --------
-    SAS's own example (eight values, five groups): the two 8s and the six 1s.
+    Eight customers, three distinct scores, ten deciles: the two best occupy
+    slots (0, 2], middle 1, so decile ``1 + floor(10 * 1 / 8) = 2``.
 
-    >>> assign_deciles([1, 1, 1, 1, 1, 1, 8, 8], n_bins=5).tolist()
-    [4, 4, 4, 4, 4, 4, 1, 1]
+    >>> assign_deciles([0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1]).tolist()
+    [2, 2, 6, 6, 6, 6, 9, 9]
     """
-    if not isinstance(n_bins, int | np.integer) or n_bins < 1:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
         raise ValueError(f"n_bins: expected a positive whole number, found {n_bins!r}")
     scores = np.asarray(y_score, dtype=float).ravel()
-    mean_rank = rankdata(-scores, method="average")
-    return (1 + np.floor(mean_rank * n_bins / (len(scores) + 1))).astype(int)
+    middle = rankdata(-scores, method="average") - 0.5
+    return (1 + np.floor(n_bins * middle / len(scores))).astype(int)
 
 
 def decile_table(y_true, y_score, n_bins: int = 10) -> pd.DataFrame:
@@ -227,7 +232,8 @@ def decile_table(y_true, y_score, n_bins: int = 10) -> pd.DataFrame:
     y_score : array-like of float
     n_bins : int, default 10
         Number of groups (10 = deciles). Tied scores are never split (see
-        :func:`assign_deciles`); empty groups are kept with zero customers.
+        :func:`assign_deciles`); empty groups are kept with zero customers and
+        missing rates.
 
     Returns
     -------
@@ -293,12 +299,15 @@ def ks_statistic(y_true, y_score) -> dict[str, float]:
     -------
     dict
         ``ks`` and ``threshold`` (the score at which the gap is largest:
-        contacting ``score >= threshold`` separates the groups best).
+        contacting ``score >= threshold`` separates the groups best; the
+        highest such score on a tie).
     """
     y, s = check_scores(y_true, y_score, "ks_statistic")
     _require_both_classes(y, "ks_statistic", "the KS statistic")
     fpr, tpr, thresholds = roc_curve(y, s, drop_intermediate=False)
-    best = int(np.argmax(tpr - fpr))
+    gap = tpr - fpr
+    # On a tie (up to rounding) the highest threshold wins: fewer contacts.
+    best = int(np.flatnonzero(gap >= gap.max() - 1e-12)[0])
     return {"ks": float(tpr[best] - fpr[best]), "threshold": float(thresholds[best])}
 
 
@@ -323,6 +332,11 @@ RANKING_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "top_decile_lift": top_decile_lift,
     "ks": _ks,
 }
+
+
+def _resample_indices(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Indices of one bootstrap resample: ``n`` draws with replacement."""
+    return rng.integers(0, n, n)
 
 
 def bootstrap_metrics(
@@ -377,7 +391,7 @@ def bootstrap_metrics(
     draws: dict[str, list[float]] = {name: [] for name in functions}
     skipped = 0
     for _ in range(n_boot):
-        index = rng.integers(0, len(y), len(y))
+        index = _resample_indices(rng, len(y))
         sample_y, sample_s = y[index], s[index]
         if sample_y.min() == sample_y.max():
             skipped += 1

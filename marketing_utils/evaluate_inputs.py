@@ -70,6 +70,10 @@ def _best_categorical_rule(
     return best
 
 
+def _has_values(frame: pd.DataFrame | None, column: str) -> bool:
+    return frame is not None and column in frame.columns and bool(frame[column].notna().any())
+
+
 def evaluation_frame(
     scores: pd.DataFrame,
     *,
@@ -92,8 +96,9 @@ def evaluation_frame(
         Synthetic ground truth (``customer_id``, ``true_purchase_prob``).
     segment_column : str
         ``"auto"``: 02's ``rfm_segment``, else the RFM score from ``features``,
-        else the categorical feature whose training response rates rank best.
-        Or a column of ``segments`` or ``features``.
+        else 02's ``cluster_name`` (data without a purchase history), else the
+        categorical feature whose training response rates rank best. Or a
+        column of ``segments`` or ``features``.
 
     Returns
     -------
@@ -110,7 +115,7 @@ def evaluation_frame(
     ]
     column, origin, description = None, None, ""
     if segment_column == "auto":
-        if segments is not None and "rfm_segment" in segments.columns:
+        if _has_values(segments, "rfm_segment"):
             column, origin = "rfm_segment", segments
             description = "RFM segments from 02_segmentation"
         elif features is not None and rfm_columns(features):
@@ -118,6 +123,9 @@ def evaluation_frame(
             column = "rfm_segment"
             parts = ", ".join(c for c, _ in rfm_columns(features).values())
             description = f"RFM score (quintiles of {parts})"
+        elif _has_values(segments, "cluster_name"):
+            column, origin = "cluster_name", segments
+            description = "clusters from 02_segmentation (no RFM for this data)"
     else:
         for name, frame in sources:
             if segment_column in frame.columns:

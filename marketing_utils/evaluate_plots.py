@@ -57,7 +57,7 @@ def roc_pr_chart(
     right.step(recall, precision, where="post", color=PALETTE[0], label=label("pr_auc", "AP"))
     right.axhline(y.mean(), color="grey", ls="--", label=f"random (base rate {y.mean():.1%})")
     right.set_ylim(0, 1.02)
-    right.legend(loc="upper right", fontsize=8)
+    right.legend(loc="lower left", fontsize=8)
     finish(
         right,
         "Precision-recall curve",
@@ -69,7 +69,10 @@ def roc_pr_chart(
 
 
 def gains_chart(
-    gains: pd.DataFrame, base_rate: float, rule_gains: pd.DataFrame | None = None
+    gains: pd.DataFrame,
+    base_rate: float,
+    rule_gains: pd.DataFrame | None = None,
+    rule_label: str = "segment rule",
 ) -> plt.Figure:
     """Cumulative gains with the random (diagonal) and perfect-model references."""
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -87,7 +90,7 @@ def gains_chart(
             100 * rule_gains["depth"],
             100 * rule_gains["gain"],
             color=PALETTE[1],
-            label="segment rule (RFM)",
+            label=rule_label,
         )
     ax.plot([0, 100], [0, 100], color="grey", ls="--", label="random")
     ax.legend(loc="lower right")
@@ -102,7 +105,10 @@ def gains_chart(
 
 
 def lift_chart(
-    gains: pd.DataFrame, base_rate: float, rule_gains: pd.DataFrame | None = None
+    gains: pd.DataFrame,
+    base_rate: float,
+    rule_gains: pd.DataFrame | None = None,
+    rule_label: str = "segment rule",
 ) -> plt.Figure:
     """Cumulative lift by depth, with random (1) and perfect-model (1/base rate) references."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -116,7 +122,7 @@ def lift_chart(
     )
     for curve, name, colour in (
         (gains, "model", PALETTE[0]),
-        (rule_gains, "segment rule (RFM)", PALETTE[1]),
+        (rule_gains, rule_label, PALETTE[1]),
     ):
         if curve is None:
             continue
@@ -174,7 +180,7 @@ def profit_chart(
             alpha=0.4,
             label="beyond the budget / contact limit",
         )
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     finish(
         ax,
         "Profit curve on held-out customers",

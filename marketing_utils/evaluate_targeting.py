@@ -81,9 +81,8 @@ class TargetingEvaluation:
             f"({share:.1%}): those with a score of at least {self.rule.threshold:.3f}"
             + (" (within the contact limit)." if self.rule.max_share is not None else "."),
             f"Profit on these held-out customers: {self.decision['profit']:,.0f} "
-            f"({100 * (ci['high'] - ci['low']) / 2 / max(abs(self.decision['profit']), 1e-9):.0f}% "
-            f"margin: {ci['low']:,.0f} to {ci['high']:,.0f}), spending {self.decision['cost']:,.0f} "
-            f"for an ROI of {self.decision['roi']:.2f}.",
+            f"({self.info.get('confidence', 0.95):.0%} interval {ci['low']:,.0f} to {ci['high']:,.0f}), "
+            f"spending {self.decision['cost']:,.0f} for an ROI of {self.decision['roi']:.2f}.",
             f"Contacting everyone would earn {self.everyone['profit']:,.0f}; contacting nobody 0.",
             f"The top 10% by score respond {model.loc['model', 'top_decile_lift']:.2f}x as often as average"
             + (
@@ -98,6 +97,34 @@ class TargetingEvaluation:
                 "of what a perfect-knowledge oracle would."
             )
         return "\n".join(lines)
+
+    def money_table(self) -> pd.DataFrame:
+        """Contacts, cost, revenue, profit and ROI of the choice and its alternatives (held-out)."""
+        cost_per_contact = self.economics.cost_per_contact
+        best = self.best_realized
+        best_cost = cost_per_contact * best["contacts"]
+        rows = {
+            "chosen targeting": self.decision,
+            "contact everyone": self.everyone,
+            "contact nobody": {"contacts": 0, "cost": 0.0, "revenue": 0.0, "profit": 0.0},
+            "best depth on these customers (optimistic)": {
+                "contacts": best["contacts"],
+                "cost": best_cost,
+                "revenue": best["profit"] + best_cost,
+                "profit": best["profit"],
+            },
+        }
+        table = pd.DataFrame(
+            [
+                {k: row[k] for k in ("contacts", "cost", "revenue", "profit")}
+                for row in rows.values()
+            ],
+            index=pd.Index(list(rows), name="targeting"),
+        )
+        return table.assign(
+            depth_pct=100 * table["contacts"] / len(self.test),
+            roi=table["profit"] / table["cost"].where(table["cost"] > 0),
+        )
 
     def decision_record(self) -> dict:
         """The targeting decision as saved for later stages and the campaign team."""
@@ -273,6 +300,7 @@ def evaluate_targeting(
         calibration=calibration_by_group(y, s, test["segment"], min_group_size=min_group_size),
         oracle=oracle,
         rule_gains=rule_gains,
+        info={"confidence": confidence, "n_bins": n_bins},
     )
 
 

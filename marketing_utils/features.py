@@ -26,17 +26,12 @@ from typing import Any
 
 import narwhals as nw
 
+from marketing_utils import _features_attributes as fa
 from marketing_utils import _features_frames as ff
+from marketing_utils._features_frames import AMOUNT, CATEGORY, CUSTOMER_ID, ORDER_ID, TIMESTAMP
 from marketing_utils.errors import DataValidationError
 
 __all__ = ["customer_features", "make_labels", "rfm_summary"]
-
-CUSTOMER_ID = "customer_id"
-TIMESTAMP = "timestamp"
-AMOUNT = "amount"
-ORDER_ID = "order_id"
-CATEGORY = "category"
-CUSTOMER_ATTRIBUTES = ("gender", "region", "channel", "income")
 
 
 def rfm_summary(
@@ -106,10 +101,12 @@ def rfm_summary(
         end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
         rows = rows.filter(nw.col(ff.DAY) <= end_day)
 
-    daily = rows.group_by(customer_id_col, ff.DAY).agg(
+    daily = rows.group_by(customer_id_col, ff.DAY, drop_null_keys=True).agg(
         *([nw.col(monetary_value_col).sum()] if monetary_value_col is not None else [])
     )
-    per_customer = ff.collect(ff.summarize_days(daily, customer_id_col, monetary_value_col), backend)
+    per_customer = ff.collect(
+        ff.summarize_days(daily, customer_id_col, monetary_value_col), backend
+    )
     if end_day is None:
         # The last transaction day over all customers is the last of their last days.
         end_day = per_customer.get_column(ff.LAST_DAY).max() if len(per_customer) else 0
@@ -221,76 +218,24 @@ def customer_features(
     if categories is None and CATEGORY in schema:
         seen = rows.select(CATEGORY).unique().collect().get_column(CATEGORY)
         categories = sorted(seen.drop_nulls().to_list())
-    categories = list(categories or [])
-    category_sums = [f"_category_{i}" for i in range(len(categories))]
-    if categories:
-        rows = rows.with_columns(
-            nw.when(nw.col(CATEGORY) == category).then(nw.col(AMOUNT)).otherwise(0.0).alias(name)
-            for category, name in zip(categories, category_sums, strict=True)
-        )
-
-    # Windows start on a day boundary, so per-day totals split exactly between them.
-    daily = rows.group_by(CUSTOMER_ID, ff.DAY).agg(nw.col(AMOUNT, *category_sums).sum())
-    window_columns, summed = [], [*category_sums]
-    for w in windows:
-        in_window = nw.col(ff.DAY) >= cutoff_day - w
-        window_columns.append(
-            nw.when(in_window).then(nw.col(AMOUNT)).otherwise(0.0).alias(f"spend_{w}d")
-        )
-        summed.append(f"spend_{w}d")
-        if not has_orders:
-            window_columns.append(in_window.cast(nw.Int64).alias(f"orders_{w}d"))
-            summed.append(f"orders_{w}d")
-    if window_columns:
-        daily = daily.with_columns(*window_columns)
-    per_customer = ff.summarize_days(
-        daily,
-        CUSTOMER_ID,
-        AMOUNT,
-        extra=[nw.col(AMOUNT).sum().alias("total_spend"), *(nw.col(c).sum() for c in summed)],
-    )
+    categories = list(dict.fromkeys(categories or []))
+    per_customer = _spend_by_customer(rows, cutoff_day, windows, categories, has_orders=has_orders)
     if has_orders:
         per_customer = per_customer.join(
             _order_counts(rows, cutoff_day, windows), on=CUSTOMER_ID, how="inner"
         )
     else:
         per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
-
-    n_orders = nw.col("n_orders").cast(nw.Int64)
-    frequency = nw.col(ff.N_DAYS) - 1
-    features = per_customer.select(
-        CUSTOMER_ID,
-        *ff.rfm_columns(cutoff_day - 1),
-        n_orders,
-        nw.col("total_spend"),
-        (nw.col("total_spend") / n_orders).alias("avg_basket"),
-        (nw.lit(cutoff_day) - nw.col(ff.LAST_DAY)).cast(nw.Int64).alias("days_since_last_purchase"),
-        nw.when(frequency > 0)
-        .then((nw.col(ff.LAST_DAY) - nw.col(ff.FIRST_DAY)) / frequency)
-        .otherwise(float("nan"))
-        .cast(nw.Float64)
-        .alias("mean_days_between_purchases"),
-        *[
-            expr
-            for w in windows
-            for expr in (nw.col(f"spend_{w}d"), nw.col(f"orders_{w}d").cast(nw.Int64))
-        ],
-        *[
-            (nw.col(name) / nw.col("total_spend")).alias(f"share_{category}")
-            for category, name in zip(categories, category_sums, strict=True)
-        ],
-    )
+    features = per_customer.select(CUSTOMER_ID, *_feature_columns(cutoff_day, windows, categories))
     result = ff.collect(features, backend)
     if returns is not None:
-        result = _with_returns_rate(result, returns, cutoff_day, backend)
+        result = fa.with_returns_rate(result, returns, cutoff_day, backend)
     if customers is not None:
-        result = _with_customer_attributes(result, customers, cutoff_timestamp, backend)
+        result = fa.with_customer_attributes(result, customers, cutoff_timestamp, backend)
     return ff.to_native(result.sort(CUSTOMER_ID))
 
 
-def make_labels(
-    transactions: Any, *, cutoff: Any, horizon_days: int, customers: Any = None
-) -> Any:
+def make_labels(transactions: Any, *, cutoff: Any, horizon_days: int, customers: Any = None) -> Any:
     """Whether each customer buys again in the ``horizon_days`` days from ``cutoff``.
 
     Reads only the events with ``cutoff <= timestamp < cutoff + horizon_days``
@@ -348,110 +293,88 @@ def make_labels(
     return ff.to_native(labels)
 
 
+def _category_sum(index: int) -> str:
+    return f"_category_{index}"
+
+
+def _spend_by_customer(
+    rows: nw.LazyFrame,
+    cutoff_day: int,
+    windows: Sequence[int],
+    categories: Sequence[Any],
+    *,
+    has_orders: bool,
+) -> nw.LazyFrame:
+    """Per customer: purchase days, repeat-day mean, spend in total, per window and category.
+
+    Without order ids, also the purchase days in each window (``orders_{w}d``).
+    """
+    if categories:
+        rows = rows.with_columns(
+            nw.when(nw.col(CATEGORY) == category)
+            .then(nw.col(AMOUNT))
+            .otherwise(0.0)
+            .alias(_category_sum(i))
+            for i, category in enumerate(categories)
+        )
+    summed = [_category_sum(i) for i in range(len(categories))]
+    daily = rows.group_by(CUSTOMER_ID, ff.DAY, drop_null_keys=True).agg(
+        nw.col(AMOUNT, *summed).sum()
+    )
+    # Windows start on a day boundary, so per-day totals split exactly between them.
+    window_columns = []
+    for w in windows:
+        in_window = nw.col(ff.DAY) >= cutoff_day - w
+        window_columns.append(
+            nw.when(in_window).then(nw.col(AMOUNT)).otherwise(0.0).alias(f"spend_{w}d")
+        )
+        summed.append(f"spend_{w}d")
+        if not has_orders:
+            window_columns.append(in_window.cast(nw.Int64).alias(f"orders_{w}d"))
+            summed.append(f"orders_{w}d")
+    if window_columns:
+        daily = daily.with_columns(*window_columns)
+    return ff.summarize_days(
+        daily,
+        CUSTOMER_ID,
+        AMOUNT,
+        extra=[nw.col(AMOUNT).sum().alias("total_spend"), *(nw.col(c).sum() for c in summed)],
+    )
+
+
+def _feature_columns(
+    cutoff_day: int, windows: Sequence[int], categories: Sequence[Any]
+) -> list[nw.Expr]:
+    """The output columns of :func:`customer_features`, in order, from the per-customer sums."""
+    n_orders = nw.col("n_orders").cast(nw.Int64)
+    frequency = nw.col(ff.N_DAYS) - 1
+    columns = [
+        *ff.rfm_columns(cutoff_day - 1),
+        n_orders,
+        nw.col("total_spend"),
+        (nw.col("total_spend") / n_orders).alias("avg_basket"),
+        (nw.lit(cutoff_day) - nw.col(ff.LAST_DAY)).cast(nw.Int64).alias("days_since_last_purchase"),
+        nw.when(frequency > 0)
+        .then((nw.col(ff.LAST_DAY) - nw.col(ff.FIRST_DAY)) / frequency)
+        .otherwise(float("nan"))
+        .cast(nw.Float64)
+        .alias("mean_days_between_purchases"),
+    ]
+    for w in windows:
+        columns += [nw.col(f"spend_{w}d"), nw.col(f"orders_{w}d").cast(nw.Int64)]
+    columns += [
+        (nw.col(_category_sum(i)) / nw.col("total_spend")).alias(f"share_{category}")
+        for i, category in enumerate(categories)
+    ]
+    return columns
+
+
 def _order_counts(rows: nw.LazyFrame, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
     """Per customer: distinct orders, and those whose first event falls in each window."""
-    orders = rows.group_by(CUSTOMER_ID, ORDER_ID).agg(nw.col(ff.DAY).min())
+    orders = rows.group_by(CUSTOMER_ID, ORDER_ID, drop_null_keys=True).agg(nw.col(ff.DAY).min())
     orders = orders.with_columns(
         (nw.col(ff.DAY) >= cutoff_day - w).cast(nw.Int64).alias(f"orders_{w}d") for w in windows
     )
-    return orders.group_by(CUSTOMER_ID).agg(
+    return orders.group_by(CUSTOMER_ID, drop_null_keys=True).agg(
         nw.len().alias("n_orders"), *[nw.col(f"orders_{w}d").sum() for w in windows]
     )
-
-
-def _with_returns_rate(
-    features: nw.DataFrame, returns: Any, cutoff_day: int, backend: nw.Implementation
-) -> nw.DataFrame:
-    lazy, _ = ff.to_lazy(returns, "returns")
-    schema = ff.check_events(
-        lazy,
-        "returns",
-        customer_id_col=CUSTOMER_ID,
-        datetime_col=TIMESTAMP,
-        amount_col=AMOUNT,
-        allow_negative=True,  # returns are negative, cancellations may not be: abs() below
-    )
-    returned = (
-        lazy.select(
-            CUSTOMER_ID,
-            ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY),
-            nw.col(AMOUNT).cast(nw.Float64).abs().alias("_returned"),
-        )
-        .filter(nw.col(ff.DAY) < cutoff_day)
-        .group_by(CUSTOMER_ID)
-        .agg(nw.col("_returned").sum())
-    )
-    returned = ff.collect(returned, backend)
-    _check_same_key_type(features, returned, "returns")
-    joined = features.join(returned, on=CUSTOMER_ID, how="left")
-    amount_returned = nw.col("_returned").fill_null(0.0)
-    return joined.with_columns(
-        nw.when(amount_returned == 0)
-        .then(0.0)
-        .when(nw.col("total_spend") > 0)
-        .then(amount_returned / nw.col("total_spend"))
-        .otherwise(float("nan"))
-        .alias("returns_rate")
-    ).drop("_returned")
-
-
-def _with_customer_attributes(
-    features: nw.DataFrame, customers: Any, cutoff: Any, backend: nw.Implementation
-) -> nw.DataFrame:
-    lazy, _ = ff.to_lazy(customers, "customers")
-    schema = lazy.collect_schema()
-    if CUSTOMER_ID not in schema:
-        raise DataValidationError(
-            "customers",
-            f"expected a column named {CUSTOMER_ID!r}; found columns {list(schema)}",
-            column=CUSTOMER_ID,
-        )
-    for column in ("signup_date", "birth_date"):
-        if column in schema and not ff.is_temporal(schema[column]):
-            raise DataValidationError(
-                "customers",
-                f"expected dates or datetimes; found dtype {schema[column]}",
-                column=column,
-                examples=[row[0] for row in ff.examples(lazy, [column])],
-            )
-    cutoff_day = ff.day_of(cutoff)
-    attributes = [nw.col(CUSTOMER_ID)]
-    if "signup_date" in schema:
-        signup_day = ff.day_number("signup_date", schema["signup_date"])
-        attributes.append((nw.lit(cutoff_day) - signup_day).cast(nw.Float64).alias("tenure_days"))
-    if "birth_date" in schema:
-        attributes.append(_age_in_full_years("birth_date", schema["birth_date"], cutoff))
-    attributes += [nw.col(column) for column in CUSTOMER_ATTRIBUTES if column in schema]
-    table = ff.collect(lazy.select(*attributes), backend)
-
-    repeated = table.filter(nw.col(CUSTOMER_ID).is_duplicated())
-    if len(repeated):
-        raise DataValidationError(
-            "customers",
-            f"expected one row per customer; found {len(repeated)} rows with a repeated id",
-            column=CUSTOMER_ID,
-            examples=repeated.get_column(CUSTOMER_ID).unique().to_list(),
-        )
-    _check_same_key_type(features, table, "customers")
-    return features.join(table, on=CUSTOMER_ID, how="left")
-
-
-def _age_in_full_years(column: str, dtype: nw.dtypes.DType, cutoff: Any) -> nw.Expr:
-    birth = nw.col(column)
-    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
-        birth = birth.dt.replace_time_zone(None)
-    month, day = birth.dt.month(), birth.dt.day()
-    birthday_passed = (month < cutoff.month) | ((month == cutoff.month) & (day <= cutoff.day))
-    age = nw.lit(cutoff.year - 1) - birth.dt.year() + birthday_passed.cast(nw.Int64)
-    return age.cast(nw.Float64).alias("age_years")
-
-
-def _check_same_key_type(features: nw.DataFrame, other: nw.DataFrame, where: str) -> None:
-    expected, found = features.schema[CUSTOMER_ID], other.schema[CUSTOMER_ID]
-    if expected != found:
-        raise DataValidationError(
-            where,
-            f"expected customer ids of the transactions' type {expected}; found {found}",
-            column=CUSTOMER_ID,
-            examples=other.get_column(CUSTOMER_ID).head(3).to_list(),
-        )

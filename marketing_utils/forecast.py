@@ -128,7 +128,9 @@ class SeriesForecast:
             "baseline_mase": np.nan if baseline is None else baseline["mase"],
             "baseline_mae": np.nan if baseline is None else baseline["mae"],
         }
-        row["beats_baseline"] = bool(baseline is not None and best["mae"] < baseline["mae"])
+        # The best model is the one with the lowest backtest MASE, so it beats the
+        # baseline exactly when it is not the baseline (ties go to the baseline).
+        row["beats_baseline"] = bool(baseline is not None and self.best_model != BASELINE)
         return row
 
 
@@ -285,12 +287,12 @@ class DemandForecast:
         row = total.summary_row()
         return {
             "best_model": total.best_model,
-            "best_mase": row["best_mase"],
-            "baseline_mase": row["baseline_mase"],
-            "beats_baseline": row["beats_baseline"],
-            "season_length": total.season_length,
+            "best_mase": float(row["best_mase"]),
+            "baseline_mase": float(row["baseline_mase"]),
+            "beats_baseline": bool(row["beats_baseline"]),
+            "season_length": int(total.season_length),
             "models": {
-                model: {metric: summary.loc[model, metric] for metric in METRICS}
+                str(model): {metric: float(summary.loc[model, metric]) for metric in METRICS}
                 for model in summary.index
             },
         }
@@ -407,19 +409,29 @@ def forecast_demand(
     )
 
 
+def _number(value: float, digits: int) -> str:
+    return "undefined" if not np.isfinite(value) else f"{value:,.{digits}f}"
+
+
 def verdict(result: SeriesForecast) -> str:
-    """One honest sentence: does the best model beat the seasonal naive baseline?"""
+    """One honest sentence: does the best model beat the (seasonal) naive baseline?
+
+    "Beats" means a lower mean backtest MASE (MAE when MASE is undefined), the
+    criterion that picks the best model.
+    """
     row = result.summary_row()
     baseline = "seasonal naive" if result.season_length > 1 else "naive"
-    if result.best_model == BASELINE or not row["beats_baseline"]:
+    if not row["beats_baseline"]:
         return (
             f"{result.name}: no model beats the {baseline} baseline on the backtest "
-            f"(baseline MASE {row['baseline_mase']:.3f}, MAE {row['baseline_mae']:,.0f}); "
-            "forecast with the baseline and treat the other models as unproven on this series."
+            f"(baseline MASE {_number(row['baseline_mase'], 3)}, "
+            f"MAE {_number(row['baseline_mae'], 0)}); the forecast is the baseline's, and the "
+            "other models are unproven on this series."
         )
-    gain = 1.0 - row["best_mae"] / row["baseline_mae"]
+    gain = 1.0 - row["best_mae"] / row["baseline_mae"] if row["baseline_mae"] > 0 else np.nan
     return (
         f"{result.name}: {result.best_model} beats the {baseline} baseline on the backtest: "
-        f"MASE {row['best_mase']:.3f} against {row['baseline_mase']:.3f}, "
-        f"MAE {row['best_mae']:,.0f} against {row['baseline_mae']:,.0f} ({gain:.0%} lower)."
+        f"MASE {_number(row['best_mase'], 3)} against {_number(row['baseline_mase'], 3)}, "
+        f"MAE {_number(row['best_mae'], 0)} against {_number(row['baseline_mae'], 0)}"
+        + (f" ({gain:.0%} lower)." if np.isfinite(gain) else ".")
     )

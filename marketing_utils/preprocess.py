@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .clean import clean_data, ledger_summary
+from .clean import clean_data
 from .errors import DataValidationError
 from .features import customer_features, make_labels
+from .ledger import ledger_summary
 from .privacy import drop_pii, pseudonymization_key, pseudonymize_ids
 from .schema import MarketingData
 
@@ -315,22 +316,6 @@ def preprocess(
         truth=publish(truth) if truth is not None else None,
         info=info,
     )
-
-
-def ledger_against_injected(ledger: pd.DataFrame, defects: dict[str, int]) -> pd.DataFrame:
-    """Compare the ledger's counts with the synthetic data's injected defect counts.
-
-    Returns one row per injected defect with ``injected``, ``ledger`` and
-    ``match`` columns: on synthetic data every row must match.
-    """
-    counted = ledger[ledger["action"].isin(["removed", "changed", "kept"])]
-    by_reason = counted.groupby("reason")["rows"].sum()
-    rows = [
-        {"defect": reason, "injected": int(n), "ledger": int(by_reason.get(reason, 0))}
-        for reason, n in defects.items()
-    ]
-    table = pd.DataFrame(rows)
-    return table.assign(match=table["injected"] == table["ledger"])
 
 
 def save_preprocessing(result: PreprocessResult, store) -> list[str]:

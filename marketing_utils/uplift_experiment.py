@@ -23,11 +23,13 @@ from scipy.stats import norm
 from .errors import DataValidationError
 
 __all__ = [
+    "NOT_FEATURES",
     "arm_effects",
     "average_treatment_effect",
     "covariate_balance",
     "group_sizes",
     "select_arm",
+    "uplift_table",
 ]
 
 
@@ -271,3 +273,63 @@ def arm_effects(
         for name, table in arms.items()
     ]
     return pd.DataFrame(rows)
+
+
+#: Campaign columns that are outcomes or the assignment itself: never features.
+NOT_FEATURES = ("treatment", "response", "spend", "visit", "conversion", "arm", "label")
+
+
+def uplift_table(
+    features: pd.DataFrame, campaign: pd.DataFrame, truth: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Join customer features with the campaign (and the synthetic truth).
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per customer (``customer_features`` of stage 01).
+    campaign : pandas.DataFrame
+        ``customer_id``, ``treatment``, ``response`` and optionally ``spend``.
+    truth : pandas.DataFrame, optional
+        ``customer_id``, ``true_uplift`` and ``uplift_type`` (synthetic data).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per campaign customer with features, in the order of
+        ``features``. Stage 01 orders customers by their original id, so this
+        order, and every seeded split made on it, does not depend on the
+        pseudonymization key (sorting by pseudonym would).
+    n_without_features : int
+        Campaign customers without a feature row (left out, and reported).
+    """
+    for name, frame, needed in (
+        ("customer_features", features, ["customer_id"]),
+        ("campaign", campaign, ["customer_id", "treatment", "response"]),
+    ):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise DataValidationError(
+                name, f"expected columns {needed}, missing {missing}", column=missing[0]
+            )
+    duplicated = campaign["customer_id"].duplicated()
+    if duplicated.any():
+        raise DataValidationError(
+            "campaign",
+            f"expected one row per customer, found {int(duplicated.sum())} repeated ids",
+            column="customer_id",
+            examples=campaign.loc[duplicated, "customer_id"].head().tolist(),
+        )
+    outcome_columns = [c for c in campaign.columns if c in NOT_FEATURES or c == "customer_id"]
+    feature_columns = [c for c in features.columns if c not in NOT_FEATURES]
+    table = features[feature_columns].merge(
+        campaign[outcome_columns], on="customer_id", how="inner", validate="one_to_one"
+    )
+    if truth is not None:
+        table = table.merge(
+            truth[["customer_id", "true_uplift", "uplift_type"]],
+            on="customer_id",
+            how="left",
+            validate="one_to_one",
+        )
+    return table.reset_index(drop=True), int(len(campaign) - len(table))

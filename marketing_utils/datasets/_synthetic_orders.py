@@ -158,7 +158,7 @@ def draw_orders(
 
 
 def draw_category_mix(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
-    """Each customer's own category probabilities, Dirichlet around the persona mix."""
+    """Each customer's own category weights (unnormalized Dirichlet around the persona mix)."""
     mix = np.array([p.category_mix for p in PERSONAS])[persona]
     return rng.gamma(CATEGORY_CONCENTRATION * mix) + 1e-12
 

@@ -10,14 +10,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from marketing_utils.clean import (
-    _TableLedger,
-    clean_data,
-    ledger_summary,
-    ledger_waterfall_data,
-    normalize_category,
-)
+from marketing_utils.clean import clean_data, normalize_category
 from marketing_utils.errors import DataValidationError
+from marketing_utils.ledger import TableLedger, ledger_summary, ledger_waterfall_data
 from marketing_utils.schema import MarketingData, clean_schema
 
 END = "2024-01-31"
@@ -283,7 +278,7 @@ def test_input_not_mutated():
 
 
 def test_ledger_identity_violation_is_a_runtime_error():
-    ledger = _TableLedger("transactions", 10)
+    ledger = TableLedger("transactions", 10)
     ledger.add("duplicate_rows", "removed", 3)
     with pytest.raises(RuntimeError, match="rows_in=10, rows_kept=6, removed=3"):
         ledger.finish(6)

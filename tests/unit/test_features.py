@@ -64,7 +64,9 @@ def tiny_returns() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": ["a", "a", "c"],
-            "timestamp": pd.to_datetime(["2024-01-05 10:00", "2024-01-09 00:00", "2024-01-03 00:00"]),
+            "timestamp": pd.to_datetime(
+                ["2024-01-05 10:00", "2024-01-09 00:00", "2024-01-03 00:00"]
+            ),
             "order_id": ["r1", "r2", "r3"],
             "category": ["x", "x", "x"],
             "amount": [-5.0, -100.0, -3.0],
@@ -134,10 +136,14 @@ def test_rfm_summary_custom_column_names_and_no_amount():
     renamed = tiny_transactions().rename(
         columns={"customer_id": "cust", "timestamp": "when", "amount": "value"}
     )
-    result = rfm_summary(renamed, customer_id_col="cust", datetime_col="when", monetary_value_col="value")
+    result = rfm_summary(
+        renamed, customer_id_col="cust", datetime_col="when", monetary_value_col="value"
+    )
     assert list(result.columns) == ["cust", "frequency", "recency", "T", "monetary_value"]
     assert result["monetary_value"].tolist() == [25.0, 0.0, 10.0]
-    without = rfm_summary(renamed, customer_id_col="cust", datetime_col="when", monetary_value_col=None)
+    without = rfm_summary(
+        renamed, customer_id_col="cust", datetime_col="when", monetary_value_col=None
+    )
     assert list(without.columns) == ["cust", "frequency", "recency", "T"]
     assert without["T"].tolist() == [8.0, 6.0, 7.0]
 
@@ -197,8 +203,12 @@ def reference_rfm(log: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
 @pytest.mark.datasets
 def test_rfm_summary_matches_lifetimes_on_cdnow(datasets_dir):
     log = read_cdnow(datasets_dir)
-    result = rfm_summary(log, datetime_col="date", monetary_value_col="dollar_value",
-                         observation_period_end="1998-06-30").set_index("customer_id")
+    result = rfm_summary(
+        log,
+        datetime_col="date",
+        monetary_value_col="dollar_value",
+        observation_period_end="1998-06-30",
+    ).set_index("customer_id")
     assert len(result) == 23_570  # the whole cohort (README)
     # Values of lifetimes 0.11.3 summary_data_from_transaction_data(freq="D") on
     # the same file, checked by hand against the raw rows:
@@ -220,8 +230,9 @@ def test_rfm_summary_matches_lifetimes_on_cdnow(datasets_dir):
 def test_rfm_summary_equals_plain_pandas_reference_on_cdnow(datasets_dir, end):
     log = read_cdnow(datasets_dir)
     expected = reference_rfm(log, pd.Timestamp(end))
-    result = rfm_summary(log, datetime_col="date", monetary_value_col="dollar_value",
-                         observation_period_end=end)
+    result = rfm_summary(
+        log, datetime_col="date", monetary_value_col="dollar_value", observation_period_end=end
+    )
     pd.testing.assert_frame_equal(
         result.astype({"customer_id": object}),
         expected.astype({"customer_id": object}),
@@ -236,45 +247,40 @@ def test_customer_features_hand_worked_example():
     # Cutoff Jan 9: every event on or after Jan 9 is ignored (c's Jan 9 order),
     # and the observation ends on Jan 8.
     result = customer_features(tiny_transactions(), cutoff="2024-01-09", windows=(2, 5))
-    expected_columns = [
-        *RFM, "n_orders", "total_spend", "avg_basket", "days_since_last_purchase",
-        "mean_days_between_purchases", "spend_2d", "orders_2d", "spend_5d", "orders_5d",
-        "share_x", "share_y",
-    ]  # fmt: skip
-    assert list(result.columns) == expected_columns
+    activity = ["n_orders", "total_spend", "avg_basket", "days_since_last_purchase"]
+    windows = ["spend_2d", "orders_2d", "spend_5d", "orders_5d"]
+    gap = "mean_days_between_purchases"
+    assert list(result.columns) == [*RFM, *activity, gap, *windows, "share_x", "share_y"]
+    assert result["n_orders"].dtype == "int64"
+    assert result["orders_5d"].dtype == "int64"
     rows = result.set_index("customer_id")
+
     # a: days 1, 4, 8 -> frequency 2, recency 7, T = 8 - 1 = 7, monetary mean(20, 30).
-    # 4 orders, spend 65, basket 65 / 4, last day 8 -> 1 day to the cutoff, 7 / 2 = 3.5.
+    # 4 orders, spend 65, basket 65 / 4, last day 8 -> 1 day to the cutoff, gap 7 / 2.
     # 2-day window = Jan 7-8: 30 in 1 order; 5-day window = Jan 4-8: 50 in 2 orders.
     # x = 10 + 20 + 30 of 65, y = 5 of 65.
     a = rows.loc["a"]
     assert a[RFM[1:]].tolist() == [2.0, 7.0, 7.0, 25.0]
-    assert a[["n_orders", "total_spend", "avg_basket", "days_since_last_purchase"]].tolist() == [
-        4, 65.0, 16.25, 1,
-    ]  # fmt: skip
-    assert a["mean_days_between_purchases"] == 3.5
-    assert a[["spend_2d", "orders_2d", "spend_5d", "orders_5d"]].tolist() == [30.0, 1, 50.0, 2]
-    assert a["share_x"] == pytest.approx(60 / 65)
-    assert a["share_y"] == pytest.approx(5 / 65)
-    # b: one purchase on Jan 3: T = 8 - 3 = 5, 6 days since, no repeat -> NaN gap,
-    # nothing in either window (the 5-day window starts Jan 4).
+    assert a[activity].tolist() == [4, 65.0, 16.25, 1]
+    assert a[gap] == 3.5
+    assert a[windows].tolist() == [30.0, 1, 50.0, 2]
+    assert a[["share_x", "share_y"]].tolist() == pytest.approx([60 / 65, 5 / 65])
+
+    # b: one purchase on Jan 3: T = 8 - 3 = 5, 6 days since, no repeat -> no gap,
+    # nothing in either window (the 5-day window starts Jan 4), all spend is y.
     b = rows.loc["b"]
     assert b[RFM[1:]].tolist() == [0.0, 0.0, 5.0, 0.0]
-    assert b[["n_orders", "total_spend", "avg_basket", "days_since_last_purchase"]].tolist() == [
-        1, 7.0, 7.0, 6,
-    ]  # fmt: skip
-    assert np.isnan(b["mean_days_between_purchases"])
-    assert b[["spend_2d", "orders_2d", "spend_5d", "orders_5d", "share_x", "share_y"]].tolist() == [
-        0.0, 0, 0.0, 0, 0.0, 1.0,
-    ]  # fmt: skip
-    # c: only Jan 2 (3.0) is before the cutoff: T = 6, 7 days since.
+    assert b[activity].tolist() == [1, 7.0, 7.0, 6]
+    assert np.isnan(b[gap])
+    assert b[windows].tolist() == [0.0, 0, 0.0, 0]
+    assert b[["share_x", "share_y"]].tolist() == [0.0, 1.0]
+
+    # c: only Jan 2 (3.0) is before the cutoff: T = 8 - 2 = 6, 7 days since, all x.
     c = rows.loc["c"]
     assert c[RFM[1:]].tolist() == [0.0, 0.0, 6.0, 0.0]
-    assert c[["n_orders", "total_spend", "days_since_last_purchase", "share_x"]].tolist() == [
-        1, 3.0, 7, 1.0,
-    ]  # fmt: skip
-    assert result["n_orders"].dtype == "int64"
-    assert result["orders_5d"].dtype == "int64"
+    assert c[activity].tolist() == [1, 3.0, 3.0, 7]
+    assert c[windows].tolist() == [0.0, 0, 0.0, 0]
+    assert c[["share_x", "share_y"]].tolist() == [1.0, 0.0]
 
 
 def test_without_order_ids_orders_are_purchase_days():
@@ -312,7 +318,14 @@ def test_customer_attributes_at_the_cutoff():
     rows = customer_features(
         tiny_transactions(), cutoff="2024-01-09", windows=(), customers=tiny_customers()
     ).set_index("customer_id")
-    assert list(rows.columns[-6:]) == ["tenure_days", "age_years", "gender", "region", "channel", "income"]
+    assert list(rows.columns[-6:]) == [
+        "tenure_days",
+        "age_years",
+        "gender",
+        "region",
+        "channel",
+        "income",
+    ]
     assert "d" not in rows.index  # no purchase before the cutoff
     # a signed up 2023-12-01: 31 days to Jan 1 + 8 = 39; born 1990-01-09, 34 on the cutoff day.
     # b signed up Jan 3: 6 days; born 1990-01-10, still 33 the day before the birthday.
@@ -340,7 +353,9 @@ def test_nothing_at_or_after_the_cutoff_changes_the_features():
     later = pd.DataFrame(
         {
             "customer_id": ["a", "a", "e"],
-            "timestamp": pd.to_datetime(["2024-01-09 00:00", "2024-02-01 00:00", "2024-01-10 00:00"]),
+            "timestamp": pd.to_datetime(
+                ["2024-01-09 00:00", "2024-02-01 00:00", "2024-01-10 00:00"]
+            ),
             "order_id": ["big1", "big2", "e1"],
             "category": ["x", "new_category", "x"],
             "amount": [1e9, 1e9, 5.0],
@@ -377,7 +392,9 @@ def test_make_labels_for_given_customers_keeps_their_rows():
 
 def test_labels_align_with_features():
     features = customer_features(tiny_transactions(), cutoff="2024-01-05", windows=())
-    labels = make_labels(tiny_transactions(), cutoff="2024-01-05", horizon_days=4, customers=features)
+    labels = make_labels(
+        tiny_transactions(), cutoff="2024-01-05", horizon_days=4, customers=features
+    )
     assert labels["customer_id"].tolist() == features["customer_id"].tolist()
 
 
@@ -405,15 +422,17 @@ def random_tables(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     log = pd.concat([log, log.iloc[20:60]], ignore_index=True)
     log["order_id"] = log["customer_id"] + "-" + log["order_id"]
     returns = log.sample(40, random_state=seed).assign(amount=lambda t: -t["amount"] / 2)
+    signup_days_before_start = rng.integers(0, 900, n_customers).astype("timedelta64[D]")
+    birth_days_after_1950 = pd.to_timedelta(rng.integers(0, 20_000, n_customers), unit="D")
     people = pd.DataFrame(
         {
             "customer_id": ids,
-            "signup_date": start.astype("datetime64[ns]") - rng.integers(0, 900, n_customers).astype("timedelta64[D]"),
-            "birth_date": pd.to_datetime("1950-01-01") + pd.to_timedelta(rng.integers(0, 20_000, n_customers), unit="D"),
+            "signup_date": start.astype("datetime64[ns]") - signup_days_before_start,
+            "birth_date": pd.Timestamp("1950-01-01") + birth_days_after_1950,
             "region": rng.choice(["north", "south"], n_customers),
             "income": rng.normal(40_000, 9_000, n_customers),
         }
-    )  # fmt: skip
+    )
     return log, returns, people
 
 
@@ -552,7 +571,9 @@ def test_repeated_customer_rows_are_rejected():
 
 def test_customer_ids_of_another_type_are_rejected():
     people = pd.DataFrame({"customer_id": [1, 2], "region": ["n", "s"]})
-    with pytest.raises(DataValidationError, match="customers.*customer ids of the transactions' type"):
+    with pytest.raises(
+        DataValidationError, match="customers.*customer ids of the transactions' type"
+    ):
         customer_features(tiny_transactions(), cutoff="2024-01-09", customers=people)
 
 

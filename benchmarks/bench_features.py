@@ -1,0 +1,253 @@
+"""Benchmark: rfm_summary and customer_features on pandas and Polars, against lifetimes.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_features.py [--rows 2000000 10000000] [--repeat 3]
+        [--lifetimes-python /tmp/lifetimes-venv/bin/python]
+
+Every measurement runs in a fresh subprocess that reads the same Parquet file
+(see ``_data.py``), times the call ``--repeat`` times (the best time is
+reported, all times are kept) and reports its peak resident memory from
+``getrusage``, which, unlike tracemalloc, also sees Polars' and Arrow's
+allocations. "extra" memory is the peak minus the memory held once the data
+is loaded: what the computation itself needed.
+
+lifetimes is abandoned and does not import with pandas 3; it runs in its own
+virtualenv (``pip install lifetimes "pandas<3"``) given by ``--lifetimes-python``,
+on the same file, and its summary is compared with ours value by value.
+Prints a Markdown table and writes ``benchmarks/results/features.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "features.json"
+CUTOFF = "2024-01-01"  # the day after the synthetic data ends: features use every row
+TARGETS = {  # (rows, task, engine): what the issue asks for
+    (2_000_000, "rfm_summary", "pandas"): ("speedup", 3.0),
+    (2_000_000, "rfm_summary", "polars"): ("speedup", 10.0),
+    (10_000_000, "rfm_summary", "pandas"): ("seconds", 3.0),
+    (10_000_000, "rfm_summary", "polars"): ("seconds", 1.0),
+}
+
+
+# --- child: one measurement in a fresh process ----------------------------------------
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
+    if engine == "lifetimes":
+        import pandas as pd
+        from lifetimes.utils import summary_data_from_transaction_data
+
+        frame = pd.read_parquet(path, columns=["customer_id", "timestamp", "amount"])
+
+        def run():
+            return summary_data_from_transaction_data(
+                frame, "customer_id", "timestamp", monetary_value_col="amount", freq="D"
+            ).reset_index()
+
+    else:
+        sys.path.insert(0, str(HERE.parent))
+        import warnings
+
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        from marketing_utils.features import customer_features, rfm_summary
+
+        if engine == "pandas":
+            import pandas as pd
+
+            frame = pd.read_parquet(path)
+        else:
+            import polars as pl
+
+            frame = pl.read_parquet(path)
+
+        def run():
+            if task == "rfm_summary":
+                return rfm_summary(frame)
+            return customer_features(frame, cutoff=CUTOFF)
+
+    loaded = _rss_mb()
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = run()
+        seconds.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if task == "rfm_summary":
+        result = result if engine != "polars" else result.to_pandas()
+        result.to_parquet(output)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_rss_mb": round(peak, 1),
+                "loaded_rss_mb": round(loaded, 1),
+                "customers": len(result),
+            }
+        )
+    )
+
+
+# --- parent: run the children, compare, report ------------------------------------------
+
+
+def _measure(python: str, engine: str, task: str, path: Path, repeat: int, output: Path) -> dict:
+    command = [python, str(Path(__file__).resolve()), "--child", engine, task, str(path)]
+    command += ["--repeat", str(repeat), "--output", str(output)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{engine} {task} failed:\n{done.stderr[-3000:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    measured["best_seconds"] = min(measured["seconds"])
+    measured["extra_rss_mb"] = round(measured["peak_rss_mb"] - measured["loaded_rss_mb"], 1)
+    return measured
+
+
+def _same_summary(ours: Path, theirs: Path) -> dict:
+    """Compare our summary with lifetimes': exact day counts, money to 1e-9."""
+    import numpy as np
+    import pandas as pd
+
+    left = pd.read_parquet(ours).sort_values("customer_id").reset_index(drop=True)
+    right = pd.read_parquet(theirs).sort_values("customer_id").reset_index(drop=True)
+    same_ids = len(left) == len(right) and bool(
+        (
+            left["customer_id"].astype(str).to_numpy()
+            == right["customer_id"].astype(str).to_numpy()
+        ).all()
+    )
+    if not same_ids:
+        return {"same_customers": False}
+    exact = {
+        c: bool((left[c].to_numpy() == right[c].to_numpy()).all())
+        for c in ("frequency", "recency", "T")
+    }
+    money = np.isclose(left["monetary_value"], right["monetary_value"], rtol=1e-9, atol=0)
+    return {"same_customers": True, "exact": exact, "monetary_within_1e-9": bool(money.all())}
+
+
+def _load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[2_000_000, 10_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--lifetimes-python", default="/tmp/lifetimes-venv/bin/python")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "TASK", "PATH"))
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(*args.child, repeat=args.repeat, output=args.output)
+        return
+
+    sys.path.insert(0, str(HERE))
+    from _data import transactions_parquet
+
+    has_lifetimes = Path(args.lifetimes_python).exists()
+    report: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_at_start": _load_average(),
+        },
+        "repeat": args.repeat,
+        "lifetimes": args.lifetimes_python if has_lifetimes else "not available",
+        "runs": [],
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        for rows in args.rows:
+            path = transactions_parquet(rows)
+            jobs = [("pandas", "rfm_summary"), ("polars", "rfm_summary")]
+            jobs += [("lifetimes", "rfm_summary")] if has_lifetimes else []
+            jobs += [("pandas", "customer_features"), ("polars", "customer_features")]
+            outputs = {}
+            for engine, task in jobs:
+                python = args.lifetimes_python if engine == "lifetimes" else sys.executable
+                outputs[engine, task] = Path(scratch) / f"{engine}_{task}_{rows}.parquet"
+                measured = _measure(python, engine, task, path, args.repeat, outputs[engine, task])
+                measured |= {"rows": rows, "engine": engine, "task": task}
+                measured["load_average_after"] = _load_average()
+                report["runs"].append(measured)
+                print(
+                    f"{rows:>11,} {engine:<9} {task:<17} {measured['best_seconds']:7.2f} s",
+                    flush=True,
+                )
+            if has_lifetimes:
+                reference = outputs["lifetimes", "rfm_summary"]
+                for engine in ("pandas", "polars"):
+                    run = _find(report, rows, engine, "rfm_summary")
+                    run["matches_lifetimes"] = _same_summary(
+                        outputs[engine, "rfm_summary"], reference
+                    )
+    _add_ratios_and_targets(report)
+    report["machine"]["load_average_at_end"] = _load_average()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print()
+    print(_markdown(report))
+    print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")
+
+
+def _find(report: dict, rows: int, engine: str, task: str) -> dict | None:
+    for run in report["runs"]:
+        if (run["rows"], run["engine"], run["task"]) == (rows, engine, task):
+            return run
+    return None
+
+
+def _add_ratios_and_targets(report: dict) -> None:
+    for run in report["runs"]:
+        reference = _find(report, run["rows"], "lifetimes", "rfm_summary")
+        if reference and run["engine"] != "lifetimes" and run["task"] == "rfm_summary":
+            run["speedup_vs_lifetimes"] = round(reference["best_seconds"] / run["best_seconds"], 2)
+        target = TARGETS.get((run["rows"], run["task"], run["engine"]))
+        if target:
+            kind, value = target
+            if kind == "seconds":
+                run["target"] = f"<= {value:g} s"
+                run["target_met"] = run["best_seconds"] <= value
+            elif "speedup_vs_lifetimes" in run:
+                run["target"] = f">= {value:g}x lifetimes"
+                run["target_met"] = run["speedup_vs_lifetimes"] >= value
+
+
+def _markdown(report: dict) -> str:
+    lines = [
+        "| rows | engine | task | best time (s) | vs lifetimes | peak RSS (MB) | extra RSS (MB) | target | met |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for run in report["runs"]:
+        speedup = run.get("speedup_vs_lifetimes")
+        lines.append(
+            f"| {run['rows']:,} | {run['engine']} | {run['task']} | {run['best_seconds']:.2f} | "
+            f"{f'{speedup:.1f}x' if speedup else '-'} | {run['peak_rss_mb']:,.0f} | "
+            f"{run['extra_rss_mb']:,.0f} | {run.get('target', '-')} | "
+            f"{'yes' if run.get('target_met') else ('no' if 'target_met' in run else '-')} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""07_demand_forecasting in the report runs: the backtest metrics it records, and where it is skipped."""
+
+from __future__ import annotations
+
+import math
+
+MODELS = {"seasonal_naive", "drift", "linear", "holt_winters"}
+METRICS = {"mase", "mae", "rmse", "smape", "mape"}
+
+
+def _entry(result, stem="07_demand_forecasting"):
+    return next(e for e in result.notebooks if e["stem"] == stem)
+
+
+def _check_consistent(metrics):
+    models = metrics["models"]
+    assert set(models) == MODELS
+    for name, scores in models.items():
+        assert set(scores) == METRICS, name
+        for metric in ("mase", "mae", "rmse", "smape"):
+            assert scores[metric] is not None and math.isfinite(scores[metric]), (name, metric)
+            assert scores[metric] >= 0
+        assert scores["rmse"] >= scores["mae"]  # RMSE is never below MAE
+        assert scores["smape"] <= 200
+    best = metrics["best_model"]
+    assert metrics["best_mase"] == models[best]["mase"] == min(s["mase"] for s in models.values())
+    assert metrics["baseline_mase"] == models["seasonal_naive"]["mase"]
+    assert metrics["beats_baseline"] == (best != "seasonal_naive")
+
+
+def test_synthetic_weekly_revenue_beats_the_baseline(ci_report):
+    result, all_metrics = ci_report
+    assert _entry(result)["status"] == "ran"
+    metrics = all_metrics["demand_forecasting"]
+    assert metrics["frequency"] == "weekly" and metrics["horizon"] == 13
+    # Complete weeks of 2023-01-01 .. 2025-12-31: Monday 2 Jan 2023 to Sunday 28 Dec 2025.
+    assert metrics["n_periods"] == 156
+    assert metrics["season_length"] == 52  # three years: two full seasons before every origin
+    _check_consistent(metrics)
+    # The synthetic data has a yearly season and a trend: the target is MASE < 0.9.
+    assert metrics["best_model"] != "seasonal_naive"
+    assert metrics["best_mase"] < 0.9
+    assert metrics["beats_baseline"] is True
+    for scores in metrics["models"].values():
+        assert scores["mape"] is not None  # no week without sales
+    assert metrics["orders"]["best_mase"] < 0.9
+    # total + 8 categories (+ segments when 02 ran), for revenue and orders
+    assert metrics["n_series"] >= 18 and sum(metrics["best_model_counts"].values()) == metrics["n_series"]
+    assert any("partial week starting 2022-12-26" in note for note in metrics["notes"])
+    assert any("partial week starting 2025-12-29" in note for note in metrics["notes"])
+
+
+def test_cdnow_weekly_revenue_reports_every_metric(cdnow_report):
+    result, all_metrics = cdnow_report
+    assert _entry(result)["status"] == "ran"
+    metrics = all_metrics["demand_forecasting"]
+    # Complete weeks of 1997-01-01 .. 1998-06-30: Monday 6 Jan 1997 to Sunday 28 Jun 1998.
+    assert metrics["n_periods"] == 77
+    # 77 - 13 - 2*13 = 38 weeks before the first origin: fewer than two seasons.
+    assert metrics["season_length"] == 1
+    assert any("fewer than two seasons (104)" in note for note in metrics["notes"])
+    _check_consistent(metrics)
+
+
+def test_skipped_without_dated_transactions(bank_report, hillstrom_report):
+    for result, _ in (bank_report, hillstrom_report):
+        entry = _entry(result)
+        assert entry["status"] == "skipped"
+        assert "needs dated transactions" in entry["reason"]
