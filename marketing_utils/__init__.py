@@ -20,12 +20,8 @@ _EXPORTS = {
     "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],
     "features": ["customer_features", "make_labels", "rfm_summary"],
     "params": ["load_params"],
-    "preprocess": [
-        "PreprocessResult",
-        "ledger_against_injected",
-        "preprocess",
-        "save_preprocessing",
-    ],
+    "ledger": ["ledger_against_injected", "ledger_summary", "ledger_waterfall_data"],
+    "preprocess": ["PreprocessResult", "preprocess", "save_preprocessing"],
     "privacy": [
         "drop_pii",
         "pseudonymization_key",

@@ -274,7 +274,7 @@ def evaluate_targeting(
             "share_of_oracle": achieved / best if best > 0 else float("nan"),
             "oracle_contacts": int(
                 min(
-                    cap or len(truth),
+                    len(truth) if cap is None else cap,
                     np.sum(economics.value_per_conversion * truth > economics.cost_per_contact),
                 )
             ),

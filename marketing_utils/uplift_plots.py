@@ -170,7 +170,8 @@ def uplift_by_type_plot(scored: pd.DataFrame) -> plt.Figure:
     types = sorted(scored["uplift_type"].dropna().unique())
     fig, ax = plt.subplots(figsize=(8, 4.5))
     data = [scored.loc[scored["uplift_type"] == name, "uplift"] * 100 for name in types]
-    ax.boxplot(data, showfliers=False)
+    ax.boxplot(data, showfliers=False, medianprops={"color": PALETTE[0], "lw": 2})
+    ax.plot([], [], color=PALETTE[0], lw=2, label="predicted uplift (median; box: quartiles)")
     ax.set_xticks(np.arange(1, len(types) + 1), types)
     for position, name in enumerate(types, start=1):
         truth = scored.loc[scored["uplift_type"] == name, "true_uplift"].mean() * 100

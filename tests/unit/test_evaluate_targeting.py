@@ -179,3 +179,10 @@ def test_money_table_compares_the_choice_with_everyone_and_nobody():
     best = table.loc["best depth on these customers (optimistic)"]
     assert best["revenue"] - best["cost"] == pytest.approx(best["profit"])
     assert best["profit"] >= chosen["profit"]
+
+
+def test_a_zero_contact_limit_contacts_nobody():
+    frame, result = _evaluate(CampaignEconomics(1.0, 5.0, max_contacts=0))
+    assert result.decision["contacts"] == 0 and result.decision["profit"] == 0
+    assert result.oracle["oracle_contacts"] == 0 and result.oracle["oracle_profit"] == 0
+    assert not targeting_list(frame, result.rule)["selected"].any()
