@@ -6,15 +6,17 @@ Usage::
         [--lifetimes-python /tmp/lifetimes-venv/bin/python]
 
 Every measurement runs in a fresh subprocess that reads the same Parquet file
-(see ``_data.py``), times the call ``--repeat`` times (the best time is
-reported, all times are kept) and reports its peak resident memory from
-``getrusage``, which, unlike tracemalloc, also sees Polars' and Arrow's
-allocations. "extra" memory is the peak minus the memory held once the data
-is loaded: what the computation itself needed.
+(see ``_data.py``) and times the call ``--repeat`` times; the best time is
+reported and all times are kept. The child also reports its CPU time (all
+threads, less sensitive than wall time to other load on the machine) and its
+peak resident memory from ``getrusage``, which, unlike tracemalloc, sees
+Polars' and Arrow's allocations too. "extra" memory is the peak minus the
+memory held once the data is loaded: what the computation itself needed.
 
-lifetimes is abandoned and does not import with pandas 3; it runs in its own
-virtualenv (``pip install lifetimes "pandas<3"``) given by ``--lifetimes-python``,
-on the same file, and its summary is compared with ours value by value.
+lifetimes is abandoned (last release 2020) and is not a dependency of the
+workbook: it runs in its own virtualenv, given by ``--lifetimes-python``
+(``pip install lifetimes "pandas<3"``), on the same file, and its summary is
+compared with ours value by value. Without that virtualenv it is skipped.
 Prints a Markdown table and writes ``benchmarks/results/features.json``.
 """
 
@@ -86,12 +88,16 @@ def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
                 return rfm_summary(frame)
             return customer_features(frame, cutoff=CUTOFF)
 
+    from importlib.metadata import version
+
+    libraries = ["lifetimes", "pandas"] if engine == "lifetimes" else [engine, "narwhals"]
     loaded = _rss_mb()
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = run()
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - cpu_start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if task == "rfm_summary":
         result = result if engine != "polars" else result.to_pandas()
@@ -100,9 +106,11 @@ def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
         json.dumps(
             {
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "peak_rss_mb": round(peak, 1),
                 "loaded_rss_mb": round(loaded, 1),
                 "customers": len(result),
+                "versions": {name: version(name) for name in libraries},
             }
         )
     )
@@ -119,6 +127,7 @@ def _measure(python: str, engine: str, task: str, path: Path, repeat: int, outpu
         raise RuntimeError(f"{engine} {task} failed:\n{done.stderr[-3000:]}")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     measured["best_seconds"] = min(measured["seconds"])
+    measured["best_cpu_seconds"] = min(measured["cpu_seconds"])
     measured["extra_rss_mb"] = round(measured["peak_rss_mb"] - measured["loaded_rss_mb"], 1)
     return measured
 
@@ -222,6 +231,9 @@ def _add_ratios_and_targets(report: dict) -> None:
         reference = _find(report, run["rows"], "lifetimes", "rfm_summary")
         if reference and run["engine"] != "lifetimes" and run["task"] == "rfm_summary":
             run["speedup_vs_lifetimes"] = round(reference["best_seconds"] / run["best_seconds"], 2)
+            run["cpu_time_ratio_vs_lifetimes"] = round(
+                reference["best_cpu_seconds"] / run["best_cpu_seconds"], 2
+            )
         target = TARGETS.get((run["rows"], run["task"], run["engine"]))
         if target:
             kind, value = target
@@ -235,14 +247,16 @@ def _add_ratios_and_targets(report: dict) -> None:
 
 def _markdown(report: dict) -> str:
     lines = [
-        "| rows | engine | task | best time (s) | vs lifetimes | peak RSS (MB) | extra RSS (MB) | target | met |",
-        "| ---: | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+        "| rows | engine | task | best time (s) | vs lifetimes | CPU time (s) | peak RSS (MB) "
+        "| extra RSS (MB) | target | met |",
+        "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for run in report["runs"]:
         speedup = run.get("speedup_vs_lifetimes")
         lines.append(
             f"| {run['rows']:,} | {run['engine']} | {run['task']} | {run['best_seconds']:.2f} | "
-            f"{f'{speedup:.1f}x' if speedup else '-'} | {run['peak_rss_mb']:,.0f} | "
+            f"{f'{speedup:.1f}x' if speedup else '-'} | {run['best_cpu_seconds']:.2f} | "
+            f"{run['peak_rss_mb']:,.0f} | "
             f"{run['extra_rss_mb']:,.0f} | {run.get('target', '-')} | "
             f"{'yes' if run.get('target_met') else ('no' if 'target_met' in run else '-')} |"
         )

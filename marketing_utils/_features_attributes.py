@@ -33,18 +33,15 @@ def with_returns_rate(
         amount_col=AMOUNT,
         allow_negative=True,  # returns are negative, cancellations may not be: abs() below
     )
-    returned = (
-        lazy.select(
-            CUSTOMER_ID,
-            ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY),
-            nw.col(AMOUNT).cast(nw.Float64).abs().alias("_returned"),
-        )
-        .filter(nw.col(ff.DAY) < cutoff_day)
-        .group_by(CUSTOMER_ID, drop_null_keys=True)
-        .agg(nw.col("_returned").sum())
+    returned_rows = lazy.select(
+        CUSTOMER_ID,
+        ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY),
+        nw.col(AMOUNT).cast(nw.Float64).abs().alias("_returned"),
+    ).filter(nw.col(ff.DAY) < cutoff_day)
+    returned = ff.collect(
+        ff.group_by(returned_rows, CUSTOMER_ID).agg(nw.col("_returned").sum()), backend
     )
-    returned = ff.collect(returned, backend)
-    _check_same_key_type(features, returned, "returns")
+    ff.check_key_type(features.schema[CUSTOMER_ID], returned, "returns")
     joined = features.join(returned, on=CUSTOMER_ID, how="left")
     amount_returned = nw.col("_returned").fill_null(0.0)
     return joined.with_columns(
@@ -95,7 +92,7 @@ def with_customer_attributes(
             column=CUSTOMER_ID,
             examples=repeated.get_column(CUSTOMER_ID).unique().to_list(),
         )
-    _check_same_key_type(features, table, "customers")
+    ff.check_key_type(features.schema[CUSTOMER_ID], table, "customers")
     return features.join(table, on=CUSTOMER_ID, how="left")
 
 
@@ -108,14 +105,3 @@ def _age_in_full_years(column: str, dtype: nw.dtypes.DType, cutoff: pd.Timestamp
     birthday_passed = (month < cutoff.month) | ((month == cutoff.month) & (day <= cutoff.day))
     age = nw.lit(cutoff.year - 1) - birth.dt.year() + birthday_passed.cast(nw.Int64)
     return age.cast(nw.Float64).alias("age_years")
-
-
-def _check_same_key_type(features: nw.DataFrame, other: nw.DataFrame, where: str) -> None:
-    expected, found = features.schema[CUSTOMER_ID], other.schema[CUSTOMER_ID]
-    if expected != found:
-        raise DataValidationError(
-            where,
-            f"expected customer ids of the transactions' type {expected}; found {found}",
-            column=CUSTOMER_ID,
-            examples=other.get_column(CUSTOMER_ID).head(3).to_list(),
-        )

@@ -25,9 +25,7 @@ CATEGORY = "category"
 _US_PER_DAY = 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
 
-# Internal column names start with "_" and are never part of a result. Their
-# group-bys pass drop_null_keys=True: check_events has already rejected missing
-# keys, so nothing is dropped, and pandas groups faster without null handling.
+# Internal column names start with "_" and are never part of a result.
 DAY = "_day"
 FIRST_DAY = "_first_day"
 LAST_DAY = "_last_day"
@@ -212,6 +210,15 @@ def check_events(
     return schema
 
 
+def group_by(lazy: nw.LazyFrame, *keys: str) -> nw.LazyGroupBy:
+    """Group by keys that :func:`check_events` has found free of missing values.
+
+    Nothing can be dropped, so pandas and Dask may skip their null handling
+    (faster); Polars would only add a filter pass for it.
+    """
+    return lazy.group_by(*keys, drop_null_keys=not lazy.implementation.is_polars())
+
+
 def summarize_days(
     daily: nw.LazyFrame, customer_id_col: str, amount_col: str | None, extra: Sequence[nw.Expr] = ()
 ) -> nw.LazyFrame:
@@ -234,7 +241,7 @@ def summarize_days(
             nw.when(nw.col(DAY) > nw.col(FIRST_DAY)).then(nw.col(amount_col)).alias(REPEAT_MEAN)
         )
         aggregations.append(nw.col(REPEAT_MEAN).mean())
-    return daily.group_by(customer_id_col, drop_null_keys=True).agg(*aggregations)
+    return group_by(daily, customer_id_col).agg(*aggregations)
 
 
 def rfm_columns(end_day: int | nw.Expr, *, monetary: bool = True) -> list[nw.Expr]:
@@ -254,3 +261,15 @@ def rfm_columns(end_day: int | nw.Expr, *, monetary: bool = True) -> list[nw.Exp
             .alias("monetary_value")
         )
     return columns
+
+
+def check_key_type(expected: nw.dtypes.DType, other: nw.DataFrame, where: str) -> None:
+    """Customer ids of another table must have the transactions' type, or nothing would match."""
+    found = other.schema[CUSTOMER_ID]
+    if found != expected:
+        raise DataValidationError(
+            where,
+            f"expected customer ids of the transactions' type {expected}; found {found}",
+            column=CUSTOMER_ID,
+            examples=other.get_column(CUSTOMER_ID).head(3).to_list(),
+        )

@@ -17,6 +17,15 @@ date (time-zone-aware timestamps in their own time zone), as in lifetimes'
 ``to_period("D")``. A ``cutoff`` must be a calendar day (midnight): features
 use the events strictly before it, labels the events from it on, so the two
 never share an event.
+
+Cost
+----
+Days are integers (days since 1970-01-01), so the work is three hash
+group-bys keyed on the customer id: transactions to customer-days, then the
+customer-day table twice (its first day, which the repeat-purchase mean
+leaves out, and the per-customer summary). ``customer_features`` adds one
+group-by over (customer, order) when there are order ids. No ``n_unique``
+is used: narwhals' Dask ``n_unique`` counts a value once per partition.
 """
 
 from __future__ import annotations
@@ -101,7 +110,7 @@ def rfm_summary(
         end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
         rows = rows.filter(nw.col(ff.DAY) <= end_day)
 
-    daily = rows.group_by(customer_id_col, ff.DAY, drop_null_keys=True).agg(
+    daily = ff.group_by(rows, customer_id_col, ff.DAY).agg(
         *([nw.col(monetary_value_col).sum()] if monetary_value_col is not None else [])
     )
     per_customer = ff.collect(
@@ -287,6 +296,7 @@ def make_labels(transactions: Any, *, cutoff: Any, horizon_days: int, customers:
                 f"expected a {CUSTOMER_ID!r} column; found columns {population.columns}",
                 column=CUSTOMER_ID,
             )
+        ff.check_key_type(schema[CUSTOMER_ID], population, "customers")
     labels = population.select(
         CUSTOMER_ID, nw.col(CUSTOMER_ID).is_in(buyer_ids).cast(nw.Int64).alias("label")
     )
@@ -318,9 +328,7 @@ def _spend_by_customer(
             for i, category in enumerate(categories)
         )
     summed = [_category_sum(i) for i in range(len(categories))]
-    daily = rows.group_by(CUSTOMER_ID, ff.DAY, drop_null_keys=True).agg(
-        nw.col(AMOUNT, *summed).sum()
-    )
+    daily = ff.group_by(rows, CUSTOMER_ID, ff.DAY).agg(nw.col(AMOUNT, *summed).sum())
     # Windows start on a day boundary, so per-day totals split exactly between them.
     window_columns = []
     for w in windows:
@@ -371,10 +379,10 @@ def _feature_columns(
 
 def _order_counts(rows: nw.LazyFrame, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
     """Per customer: distinct orders, and those whose first event falls in each window."""
-    orders = rows.group_by(CUSTOMER_ID, ORDER_ID, drop_null_keys=True).agg(nw.col(ff.DAY).min())
+    orders = ff.group_by(rows, CUSTOMER_ID, ORDER_ID).agg(nw.col(ff.DAY).min())
     orders = orders.with_columns(
         (nw.col(ff.DAY) >= cutoff_day - w).cast(nw.Int64).alias(f"orders_{w}d") for w in windows
     )
-    return orders.group_by(CUSTOMER_ID, drop_null_keys=True).agg(
+    return ff.group_by(orders, CUSTOMER_ID).agg(
         nw.len().alias("n_orders"), *[nw.col(f"orders_{w}d").sum() for w in windows]
     )

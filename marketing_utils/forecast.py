@@ -7,8 +7,10 @@ of every model on every series, the best model per series chosen on the
 backtest, and its forecast with a prediction interval) and
 :meth:`DemandForecast.metrics` (the headline numbers).
 
-The building blocks live in :mod:`.forecast_data`, :mod:`.forecast_models`,
-:mod:`.forecast_metrics` and :mod:`.forecast_backtest`, and are re-exported here.
+The building blocks live in :mod:`.forecast_data` (series),
+:mod:`.forecast_models` (the models), :mod:`.forecast_metrics` (MAE, RMSE,
+MAPE, sMAPE, MASE) and :mod:`.forecast_backtest` (splits, backtest,
+intervals); the ones a notebook needs are re-exported here.
 """
 
 from __future__ import annotations
@@ -36,15 +38,7 @@ from .forecast_data import (
     get_frequency,
     period_totals,
 )
-from .forecast_metrics import forecast_scores, mae, mape, mase, mase_scale, rmse, smape
-from .forecast_models import (
-    MODEL_NAMES,
-    drift,
-    holt_winters,
-    linear_trend_fourier,
-    make_models,
-    seasonal_naive,
-)
+from .forecast_models import MODEL_NAMES, make_models
 
 __all__ = [
     "FREQUENCIES",
@@ -58,24 +52,13 @@ __all__ = [
     "Split",
     "backtest",
     "demand_series",
-    "drift",
     "forecast_demand",
-    "forecast_scores",
     "forecast_series",
     "get_frequency",
-    "holt_winters",
-    "linear_trend_fourier",
-    "mae",
     "make_models",
-    "mape",
-    "mase",
-    "mase_scale",
     "period_totals",
     "prediction_interval",
-    "rmse",
     "rolling_origin_splits",
-    "seasonal_naive",
-    "smape",
     "verdict",
 ]
 

@@ -363,15 +363,15 @@ def demand_series(
                 column="customer_id",
                 examples=segments.loc[segments["customer_id"].duplicated(), "customer_id"][:3],
             )
-        lookup = segments.set_index("customer_id")[segment_column].astype(str)
-        labels = customers.map(lookup)
+        labels = customers.map(segments.set_index("customer_id")[segment_column])
         unsegmented = labels.isna()
         if unsegmented.any():
             notes.append(
                 f"segment: {customers[unsegmented].nunique():,} customers with transactions have "
-                f"no segment (e.g. first purchase after stage 02's cutoff): group '{UNSEGMENTED}'"
+                f"no segment (e.g. first purchase after stage 02's cutoff, or no "
+                f"{segment_column}): group '{UNSEGMENTED}'"
             )
-        dimensions["segment"] = labels.fillna(UNSEGMENTED)
+        dimensions["segment"] = labels.astype(object).where(~unsegmented, UNSEGMENTED).astype(str)
 
     tables, group_rows = [], []
     for dimension, labels in dimensions.items():

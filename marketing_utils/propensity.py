@@ -243,7 +243,7 @@ def fit_propensity(
     test_size: float = 0.25,
     cv_folds: int = 5,
     class_weight: str | None = "auto",
-    search_iter: int = 8,
+    search_iter: int = 6,
     search_method: str = "random",
     calibration: str = "auto",
     seed: int = 42,
@@ -294,7 +294,7 @@ def fit_propensity(
     family = select_family(comparison, cv_folds=cv_folds)
     if weight_param == "auto":
         weights = compare_class_weights(prepared, family, unweighted=comparison, **common)
-        chosen_weight = select_class_weight(weights)
+        chosen_weight = select_class_weight(weights, cv_folds=cv_folds)
     else:
         weights = comparison[comparison["family"] == family].reset_index(drop=True)
         chosen_weight = None if weight_param == "none" else "balanced"

@@ -21,7 +21,7 @@ def permutation_importance_table(
     y,
     *,
     n_repeats: int = 5,
-    max_rows: int = 5000,
+    max_rows: int = 2000,
     seed: int = 42,
     scoring: str = "roc_auc",
     n_jobs: int = 1,
@@ -76,6 +76,7 @@ def partial_dependence_table(
     grid_resolution: int = 20,
     max_rows: int = 1000,
     seed: int = 42,
+    n_jobs: int = 1,
 ) -> pd.DataFrame:
     """Average predicted probability as one feature is set to each value of a grid.
 
@@ -92,20 +93,24 @@ def partial_dependence_table(
         Long format: ``feature, value, average_probability`` (``value`` as text
         for categorical features).
     """
-    sample = X.sample(n=min(max_rows, len(X)), random_state=seed) if len(X) > max_rows else X
+    sample = X.sample(n=max_rows, random_state=seed) if len(X) > max_rows else X
+    # scikit-learn refuses integer columns here (grid values would be rounded): use floats.
+    integers = [c for c in features if c not in categorical and pd.api.types.is_integer_dtype(sample[c])]
+    sample = sample.astype({c: float for c in integers})
     frames = []
     for feature in features:
         is_categorical = feature in categorical
-        result = partial_dependence(
-            model,
-            sample,
-            [feature],
-            categorical_features=[feature] if is_categorical else None,
-            grid_resolution=grid_resolution,
-            kind="average",
-            method="brute",
-            response_method="predict_proba",
-        )
+        with threadpool_limits(limits=max(int(n_jobs), 1)):
+            result = partial_dependence(
+                model,
+                sample,
+                [feature],
+                categorical_features=[feature] if is_categorical else None,
+                grid_resolution=grid_resolution,
+                kind="average",
+                method="brute",
+                response_method="predict_proba",
+            )
         values = result["grid_values"][0]
         frames.append(
             pd.DataFrame(

@@ -118,7 +118,8 @@ class SegmentationResult:
 
     def published_profiles(self) -> pd.DataFrame:
         """Cluster profiles with clusters below the size floor merged."""
-        return publishable_profiles(self.profiles, min_size=self.min_size)
+        published = publishable_profiles(self.profiles, min_size=self.min_size)
+        return published.astype({"cluster": "Int64"})
 
     def rfm_summary(self) -> pd.DataFrame | None:
         """Published RF segment summary (small segments merged), or None without RFM."""
@@ -141,7 +142,8 @@ class SegmentationResult:
         published profiles). Without RFM the segment and action columns are missing.
         """
         published = self.published_profiles()
-        published = published[published["merged_groups"] == 1]
+        # The merged row of small clusters has no cluster number.
+        published = published[published["cluster"].notna()].astype({"cluster": int})
         columns = ["cluster", "cluster_name", "customers", "share_customers"]
         columns += ["share_revenue"] if "share_revenue" in published else []
         table = published[columns].reset_index(drop=True)

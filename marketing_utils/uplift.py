@@ -70,7 +70,9 @@ def _check_fit_inputs(model: str, X, y, treatment) -> tuple[np.ndarray, np.ndarr
             f"{len(treatment)}",
         )
     for name, values in (("y", y), ("treatment", treatment)):
-        bad = ~np.isin(values, [0, 1]) if values.dtype.kind in "biuf" else np.ones(len(values), bool)
+        bad = (
+            ~np.isin(values, [0, 1]) if values.dtype.kind in "biuf" else np.ones(len(values), bool)
+        )
         if bad.any():
             raise DataValidationError(
                 where,
@@ -173,9 +175,7 @@ class TLearner(_UpliftModel):
 
     def fit(self, X, y, treatment) -> TLearner:
         """Fit one classifier per group; returns self."""
-        control_base = (
-            self.estimator if self.control_estimator is None else self.control_estimator
-        )
+        control_base = self.estimator if self.control_estimator is None else self.control_estimator
         _check_classifier("TLearner", self.estimator)
         _check_classifier("TLearner", control_base)
         y, treatment = _check_fit_inputs("TLearner", X, y, treatment)

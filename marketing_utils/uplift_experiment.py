@@ -161,7 +161,9 @@ def covariate_balance(
         for level in sorted(levels.unique().tolist(), key=str):
             indicator = (levels == level).to_numpy(dtype=float)
             treated, control = indicator[groups == 1], indicator[groups == 0]
-            rows.append((f"{column}={level}", treated.mean(), control.mean(), _smd(treated, control)))
+            rows.append(
+                (f"{column}={level}", treated.mean(), control.mean(), _smd(treated, control))
+            )
     result = pd.DataFrame(rows, columns=["feature", "mean_treated", "mean_control", "smd"])
     result["imbalanced"] = result["smd"].abs() > threshold
     order = result["smd"].abs().sort_values(ascending=False, kind="stable").index
@@ -266,9 +268,7 @@ def arm_effects(
     rows = [
         {
             "arm": name,
-            **average_treatment_effect(
-                table[outcome], table["treatment"], confidence=confidence
-            ),
+            **average_treatment_effect(table[outcome], table["treatment"], confidence=confidence),
         }
         for name, table in arms.items()
     ]

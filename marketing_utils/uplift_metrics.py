@@ -118,9 +118,7 @@ def _tie_block_ends(y, uplift, treatment):
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return np.divide(
-        numerator, denominator, out=np.zeros_like(numerator), where=denominator != 0
-    )
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator != 0)
 
 
 def uplift_curve(y_true, uplift, treatment) -> tuple[np.ndarray, np.ndarray]:

@@ -79,13 +79,28 @@ def gain_curves_plot(
     }[kind]
     n = len(np.asarray(y_true))
     fig, ax = plt.subplots(figsize=(8, 4.8))
+    low, high = 0.0, 0.0
     for index, (name, uplift) in enumerate(predictions.items()):
         x, values = curve(y_true, uplift, treatment)
         ax.plot(x / n * 100, values, color=PALETTE[index % len(PALETTE)], label=name)
+        low, high = min(low, values.min()), max(high, values.max())
     x, values = perfect(y_true, treatment)
     ax.plot(x / n * 100, values, color="#7b8794", ls=":", label="perfect (from outcomes)")
     ax.plot([0, 100], [0, values[-1]], color="black", ls="--", lw=1, label="random targeting")
-    ax.legend(fontsize=8)
+    # The perfect curve usually towers over real models; zoom on the models and say so.
+    if values.max() > 2 * high > 0:
+        margin = 0.1 * (high - low)
+        ax.set_ylim(low - margin, high + 4 * margin)
+        ax.annotate(
+            f"perfect curve peaks at {values.max():,.0f} (above the chart)",
+            (0.98, 0.97),
+            xycoords="axes fraction",
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="#7b8794",
+        )
+    ax.legend(fontsize=8, loc="lower right")
     title = "Qini curves" if kind == "qini" else "Uplift curves"
     finish(
         ax,

@@ -133,8 +133,8 @@ def truth_agreement(uplift, true_uplift) -> dict[str, float]:
 
     Examples
     --------
-    >>> truth_agreement([0.1, 0.2, 0.3, 0.5], [0.0, 0.1, 0.2, 0.1])["spearman"]
-    0.6324555320336758
+    >>> round(truth_agreement([0.1, 0.2, 0.3, 0.5], [0.0, 0.1, 0.2, 0.1])["spearman"], 4)
+    0.6325
     """
     predicted = np.asarray(uplift, dtype=float)
     truth = np.asarray(true_uplift, dtype=float)

@@ -36,27 +36,33 @@ def purchase_truth(
 ) -> dict[str, np.ndarray]:
     """Latent state at the cutoff and the purchase probability over the horizon.
 
-    For a customer alive at the cutoff with rate ``lam`` and dropout rate
-    ``mu`` (memoryless), orders in the window arrive at rate
-    ``a = lam * mean(m over window)`` until the remaining lifetime ``R ~
-    Exp(mu)`` ends, so ``P(no order) = E[exp(-a * min(R, H))]`` and
+    ``intensity`` has one row of daily multipliers per persona. For a customer
+    alive at the cutoff with rate ``lam`` and dropout rate ``mu`` (memoryless),
+    orders arrive on window day ``j`` at rate ``a_j = lam * m_j`` until the
+    remaining lifetime ``R ~ Exp(mu)`` ends. With ``s_j = a_j + mu`` and
+    ``S_j = s_0 + ... + s_(j-1)``, the chance of neither an order nor dropout
+    before day ``j`` is ``exp(-S_j)``, so
 
-    ``P(at least one order) = a / (a + mu) * (1 - exp(-(a + mu) * H))``.
+    ``P(no order) = sum_j exp(-S_j) * mu / s_j * (1 - exp(-s_j)) + exp(-S_H)``
 
-    Customers who have dropped out have probability 0; customers acquired on
-    or after the cutoff day are outside the scoring population (NaN).
+    (drop out on day ``j`` before any order, or survive the window without
+    one). With a constant ``m`` this is ``1 - a / s * (1 - exp(-s * H))``.
+
+    Customers who have dropped out have probability 0; customers whose first
+    order is on or after the cutoff day are outside the scoring population (NaN).
     """
-    acquired = population["signup_day"] < cutoff_day
+    acquired = population["first_day"] < cutoff_day
     alive = acquired & (population["dropout_time"] > cutoff_day)
-    window_intensity = intensity[cutoff_day : cutoff_day + horizon_days].mean()
-    rate = population["rate"] * window_intensity
-    dropout_rate = 1.0 / (
-        persona_array("mean_lifetime_years")[population["persona"]] * DAYS_PER_YEAR
-    )
-    total = rate + dropout_rate
-    probability = rate / total * -np.expm1(-total * horizon_days)
-    probability = np.where(alive, probability, 0.0)
-    probability = np.where(acquired, probability, np.nan)
+    persona = population["persona"][alive]
+    window = intensity[:, cutoff_day : cutoff_day + horizon_days][persona]
+    order_hazard = population["rate"][alive, None] * window
+    dropout_rate = 1.0 / (persona_array("mean_lifetime_years")[persona] * DAYS_PER_YEAR)
+    hazard = order_hazard + dropout_rate[:, None]
+    survival = np.exp(-(np.cumsum(hazard, axis=1) - hazard))
+    dropped_first = survival * (dropout_rate[:, None] / hazard) * -np.expm1(-hazard)
+    no_order = dropped_first.sum(axis=1) + np.exp(-hazard.sum(axis=1))
+    probability = np.where(acquired, 0.0, np.nan)
+    probability[alive] = 1.0 - no_order
 
     # Timestamps are never at midnight, so day indices decide window membership:
     # the window (cutoff, cutoff + H] holds exactly the days cutoff_day .. cutoff_day + H - 1.

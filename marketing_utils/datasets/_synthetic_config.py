@@ -3,8 +3,10 @@
 Everything here is a constant or a pure function of the calendar, so the random
 draws in the other ``_synthetic_*`` modules are the only source of variation.
 The numbers were chosen so that each persona leaves a distinct behavioural
-footprint (order frequency, basket value, category mix, churn) while staying
-within the ranges seen in real retail data.
+footprint (order frequency, basket value, category mix, churn, season) while
+staying within the ranges seen in real retail data, and so that the purchase
+probability over a 90-day horizon is spread over the whole unit interval
+rather than piled up at 0 and 1.
 """
 
 from __future__ import annotations
@@ -39,14 +41,19 @@ SECONDS_PER_DAY = 86_400
 class Persona:
     """Latent customer type that drives behaviour and demographics.
 
-    Rates are in orders per year at the baseline seasonal level; mixes are
-    probabilities over :data:`CATEGORIES`, :data:`REGIONS` or :data:`CHANNELS`.
+    ``share`` is the persona's share of *new* customers (long-lived personas
+    make up more of the established base). Rates are in orders per year at the
+    baseline seasonal level; ``gift_season_share`` is the part of those orders
+    that falls in the pre-Christmas gift season instead of following the
+    general retail calendar. Mixes are probabilities over :data:`CATEGORIES`,
+    :data:`REGIONS` or :data:`CHANNELS`.
     """
 
     name: str
     share: float
     orders_per_year: float
     mean_lifetime_years: float
+    gift_season_share: float
     lines_per_order: float
     extra_quantity: float
     category_mix: tuple[float, ...]
@@ -63,13 +70,14 @@ class Persona:
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="loyal_regular",
-        share=0.27,
-        orders_per_year=18.0,
-        mean_lifetime_years=6.0,
-        lines_per_order=1.6,
+        share=0.22,
+        orders_per_year=7.0,
+        mean_lifetime_years=3.5,
+        gift_season_share=0.0,
+        lines_per_order=3.6,
         extra_quantity=0.35,
         #          elec  fash  beau  home  groc  sport books toys
-        category_mix=(0.02, 0.03, 0.08, 0.22, 0.56, 0.03, 0.03, 0.03),
+        category_mix=(0.01, 0.02, 0.07, 0.20, 0.64, 0.02, 0.02, 0.02),
         price_preference=0.0,
         discount_share=0.10,
         age_mean=46.0,
@@ -81,12 +89,13 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="bargain_hunter",
-        share=0.23,
-        orders_per_year=12.0,
-        mean_lifetime_years=3.0,
-        lines_per_order=2.0,
+        share=0.25,
+        orders_per_year=3.5,
+        mean_lifetime_years=1.0,
+        gift_season_share=0.0,
+        lines_per_order=4.0,
         extra_quantity=0.5,
-        category_mix=(0.03, 0.06, 0.03, 0.08, 0.05, 0.34, 0.02, 0.39),
+        category_mix=(0.03, 0.05, 0.02, 0.22, 0.04, 0.58, 0.02, 0.04),
         price_preference=-1.5,
         discount_share=0.55,
         age_mean=38.0,
@@ -98,12 +107,13 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="premium_occasional",
-        share=0.14,
-        orders_per_year=8.0,
-        mean_lifetime_years=6.0,
-        lines_per_order=1.15,
+        share=0.15,
+        orders_per_year=2.5,
+        mean_lifetime_years=3.0,
+        gift_season_share=0.0,
+        lines_per_order=1.8,
         extra_quantity=0.05,
-        category_mix=(0.62, 0.10, 0.04, 0.13, 0.01, 0.06, 0.02, 0.02),
+        category_mix=(0.70, 0.08, 0.03, 0.12, 0.01, 0.04, 0.01, 0.01),
         price_preference=1.5,
         discount_share=0.04,
         age_mean=52.0,
@@ -115,12 +125,13 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="young_trendsetter",
-        share=0.17,
-        orders_per_year=12.0,
-        mean_lifetime_years=2.0,
-        lines_per_order=1.4,
+        share=0.22,
+        orders_per_year=4.0,
+        mean_lifetime_years=0.9,
+        gift_season_share=0.0,
+        lines_per_order=3.0,
         extra_quantity=0.15,
-        category_mix=(0.05, 0.50, 0.32, 0.03, 0.02, 0.05, 0.02, 0.01),
+        category_mix=(0.03, 0.56, 0.33, 0.02, 0.02, 0.02, 0.01, 0.01),
         price_preference=0.3,
         discount_share=0.20,
         age_mean=24.0,
@@ -131,21 +142,22 @@ PERSONAS: tuple[Persona, ...] = (
         channel_mix=(0.10, 0.50, 0.05, 0.35),
     ),
     Persona(
-        name="dormant_one_timer",
-        share=0.19,
+        name="seasonal_gift_shopper",
+        share=0.16,
         orders_per_year=2.0,
-        mean_lifetime_years=0.06,
-        lines_per_order=1.2,
+        mean_lifetime_years=3.5,
+        gift_season_share=0.8,
+        lines_per_order=3.0,
         extra_quantity=0.1,
-        category_mix=(0.02, 0.03, 0.02, 0.04, 0.02, 0.03, 0.76, 0.08),
-        price_preference=-0.6,
-        discount_share=0.30,
-        age_mean=41.0,
-        age_sd=15.0,
-        female_share=0.50,
-        income_median=50_000.0,
+        category_mix=(0.05, 0.03, 0.03, 0.03, 0.01, 0.02, 0.33, 0.50),
+        price_preference=-0.3,
+        discount_share=0.25,
+        age_mean=44.0,
+        age_sd=12.0,
+        female_share=0.55,
+        income_median=58_000.0,
         region_mix=(0.25, 0.25, 0.25, 0.25),
-        channel_mix=(0.40, 0.10, 0.10, 0.40),
+        channel_mix=(0.45, 0.20, 0.25, 0.10),
     ),
 )
 
@@ -167,45 +179,86 @@ HOUR_WEIGHTS = np.array(
 )
 
 #: Yearly growth of every customer's order intensity (on top of acquisition growth).
-INTENSITY_TREND_PER_YEAR = 0.08
+INTENSITY_TREND_PER_YEAR = 0.05
 
-#: New-customer acquisition at the end of the window relative to its start.
-ACQUISITION_GROWTH = 2.0
+#: Yearly growth of the number of new customers, also before the window opened.
+ACQUISITION_GROWTH_PER_YEAR = 0.10
+
+#: The shop opened this long before the window: caps the tenure of established customers.
+SHOP_AGE_YEARS = 12.0
+
+#: Day of year and width (days) of the gift season's peak (about 10 December).
+GIFT_SEASON_CENTRE = 344.0
+GIFT_SEASON_WIDTH = 13.0
 
 
 def _circular_bump(day_of_year: np.ndarray, centre: float, width: float) -> np.ndarray:
     distance = np.abs(day_of_year - centre)
-    distance = np.minimum(distance, 365.25 - distance)
+    distance = np.minimum(distance, DAYS_PER_YEAR - distance)
     return np.exp(-0.5 * (distance / width) ** 2)
 
 
-def seasonal_profile(days: pd.DatetimeIndex) -> np.ndarray:
-    """Weekly and yearly seasonality of demand, normalized to mean 1 over ``days``.
-
-    November/December carry a Black-Friday week and a pre-Christmas peak on
-    top of a general fourth-quarter lift; mid-summer dips.
-    """
-    day_of_year = days.day_of_year.to_numpy().astype(float)
-    month = days.month.to_numpy()
-    yearly = (
+def _retail_year(day_of_year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """General retail calendar: Black Friday, pre-Christmas peak, fourth-quarter lift, summer dip."""
+    return (
         1.0
         + 0.6 * _circular_bump(day_of_year, 331.0, 5.0)
         + 0.5 * _circular_bump(day_of_year, 350.0, 9.0)
         + 0.15 * np.isin(month, (11, 12))
         - 0.22 * _circular_bump(day_of_year, 205.0, 28.0)
     )
-    profile = yearly * WEEKDAY_FACTOR[days.day_of_week.to_numpy()]
-    return profile / profile.mean()
+
+
+def _gift_year(day_of_year: np.ndarray) -> np.ndarray:
+    """Gift season: Black Friday and the weeks before Christmas."""
+    return 0.4 * _circular_bump(day_of_year, 331.0, 4.0) + _circular_bump(
+        day_of_year, GIFT_SEASON_CENTRE, GIFT_SEASON_WIDTH
+    )
+
+
+def _reference_means() -> tuple[float, float]:
+    """Mean of each yearly curve over a whole (non-leap) year, used to normalize it."""
+    year = pd.date_range("2023-01-01", "2023-12-31", freq="D")
+    day_of_year = year.day_of_year.to_numpy().astype(float)
+    return (
+        float(_retail_year(day_of_year, year.month.to_numpy()).mean()),
+        float(_gift_year(day_of_year).mean()),
+    )
+
+
+def seasonal_profile(days: pd.DatetimeIndex) -> np.ndarray:
+    """Weekly and yearly seasonality of demand per persona, shape (n_personas, len(days)).
+
+    Each persona mixes the general retail calendar (November/December lifted
+    by a Black-Friday week and a pre-Christmas peak, a mid-summer dip) with the
+    gift season in the proportion ``gift_season_share``. Both curves average 1
+    over a whole year and the weekday factors average 1 over a week, so a
+    persona's ``orders_per_year`` is its yearly order count.
+    """
+    day_of_year = days.day_of_year.to_numpy().astype(float)
+    retail_mean, gift_mean = _reference_means()
+    retail = _retail_year(day_of_year, days.month.to_numpy()) / retail_mean
+    gift = _gift_year(day_of_year) / gift_mean
+    gift_share = persona_array("gift_season_share")[:, None]
+    weekday = WEEKDAY_FACTOR[days.day_of_week.to_numpy()] / WEEKDAY_FACTOR.mean()
+    return ((1.0 - gift_share) * retail + gift_share * gift) * weekday
 
 
 def daily_intensity(days: pd.DatetimeIndex) -> np.ndarray:
-    """Order intensity multiplier per day: seasonality times a gentle upward trend."""
+    """Order intensity multiplier per persona and day: seasonality times a gentle trend."""
     years_elapsed = np.arange(len(days)) / DAYS_PER_YEAR
     return seasonal_profile(days) * (1.0 + INTENSITY_TREND_PER_YEAR * years_elapsed)
 
 
-def acquisition_weights(days: pd.DatetimeIndex) -> np.ndarray:
-    """Probability of each day being a new customer's first purchase day."""
-    growth = 1.0 + ACQUISITION_GROWTH * np.arange(len(days)) / max(len(days) - 1, 1)
-    weights = growth * seasonal_profile(days)
-    return weights / weights.sum()
+def acquisition_rate(days: pd.DatetimeIndex) -> np.ndarray:
+    """New customers per day relative to the rate on the first day (growth times season).
+
+    New customers follow the general retail calendar, so acquisition peaks
+    with the fourth quarter like sales do.
+    """
+    growth = np.log1p(ACQUISITION_GROWTH_PER_YEAR) / DAYS_PER_YEAR
+    day_of_year = days.day_of_year.to_numpy().astype(float)
+    retail_mean, _ = _reference_means()
+    season = _retail_year(day_of_year, days.month.to_numpy()) / retail_mean
+    weekday = WEEKDAY_FACTOR[days.day_of_week.to_numpy()] / WEEKDAY_FACTOR.mean()
+    return np.exp(growth * np.arange(len(days))) * season * weekday

@@ -36,12 +36,12 @@ from ._synthetic_config import (
     REGIONS,
     SECONDS_PER_DAY,
     UPLIFT_TYPES,
-    acquisition_weights,
+    acquisition_rate,
     daily_intensity,
     persona_array,
 )
 from ._synthetic_defects import corrupt_customers, corrupt_transactions, no_defects
-from ._synthetic_orders import draw_lines, draw_orders, draw_population, make_catalogue
+from ._synthetic_orders import draw_customers, draw_lines, make_catalogue
 from ._synthetic_people import draw_demographics, draw_personal_data
 
 __all__ = ["SyntheticData", "make_synthetic"]
@@ -199,11 +199,11 @@ def make_synthetic(
     cutoff_day = (cutoff_ts - start_ts).days
 
     catalogue = make_catalogue(rng, n_products)
-    population = draw_population(rng, n_customers, acquisition_weights(calendar))
+    population, orders = draw_customers(rng, n_customers, acquisition_rate(calendar), intensity)
+    order_customer, order_day, order_second = orders
     persona = population["persona"]
     demographics = draw_demographics(rng, persona)
     personal = draw_personal_data(rng, demographics["gender"], demographics["region"])
-    order_customer, order_day, order_second = draw_orders(rng, population, intensity)
     lines = draw_lines(rng, catalogue, persona, order_customer)
 
     id_width = max(6, len(str(n_customers)))

@@ -50,7 +50,7 @@ def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]
 
 def _format(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+        return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)

@@ -575,6 +575,8 @@ def test_customer_ids_of_another_type_are_rejected():
         DataValidationError, match="customers.*customer ids of the transactions' type"
     ):
         customer_features(tiny_transactions(), cutoff="2024-01-09", customers=people)
+    with pytest.raises(DataValidationError, match="type String; found Int64 Examples: 1, 2"):
+        make_labels(tiny_transactions(), cutoff="2024-01-05", horizon_days=3, customers=people)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,13 @@ from marketing_utils.forecast import (
     verdict,
 )
 
-OPTIONS = {"frequency": "monthly", "horizon": 6, "n_origins": 3, "origin_step": 6, "fourier_order": 2}
+OPTIONS = {
+    "frequency": "monthly",
+    "horizon": 6,
+    "n_origins": 3,
+    "origin_step": 6,
+    "fourier_order": 2,
+}
 SEASON = np.array([0.8, 0.85, 0.9, 1.0, 1.0, 0.95, 0.9, 0.95, 1.05, 1.15, 1.3, 1.15])
 
 
@@ -54,7 +60,8 @@ def test_the_forecast_continues_the_calendar_with_an_interval(five_years):
     series, result = five_years
     frame = result.forecast
     assert frame["period"].tolist() == list(pd.date_range("2025-01-01", periods=6, freq="MS"))
-    assert (frame["lower"] <= frame["forecast"]).all() and (frame["forecast"] <= frame["upper"]).all()
+    assert (frame["lower"] <= frame["forecast"]).all()
+    assert (frame["forecast"] <= frame["upper"]).all()
     # The half-width is the 0.8 quantile of the best model's absolute backtest errors.
     errors = result.backtest.predictions.query("model == @result.best_model")["error"].abs()
     width = np.quantile(errors, 0.8, method="higher")
@@ -70,9 +77,8 @@ def test_short_history_falls_back_to_non_seasonal_models_and_says_so():
     # first origin trains on 30 - 6 - 2*6 = 12 months, fewer than 24
     assert result.season_length == 1
     assert "trains on 12 months, fewer than two seasons (24)" in result.notes[0]
-    assert result.backtest.predictions.query("model == 'seasonal_naive' and origin == 1")[
-        "forecast"
-    ].nunique() == 1  # naive: the last value repeated
+    naive = result.backtest.predictions.query("model == 'seasonal_naive' and origin == 1")
+    assert naive["forecast"].nunique() == 1  # naive: the last value repeated
 
 
 def test_nothing_beats_an_exact_season_and_the_verdict_says_so():
@@ -84,7 +90,9 @@ def test_nothing_beats_an_exact_season_and_the_verdict_says_so():
 
 
 def test_horizon_longer_than_the_history():
-    with pytest.raises(DataValidationError, match=r"horizon \(40 months\) is longer than the history"):
+    with pytest.raises(
+        DataValidationError, match=r"horizon \(40 months\) is longer than the history"
+    ):
         forecast_series(_monthly(_trend_season(30)), **{**OPTIONS, "horizon": 40})
 
 
@@ -101,7 +109,11 @@ def _demand() -> DemandSeries:
     periods = pd.date_range("2020-01-01", periods=36, freq="MS")
     a, b = _trend_season(36, seed=1), _trend_season(36, seed=2) / 2
     rows = []
-    for dimension, group, revenue in (("total", "all", a + b), ("category", "a", a), ("category", "b", b)):
+    for dimension, group, revenue in (
+        ("total", "all", a + b),
+        ("category", "a", a),
+        ("category", "b", b),
+    ):
         rows.append(
             pd.DataFrame(
                 {
@@ -113,8 +125,12 @@ def _demand() -> DemandSeries:
                 }
             )
         )
-    groups = pd.DataFrame({"dimension": ["total", "category", "category"], "group": ["all", "a", "b"]})
-    return DemandSeries(pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups, ["a note"])
+    groups = pd.DataFrame(
+        {"dimension": ["total", "category", "category"], "group": ["all", "a", "b"]}
+    )
+    return DemandSeries(
+        pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups, ["a note"]
+    )
 
 
 def test_forecast_demand_covers_every_series_and_measure():

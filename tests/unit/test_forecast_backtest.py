@@ -26,7 +26,11 @@ def _series(values) -> pd.Series:
 
 def test_splits_by_hand():
     splits = rolling_origin_splits(10, horizon=2, n_origins=3, step=2)
-    assert [(s.origin, s.train_end, s.test_end) for s in splits] == [(1, 4, 6), (2, 6, 8), (3, 8, 10)]
+    assert [(s.origin, s.train_end, s.test_end) for s in splits] == [
+        (1, 4, 6),
+        (2, 6, 8),
+        (3, 8, 10),
+    ]
     assert list(splits[0].train) == [0, 1, 2, 3] and list(splits[0].test) == [4, 5]
 
 
@@ -153,7 +157,9 @@ def test_a_model_that_cannot_fit_is_left_out_with_the_reason():
     assert set(result.summary["model"]) == {"drift"}
     assert "expected a long history" in result.excluded["long"]
     with pytest.raises(DataValidationError, match="no model could be fitted"):
-        backtest(series, {"long": needs_long_history}, horizon=2, n_origins=2, step=2, season_length=1)
+        backtest(
+            series, {"long": needs_long_history}, horizon=2, n_origins=2, step=2, season_length=1
+        )
 
 
 def test_prediction_interval_by_hand():
@@ -167,7 +173,9 @@ def test_prediction_interval_by_hand():
 
 
 def test_prediction_interval_errors():
-    with pytest.raises(DataValidationError, match="interval_level: expected a level strictly between 0 and 1"):
+    with pytest.raises(
+        DataValidationError, match="interval_level: expected a level strictly between 0 and 1"
+    ):
         prediction_interval(np.array([1.0]), np.array([1.0]), level=1.0)
     with pytest.raises(DataValidationError, match="at least one backtest error"):
         prediction_interval(np.array([1.0]), np.array([]), level=0.5)

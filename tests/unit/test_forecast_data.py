@@ -37,7 +37,9 @@ THREE_WEEKS = _lines(
 def test_empty_week_is_zero_not_dropped():
     table, notes = period_totals(THREE_WEEKS, start="2024-01-01", end="2024-01-21")
     assert notes == []
-    assert table["period"].tolist() == list(pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"]))
+    assert table["period"].tolist() == list(
+        pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15"])
+    )
     assert table["revenue"].tolist() == [35.0, 0.0, 8.0]
     assert table["orders"].tolist() == [2, 0, 2]  # o1 counted once despite two lines
 
@@ -117,6 +119,16 @@ def test_segments_small_groups_merged_and_unsegmented_kept():
     assert any("2 group(s) with fewer than 3 customers merged" in n for n in demand.notes)
 
 
+def test_customers_with_a_missing_segment_label_are_unsegmented():
+    lines, segments = _customers({"big": 5, "other": 3})
+    segments.loc[segments["rfm_segment"] == "other", "rfm_segment"] = None
+    demand = demand_series(
+        lines, segments=segments, min_customers=3, start="2024-01-08", end="2024-01-14"
+    )
+    groups = demand.groups.query("dimension == 'segment'").set_index("group")["n_customers"]
+    assert groups.to_dict() == {"big": 5, UNSEGMENTED: 3}
+
+
 def test_merged_group_still_too_small_is_left_out_but_stays_in_the_total():
     lines, segments = _customers({"big": 5, "tiny": 1})
     demand = demand_series(
@@ -135,7 +147,9 @@ def test_series_accessor_and_unknown_series():
 
 
 def test_bad_frequency():
-    with pytest.raises(DataValidationError, match="expected one of daily, weekly, monthly, found 'hourly'"):
+    with pytest.raises(
+        DataValidationError, match="expected one of daily, weekly, monthly, found 'hourly'"
+    ):
         get_frequency("hourly")
 
 
@@ -172,5 +186,7 @@ def test_bad_segments_and_min_customers():
         demand_series(lines, segments=doubled, min_customers=1)
     with pytest.raises(DataValidationError, match="min_customers: expected a positive integer"):
         demand_series(lines, min_customers=0)
-    with pytest.raises(DataValidationError, match="at least min_customers=50 distinct customers, found 5"):
+    with pytest.raises(
+        DataValidationError, match="at least min_customers=50 distinct customers, found 5"
+    ):
         demand_series(lines, min_customers=50)

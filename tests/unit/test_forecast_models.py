@@ -35,7 +35,9 @@ def test_linear_recovers_trend_and_fourier_season_exactly():
     truth = 5 + 0.5 * t + 3 * np.sin(2 * np.pi * t / 12) - 2 * np.cos(2 * np.pi * 2 * t / 12)
     future = np.arange(48, 60)
     expected = (
-        5 + 0.5 * future + 3 * np.sin(2 * np.pi * future / 12)
+        5
+        + 0.5 * future
+        + 3 * np.sin(2 * np.pi * future / 12)
         - 2 * np.cos(2 * np.pi * 2 * future / 12)
     )
     forecast = linear_trend_fourier(truth, 12, fourier_period=12, fourier_order=2)

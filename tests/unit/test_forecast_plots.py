@@ -52,7 +52,9 @@ def test_history_figure_has_both_measures(demand_and_result):
 def test_forecast_figure_shows_history_backtests_and_interval(demand_and_result):
     demand, result = demand_and_result
     total = result.total()
-    fig = forecast_plots.forecast_figure(total, demand.series(), unit="month", ylabel="revenue (EUR)")
+    fig = forecast_plots.forecast_figure(
+        total, demand.series(), unit="month", ylabel="revenue (EUR)"
+    )
     ax = fig.axes[0]
     assert ax.get_title().startswith("total: all (revenue): forecast with")
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("month (first day)", "revenue (EUR)")

@@ -225,9 +225,7 @@ def test_factories():
 
 
 def test_feature_encoder_imputes_scales_and_one_hot_encodes():
-    train = pd.DataFrame(
-        {"income": [10.0, np.nan, 30.0, 50.0], "region": ["n", "s", "n", None]}
-    )
+    train = pd.DataFrame({"income": [10.0, np.nan, 30.0, 50.0], "region": ["n", "s", "n", None]})
     encoder = make_feature_encoder(["income"], ["region"]).fit(train)
     encoded = encoder.transform(train)
     # income (scaled), its missing indicator (scaled), region n / s / missing.

@@ -1,11 +1,11 @@
 """Tests of marketing_utils.uplift_policy, pinned by a six-customer example.
 
-    customer     A  B  C  D  E  F
-    uplift       6  5  4  3  2  1   (uplift model ranks A first)
-    propensity   1  2  3  4  5  6   (response model ranks F first)
-    treated      1  0  1  0  1  0
-    response     1  0  1  1  0  1
-    true uplift .5 .4 .3 .2 .1  0
+customer     A  B  C  D  E  F
+uplift       6  5  4  3  2  1   (uplift model ranks A first)
+propensity   1  2  3  4  5  6   (response model ranks F first)
+treated      1  0  1  0  1  0
+response     1  0  1  1  0  1
+true uplift .5 .4 .3 .2 .1  0
 """
 
 from __future__ import annotations
@@ -59,9 +59,7 @@ def test_policy_comparison_hand_worked():
 
 
 def test_policy_comparison_without_truth_and_with_ties():
-    table = policy_comparison(
-        RESPONSE, TREATMENT, np.zeros(6), PROPENSITY, shares=(0.5, 1.0)
-    )
+    table = policy_comparison(RESPONSE, TREATMENT, np.zeros(6), PROPENSITY, shares=(0.5, 1.0))
     assert "true_incremental_responses" not in table
     # All tied: the top half is half of everyone, so half the incremental responses (0).
     tied = table[(table["policy"] == "uplift model") & (table["share_contacted"] == 0.5)]
@@ -98,9 +96,7 @@ def test_truth_agreement():
 
 def test_top_group_composition_suppresses_small_groups_but_shows_empty_ones():
     groups = ["persuadable", "persuadable", "sure", "sure", "dog", "lost"]
-    table = top_group_composition(
-        groups, {"uplift model": UPLIFT}, top=0.5, min_group_size=2
-    )
+    table = top_group_composition(groups, {"uplift model": UPLIFT}, top=0.5, min_group_size=2)
     everyone = table[table["ranking"] == "all customers"].set_index("group")
     assert everyone.loc["persuadable", "customers"] == 2
     # dog and lost (1 each) are merged into one published row of 2.

@@ -88,7 +88,10 @@ def test_stage_recovers_the_persuadables(result):
     assert metrics["n_test"] == 360
     assert metrics["spearman_true_uplift"] > 0.4
     # Ranking by response picks the sure things (60%); ranking by uplift the persuadables.
-    assert metrics["true_incremental_response_policy"] < 0.5 * metrics["true_incremental_uplift_policy"]
+    assert (
+        metrics["true_incremental_response_policy"]
+        < 0.5 * metrics["true_incremental_uplift_policy"]
+    )
     assert metrics["true_incremental_difference"] == pytest.approx(
         metrics["true_incremental_uplift_policy"] - metrics["true_incremental_response_policy"]
     )
@@ -104,7 +107,9 @@ def test_best_model_is_chosen_by_cross_validation(result):
     scores = result.model_scores.set_index("model")
     assert result.best_model == scores["cv_qini_mean"].idxmax()
     assert set(scores.index) == {"s_learner", "t_learner", "class_transformation", "x_learner"}
-    np.testing.assert_array_equal(result.scored["uplift"], result.scored[f"uplift_{result.best_model}"])
+    np.testing.assert_array_equal(
+        result.scored["uplift"], result.scored[f"uplift_{result.best_model}"]
+    )
     metrics = result.metrics()
     assert metrics["qini"] == scores.loc[result.best_model, "qini"]
     assert set(metrics["models"]) == set(scores.index)
@@ -112,6 +117,7 @@ def test_best_model_is_chosen_by_cross_validation(result):
 
 def test_stage_tables_are_consistent(result):
     assert result.deciles["n_customers"].sum() == pytest.approx(360)
+    assert len(result.deciles) == 10
     assert len(result.scored) == 360
     policies = result.policies.set_index(["policy", "share_contacted"])
     everyone = policies.loc[("everyone", 1.0)]
@@ -163,6 +169,15 @@ def test_stage_without_truth_and_with_arms():
     assert result.best_model == "t_learner"
 
 
+def test_small_test_parts_get_fewer_bins():
+    features, campaign, _ = simulated_campaign(400, seed=2)
+    result = campaign_uplift(
+        features, campaign, numeric=["x"], categorical=[], models=("t_learner",), **FAST
+    )
+    # 120 test customers, at least 2 x 10 per bin: 6 bins of 20.
+    assert result.deciles["n_customers"].tolist() == [20.0] * 6
+
+
 def test_save_uplift_writes_every_artifact(result, tmp_path):
     store = Artifacts(tmp_path)
     written = save_uplift(result, store)
@@ -191,6 +206,7 @@ def test_cross_validated_qini_returns_one_score_per_fold(simulated):
         ({"models": ()}, "models: expected at least one model"),
         ({"models": ("q_learner",)}, "models: expected names from"),
         ({"base_learner": "svm"}, "base_learner: expected one of"),
+        ({"min_group_size": 0}, "min_group_size: expected an integer >= 1"),
     ],
 )
 def test_settings_are_checked(simulated, setting, message):
