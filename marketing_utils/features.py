@@ -245,7 +245,7 @@ def customer_features(
 
 
 def make_labels(transactions: Any, *, cutoff: Any, horizon_days: int, customers: Any = None) -> Any:
-    """Whether each customer buys again in the ``horizon_days`` days from ``cutoff``.
+    """Whether each customer buys in the ``horizon_days`` days from ``cutoff`` on.
 
     Reads only the events with ``cutoff <= timestamp < cutoff + horizon_days``
     to set the label, so it never overlaps the features of

@@ -232,7 +232,8 @@ def holt_winters(
         # From the heuristic start, statsmodels' brute-force grid search found the
         # same optimum on the workbook's series at three times the cost.
         fitted = model.fit(use_brute=not is_seasonal)
-    return np.asarray(fitted.forecast(horizon), dtype=float)
+        # forecast() recomputes the information criteria: log(0) on an all-zero history.
+        return np.asarray(fitted.forecast(horizon), dtype=float)
 
 
 def make_models(

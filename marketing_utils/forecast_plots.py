@@ -7,7 +7,8 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from .forecast import BASELINE, DemandForecast, DemandSeries, SeriesForecast
+from .forecast import DemandForecast, DemandSeries
+from .forecast_single import BASELINE, SeriesForecast
 from .plotting import PALETTE, finish
 
 __all__ = [
@@ -127,7 +128,12 @@ def backtest_errors_figure(result: SeriesForecast, metric: str = "mase") -> plt.
 
 
 def series_mase_figure(forecast: DemandForecast, measure: str = "revenue") -> plt.Figure:
-    """Best model's backtest MASE against the baseline's, for every series of ``measure``."""
+    """Best model's backtest MASE against the baseline's, for every series of ``measure``.
+
+    The MASE axis is logarithmic (series differ by orders of magnitude, and
+    ratios are what matter); a series whose MASE is undefined (no sales in a
+    training window) is marked as such.
+    """
     rows = forecast.series[forecast.series["measure"] == measure].iloc[::-1]
     labels = [f"{d}: {g}" for d, g in zip(rows["dimension"], rows["group"], strict=True)]
     y = np.arange(len(rows))
@@ -137,15 +143,35 @@ def series_mase_figure(forecast: DemandForecast, measure: str = "revenue") -> pl
         rows["baseline_mase"], y, color="#7b8794", label="seasonal naive (baseline)", zorder=3
     )
     ax.scatter(rows["best_mase"], y, color=PALETTE[0], label="best model", zorder=3)
+    ax.set_xscale("log")
     for yi, (value, model) in enumerate(zip(rows["best_mase"], rows["best_model"], strict=True)):
-        ax.annotate(
-            model, (value, yi), fontsize=7, xytext=(0, 5), textcoords="offset points", ha="center"
-        )
+        if np.isfinite(value):
+            ax.annotate(
+                model,
+                (value, yi),
+                fontsize=7,
+                xytext=(0, 5),
+                textcoords="offset points",
+                ha="center",
+            )
+        else:
+            ax.annotate(
+                "MASE undefined (no sales in a training window)",
+                (1.0, yi),
+                fontsize=7,
+                va="center",
+                xytext=(6, 0),
+                textcoords="offset points",
+            )
     ax.axvline(1.0, color="black", lw=1, ls=":")
     ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylim(-0.8, len(rows) - 0.2)
     ax.legend(fontsize=8, loc="best")
     finish(
-        ax, f"Backtest MASE per series ({measure})", "MASE (unitless; lower is better)", "series"
+        ax,
+        f"Backtest MASE per series ({measure})",
+        "MASE (unitless, log scale; lower is better)",
+        "series",
     )
     fig.tight_layout()
     return fig

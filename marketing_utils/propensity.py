@@ -10,7 +10,8 @@ part is touched once, at the end):
 3. compare untuned candidate families by stratified k-fold cross-validation
    and pick one by the one-standard-error rule (:mod:`~marketing_utils.propensity_models`);
 4. class weights against none for that family;
-5. a seeded hyperparameter search (kept only when it beats the untuned model);
+5. a seeded hyperparameter search, kept only when it beats the untuned model
+   (:mod:`~marketing_utils.propensity_search`);
 6. sigmoid or isotonic calibration chosen by cross-validation, and the final
    calibrated model (:mod:`~marketing_utils.propensity_calibration`);
 7. scores for every customer and the test metrics.
@@ -42,15 +43,14 @@ from .propensity_calibration import (
 from .propensity_data import PreparedData, prepare_model_data
 from .propensity_io import save_model
 from .propensity_models import (
-    TuningResult,
     build_pipeline,
     compare_class_weights,
     compare_models,
     limited_threads,
     select_class_weight,
     select_family,
-    tune_model,
 )
+from .propensity_search import TuningResult, tune_model
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -344,7 +344,9 @@ def model_info(
     }
 
 
-def save_propensity(result: PropensityResult, store, preprocessing_info: dict | None = None) -> list[str]:
+def save_propensity(
+    result: PropensityResult, store, preprocessing_info: dict | None = None
+) -> list[str]:
     """Write the artifacts of stage 03 by name; returns the names written.
 
     ``propensity_model`` (skops), ``propensity_model_info``, ``scores`` and

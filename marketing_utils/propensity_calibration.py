@@ -70,15 +70,12 @@ def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
     """
     y_true, y_prob = _check_probabilities(y_true, y_prob)
     bins = _bin_index(y_prob, n_bins)
-    counts = np.bincount(bins, minlength=n_bins)
     observed = np.bincount(bins, weights=y_true, minlength=n_bins)
     predicted = np.bincount(bins, weights=y_prob, minlength=n_bins)
     return float(np.abs(observed - predicted).sum() / len(y_true))
 
 
-def reliability_table(
-    y_true, y_prob, *, n_bins: int = 10, min_size: int = 20
-) -> pd.DataFrame:
+def reliability_table(y_true, y_prob, *, n_bins: int = 10, min_size: int = 20) -> pd.DataFrame:
     """Observed rate against mean predicted probability, per equal-width bin.
 
     Bins with fewer than ``min_size`` customers are published without values
@@ -106,22 +103,29 @@ def reliability_table(
         observed_rate=grouped["observed_rate"].where(~small),
         suppressed=small,
     )
-    columns = ["bin_lower", "bin_upper", "customers", "mean_predicted", "observed_rate", "suppressed"]
+    columns = [
+        "bin_lower",
+        "bin_upper",
+        "customers",
+        "mean_predicted",
+        "observed_rate",
+        "suppressed",
+    ]
     return table[columns].reset_index(drop=True)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _EPS, 1 - _EPS)
-    return np.log(p / (1 - p)).reshape(-1, 1)
+    return np.log(p / (1 - p))
 
 
-def _calibrate_fold(method: str, p_fit, y_fit, p_apply) -> np.ndarray:
+def _calibrate_fold(method: str, s_fit, y_fit, s_apply) -> np.ndarray:
     if method == "sigmoid":
-        # Platt scaling: a logistic regression on the logit of the score.
-        platt = LogisticRegression(C=np.inf).fit(_logit(p_fit), y_fit)
-        return platt.predict_proba(_logit(p_apply))[:, 1]
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(p_fit, y_fit)
-    return iso.predict(p_apply)
+        # Platt scaling: a logistic regression on the score, p' = sigmoid(a s + b).
+        platt = LogisticRegression(C=np.inf).fit(s_fit.reshape(-1, 1), y_fit)
+        return platt.predict_proba(s_apply.reshape(-1, 1))[:, 1]
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(s_fit, y_fit)
+    return iso.predict(s_apply)
 
 
 @dataclass(frozen=True)
@@ -159,8 +163,13 @@ def choose_calibration(
     The uncalibrated model's out-of-fold probabilities on the training part
     are computed once; each calibrator is then fitted on all folds but one of
     those scores and evaluated on the remaining fold. The method with the
-    lowest mean Brier score wins. Isotonic regression is more flexible but
-    needs more data and produces ties; Platt scaling is monotone and smooth.
+    lowest Brier score wins. Isotonic regression is more flexible but needs
+    more data and produces ties; Platt scaling is monotone and smooth.
+
+    As in :class:`~sklearn.calibration.CalibratedClassifierCV`, the
+    calibrators see the model's decision function when it has one (the
+    logit of the probability for logistic regression and gradient
+    boosting) and its probability otherwise (random forests).
 
     Returns
     -------
@@ -178,6 +187,7 @@ def choose_calibration(
         oof = cross_val_predict(
             clone(estimator), X, y, cv=folds, method="predict_proba", n_jobs=n_jobs
         )[:, 1]
+    raw = _logit(oof) if hasattr(estimator, "decision_function") else oof
     rows = []
     for method in ("none", *methods):
         calibrated = np.empty_like(oof)
@@ -186,7 +196,7 @@ def choose_calibration(
                 calibrated[apply_rows] = oof[apply_rows]
             else:
                 calibrated[apply_rows] = _calibrate_fold(
-                    method, oof[fit_rows], y[fit_rows], oof[apply_rows]
+                    method, raw[fit_rows], y[fit_rows], raw[apply_rows]
                 )
         rows.append(
             {

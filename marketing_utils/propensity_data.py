@@ -151,7 +151,9 @@ def select_features(
     return FeatureSpec(tuple(numeric_out), tuple(categorical_out), excluded)
 
 
-def check_label(table: pd.DataFrame, label: str = "label", where: str = "model_table") -> np.ndarray:
+def check_label(
+    table: pd.DataFrame, label: str = "label", where: str = "model_table"
+) -> np.ndarray:
     """The label as an int array of 0/1, after checking it can train a classifier.
 
     Raises
@@ -199,7 +201,9 @@ def check_label(table: pd.DataFrame, label: str = "label", where: str = "model_t
     return numbers.to_numpy(dtype=int)
 
 
-def add_segments(table: pd.DataFrame, segments: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+def add_segments(
+    table: pd.DataFrame, segments: pd.DataFrame | None
+) -> tuple[pd.DataFrame, list[str]]:
     """Join stage 02's segments onto the model table as categorical features.
 
     Customers without a segment get a missing value (imputed as ``"missing"``
@@ -325,7 +329,7 @@ class PreparedData:
         return self.table.loc[mask, self.spec.columns].reset_index(drop=True), self.labels[mask]
 
     @property
-    def X(self) -> pd.DataFrame:  # noqa: N802 - the usual name for a feature matrix
+    def X(self) -> pd.DataFrame:
         """Features of every row (for scoring all customers)."""
         return self.table[self.spec.columns].reset_index(drop=True)
 

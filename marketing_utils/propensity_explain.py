@@ -95,7 +95,9 @@ def partial_dependence_table(
     """
     sample = X.sample(n=max_rows, random_state=seed) if len(X) > max_rows else X
     # scikit-learn refuses integer columns here (grid values would be rounded): use floats.
-    integers = [c for c in features if c not in categorical and pd.api.types.is_integer_dtype(sample[c])]
+    integers = [
+        c for c in features if c not in categorical and pd.api.types.is_integer_dtype(sample[c])
+    ]
     sample = sample.astype({c: float for c in integers})
     frames = []
     for feature in features:

@@ -1,4 +1,4 @@
-"""Candidate propensity models: pipelines, cross-validated comparison and the seeded search.
+"""Candidate propensity models: pipelines, the cross-validated comparison and the selection rules.
 
 Every model is a scikit-learn :class:`~sklearn.pipeline.Pipeline` whose first
 step is a :class:`~sklearn.compose.ColumnTransformer` built from the feature
@@ -11,19 +11,16 @@ change the loss, not the data.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import loguniform, randint
-from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import make_scorer
-from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold, cross_validate
+from sklearn.model_selection import StratifiedKFold, cross_validate
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -34,21 +31,21 @@ from .propensity_calibration import expected_calibration_error
 from .propensity_data import FeatureSpec, PreparedData
 
 __all__ = [
+    "COST_ORDER",
     "FAMILIES",
+    "SCORING",
     "SMALL_DATA_MAX_ROWS",
-    "TuningResult",
     "build_pipeline",
     "build_preprocessor",
-    "COST_ORDER",
+    "check_size",
     "compare_class_weights",
     "compare_models",
     "cv_splitter",
+    "family_name",
     "limited_threads",
     "make_estimator",
-    "search_space",
     "select_class_weight",
     "select_family",
-    "tune_model",
 ]
 
 #: Model families that can be compared; ``svm`` and ``mlp`` are meant for small data.
@@ -69,7 +66,11 @@ _LOSSES = ("log_loss", "brier", "ece")
 #: Families from the cheapest to the most expensive to train, score and explain.
 COST_ORDER = ("logistic", "hist_gradient_boosting", "random_forest", "mlp", "svm")
 
-_FAMILY_ALIASES = {"logistic_regression": "logistic", "hgb": "hist_gradient_boosting", "rf": "random_forest"}
+_FAMILY_ALIASES = {
+    "logistic_regression": "logistic",
+    "hgb": "hist_gradient_boosting",
+    "rf": "random_forest",
+}
 
 
 def limited_threads(n_jobs: int = 1) -> AbstractContextManager:
@@ -77,7 +78,14 @@ def limited_threads(n_jobs: int = 1) -> AbstractContextManager:
     return threadpool_limits(limits=max(int(n_jobs), 1))
 
 
-def _family(name: str) -> str:
+def family_name(name: str) -> str:
+    """The canonical family name (``"hgb"`` → ``"hist_gradient_boosting"``), or a clear error.
+
+    Raises
+    ------
+    ValueError
+        When ``name`` is not a known family.
+    """
     family = _FAMILY_ALIASES.get(name, name)
     if family not in FAMILIES:
         raise ValueError(
@@ -95,9 +103,7 @@ def build_preprocessor(spec: FeatureSpec) -> ColumnTransformer:
     then one-hot encoding that ignores categories unseen in training (a new
     region at scoring time gives all-zero indicators instead of an error).
     """
-    numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
-    )
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
         [
             ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
@@ -120,7 +126,7 @@ def make_estimator(family: str, *, seed: int = 42, class_weight: str | None = No
     ``SVC(probability=True)`` did before it was deprecated). ``mlp`` does not
     support class weights.
     """
-    family = _family(family)
+    family = family_name(family)
     if family == "logistic":
         return LogisticRegression(C=1.0, max_iter=2000, class_weight=class_weight)
     if family == "random_forest":
@@ -164,42 +170,19 @@ def build_pipeline(
     )
 
 
-def search_space(family: str) -> dict:
-    """Hyperparameter distributions of a family for the randomized search (pipeline names)."""
-    family = _family(family)
-    spaces = {
-        "logistic": {"C": loguniform(1e-3, 1e2)},
-        "random_forest": {
-            "n_estimators": [100, 200],
-            "min_samples_leaf": [1, 3, 5, 10, 20],
-            "max_features": ["sqrt", 0.3, 0.5],
-            "max_depth": [None, 8, 16],
-            "max_samples": [0.3, 0.5, None],
-        },
-        "hist_gradient_boosting": {
-            "learning_rate": loguniform(0.02, 0.3),
-            "max_iter": randint(100, 400),
-            "max_leaf_nodes": [7, 15, 31, 63],
-            "min_samples_leaf": [10, 20, 50, 100],
-            "l2_regularization": loguniform(1e-3, 10.0),
-            "max_features": [0.5, 0.8, 1.0],
-        },
-        "svm": {"estimator__C": loguniform(0.1, 30.0), "estimator__gamma": loguniform(1e-3, 1.0)},
-        "mlp": {
-            "alpha": loguniform(1e-5, 1e-1),
-            "hidden_layer_sizes": [(16,), (32,), (32, 16), (64, 32)],
-            "learning_rate_init": loguniform(1e-4, 1e-2),
-        },
-    }
-    return {f"model__{name}": values for name, values in spaces[family].items()}
-
-
 def cv_splitter(cv_folds: int = 5, seed: int = 42) -> StratifiedKFold:
     """Stratified, shuffled, seeded folds: the same folds for every model compared."""
     return StratifiedKFold(n_splits=int(cv_folds), shuffle=True, random_state=seed)
 
 
-def _check_size(family: str, n_rows: int) -> None:
+def check_size(family: str, n_rows: int) -> None:
+    """Refuse a small-data family (``svm``, ``mlp``) on more training rows than it can handle.
+
+    Raises
+    ------
+    ValueError
+        Naming the family, its limit and the number of rows found.
+    """
     limit = SMALL_DATA_MAX_ROWS.get(family)
     if limit is not None and n_rows > limit:
         raise ValueError(
@@ -223,7 +206,9 @@ def _summarize(results: dict, **labels) -> dict:
 
 
 def _ece_scorer():
-    return make_scorer(expected_calibration_error, greater_is_better=False, response_method="predict_proba")
+    return make_scorer(
+        expected_calibration_error, greater_is_better=False, response_method="predict_proba"
+    )
 
 
 def _cross_validate(pipeline, X, y, *, cv_folds: int, seed: int, n_jobs: int) -> dict:
@@ -268,8 +253,8 @@ def compare_models(
         )
     X, y = prepared.part("train")
     rows = []
-    for name in dict.fromkeys(_family(f) for f in families):
-        _check_size(name, len(y))
+    for name in dict.fromkeys(family_name(f) for f in families):
+        check_size(name, len(y))
         pipeline = build_pipeline(prepared.spec, name, seed=seed, class_weight=class_weight)
         results = _cross_validate(pipeline, X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
         rows.append(_summarize(results, family=name, class_weight=str(class_weight).lower()))
@@ -328,7 +313,7 @@ def compare_class_weights(
         One row per setting (``none``, ``balanced``); a family without class
         weights (``mlp``) gives only ``none``.
     """
-    family = _family(family)
+    family = family_name(family)
     X, y = prepared.part("train")
     rows = []
     for weight in (None, "balanced"):
@@ -363,117 +348,3 @@ def select_class_weight(table: pd.DataFrame, *, cv_folds: int) -> str | None:
     standard_error = rows.loc["none", "pr_auc_std"] / np.sqrt(cv_folds)
     gain = rows.loc["balanced", "pr_auc_mean"] - rows.loc["none", "pr_auc_mean"]
     return "balanced" if gain > standard_error else None
-
-
-@dataclass(frozen=True)
-class TuningResult:
-    """Outcome of the hyperparameter search.
-
-    Attributes
-    ----------
-    estimator : Pipeline
-        The chosen (uncalibrated) pipeline, refitted on the whole training part.
-    params : dict
-        Its hyperparameters (empty when the untuned defaults were kept).
-    cv_roc_auc : float
-        Its mean cross-validated ROC AUC.
-    baseline_roc_auc : float or None
-        The untuned model's mean cross-validated ROC AUC on the same folds.
-    table : DataFrame
-        Every candidate tried: parameters, mean and sd of ROC AUC, rank.
-    """
-
-    estimator: Pipeline
-    params: dict
-    cv_roc_auc: float
-    baseline_roc_auc: float | None
-    table: pd.DataFrame
-
-    @property
-    def kept_defaults(self) -> bool:
-        """Whether the search failed to beat the untuned model (so the defaults were kept)."""
-        return not self.params
-
-
-def tune_model(
-    prepared: PreparedData,
-    family: str,
-    *,
-    class_weight: str | None = None,
-    n_iter: int = 10,
-    method: str = "random",
-    cv_folds: int = 5,
-    seed: int = 42,
-    baseline_roc_auc: float | None = None,
-    n_jobs: int = 1,
-) -> TuningResult:
-    """Seeded hyperparameter search for one family, on ROC AUC over the training folds.
-
-    Parameters
-    ----------
-    prepared : PreparedData
-    family : str
-    class_weight : {None, "balanced"}
-    n_iter : int
-        Budget: number of candidate settings (``random``) or of starting
-        candidates (``halving``, successive halving on the number of rows).
-    method : {"random", "halving"}
-    cv_folds, seed, n_jobs : int
-    baseline_roc_auc : float, optional
-        Cross-validated ROC AUC of the untuned model on the same folds (from
-        :func:`compare_models`). When the best candidate does not beat it, the
-        untuned model is kept: a search must not make the model worse.
-
-    Returns
-    -------
-    TuningResult
-    """
-    family = _family(family)
-    if int(n_iter) < 1:
-        raise ValueError(
-            f"params propensity_modeling.search_iter: expected a positive integer, found {n_iter}"
-        )
-    X, y = prepared.part("train")
-    _check_size(family, len(y))
-    pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=class_weight)
-    common = dict(
-        scoring="roc_auc", cv=cv_splitter(cv_folds, seed), random_state=seed, n_jobs=n_jobs,
-        refit=True, error_score="raise",
-    )  # fmt: skip
-    if method == "random":
-        search = RandomizedSearchCV(pipeline, search_space(family), n_iter=int(n_iter), **common)
-    elif method == "halving":
-        from sklearn.experimental import enable_halving_search_cv  # noqa: F401
-        from sklearn.model_selection import HalvingRandomSearchCV
-
-        search = HalvingRandomSearchCV(
-            pipeline, search_space(family), n_candidates=int(n_iter), factor=3,
-            min_resources=max(20 * int(cv_folds), len(y) // 9), **common,
-        )  # fmt: skip
-    else:
-        raise ValueError(
-            f"params propensity_modeling.search_method: expected 'random' or 'halving', "
-            f"found {method!r}"
-        )
-    with limited_threads(n_jobs):
-        search.fit(X, y)
-    results = pd.DataFrame(search.cv_results_)
-    if method == "halving":
-        results = results[results["iter"] == results["iter"].max()]
-    param_columns = [c for c in results.columns if c.startswith("param_")]
-    table = results[[*param_columns, "mean_test_score", "std_test_score", "rank_test_score"]]
-    table = table.rename(
-        columns={
-            **{c: c.removeprefix("param_model__") for c in param_columns},
-            "mean_test_score": "roc_auc_mean",
-            "std_test_score": "roc_auc_std",
-            "rank_test_score": "rank",
-        }
-    ).sort_values("rank", kind="stable")
-    best_score = float(search.best_score_)
-    if baseline_roc_auc is not None and best_score <= baseline_roc_auc:
-        with limited_threads(n_jobs):
-            untuned = clone(pipeline).fit(X, y)
-        return TuningResult(untuned, {}, float(baseline_roc_auc), baseline_roc_auc, table)
-    params = {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
-    return TuningResult(search.best_estimator_, params, best_score, baseline_roc_auc, table)

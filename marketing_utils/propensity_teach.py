@@ -33,6 +33,7 @@ __all__ = [
     "choose_teaching_features",
     "compare_with_sklearn",
     "gradient_descent_logistic",
+    "logistic_objective",
     "standardized_matrix",
 ]
 
@@ -74,6 +75,24 @@ def _objective(design: np.ndarray, y: np.ndarray, theta: np.ndarray, penalty: fl
     # log(1 + e^z) - y z is the log loss written without computing p.
     loss = np.mean(np.logaddexp(0.0, z) - y * z)
     return float(loss + 0.5 * penalty * np.sum(theta[1:] ** 2))
+
+
+def logistic_objective(X, y, coef, intercept: float, *, C: float = 1.0) -> float:
+    """The penalized mean log loss :math:`J(w, b)` minimized by :func:`gradient_descent_logistic`.
+
+    Examples
+    --------
+    At w = 0, b = 0 every probability is 1/2, so J = log 2:
+
+    >>> round(logistic_objective([[1.0], [2.0]], [0, 1], [0.0], 0.0), 6)
+    0.693147
+    """
+    X = np.asarray(X, dtype=float)
+    n = len(X)
+    penalty = 0.0 if np.isinf(C) else 1.0 / (C * n)
+    design = np.column_stack([np.ones(n), X])
+    theta = np.concatenate([[intercept], np.ravel(coef)])
+    return _objective(design, np.asarray(y, dtype=float), theta, penalty)
 
 
 def gradient_descent_logistic(
@@ -127,7 +146,9 @@ def gradient_descent_logistic(
     theta = np.zeros(design.shape[1])
     losses = []
     converged = False
-    for iteration in range(1, max_iter + 1):
+    iteration = 0
+    while iteration < max_iter:
+        iteration += 1
         residual = _sigmoid(design @ theta) - y
         gradient = design.T @ residual / n
         gradient[1:] += penalty * theta[1:]

@@ -165,6 +165,13 @@ class UpliftResult:
             metrics["true_gain_over_response"] = (
                 true_uplift / true_response - 1 if true_response > 0 else float("nan")
             )
+        if self.composition is not None:
+            # Share of each uplift type in the top decile of each ranking (suppressed: None).
+            metrics["top_decile_types"] = {
+                ranking: dict(zip(rows["group"], rows["share"], strict=True))
+                for ranking, rows in self.composition.groupby("ranking", sort=False)
+                if ranking != "all customers"
+            }
         return metrics
 
 

@@ -10,15 +10,17 @@ model that sees pre-cutoff behaviour and demographics can learn it:
 * sure thing (alive loyal regulars): high base response, no effect;
 * sleeping dog (alive premium customers): moderate base response that the
   contact lowers;
-* lost cause (dropped-out customers and one-timers): very low response, no
-  effect.
+* lost cause (dropped-out customers, and seasonal gift shoppers, who ignore
+  an autumn campaign): very low response, no effect.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import gammaincc
 
-from ._synthetic_config import DAYS_PER_YEAR, PERSONA_NAMES, UPLIFT_TYPES, persona_array
+from ._synthetic_config import PERSONA_NAMES, UPLIFT_TYPES
+from ._synthetic_customers import REGULARITY, cumulative_intensity
 
 PERSUADABLE, SURE_THING, LOST_CAUSE, SLEEPING_DOG = range(len(UPLIFT_TYPES))
 _PERSONA = {name: code for code, name in enumerate(PERSONA_NAMES)}
@@ -30,39 +32,42 @@ def purchase_truth(
     population: dict[str, np.ndarray],
     order_customer: np.ndarray,
     order_day: np.ndarray,
+    order_level: np.ndarray,
     intensity: np.ndarray,
     cutoff_day: int,
     horizon_days: int,
 ) -> dict[str, np.ndarray]:
     """Latent state at the cutoff and the purchase probability over the horizon.
 
-    ``intensity`` has one row of daily multipliers per persona. For a customer
-    alive at the cutoff with rate ``lam`` and dropout rate ``mu`` (memoryless),
-    orders arrive on window day ``j`` at rate ``a_j = lam * m_j`` until the
-    remaining lifetime ``R ~ Exp(mu)`` ends. With ``s_j = a_j + mu`` and
-    ``S_j = s_0 + ... + s_(j-1)``, the chance of neither an order nor dropout
-    before day ``j`` is ``exp(-S_j)``, so
+    ``intensity`` has one row of daily multipliers ``m`` per persona and
+    ``order_level`` is each order's operational time ``lambda * M`` (see
+    :mod:`._synthetic_customers`). A customer is alive at the cutoff unless
+    its last order (after which it dropped out) came before the cutoff day.
+    Dropout happens only right after an order, so an alive customer will
+    place its next order; the question is only when. Let ``x_j`` be its
+    operational time at the start of window day ``j`` minus that of its last
+    order before the cutoff: the gap to the next order is Gamma with shape
+    :data:`REGULARITY` and mean 1, and is known to exceed ``x_0``, so with
+    ``S`` the gap's survival function
 
-    ``P(no order) = sum_j exp(-S_j) * mu / s_j * (1 - exp(-s_j)) + exp(-S_H)``
-
-    (drop out on day ``j`` before any order, or survive the window without
-    one). With a constant ``m`` this is ``1 - a / s * (1 - exp(-s * H))``.
+    ``P(order in the window) = 1 - S(x_H) / S(x_0)``.
 
     Customers who have dropped out have probability 0; customers whose first
     order is on or after the cutoff day are outside the scoring population (NaN).
     """
+    n = len(population["persona"])
     acquired = population["first_day"] < cutoff_day
-    alive = acquired & (population["dropout_time"] > cutoff_day)
+    alive = acquired & (population["dropout_day"] >= cutoff_day)
+    before = order_day < cutoff_day
+    last_level = np.full(n, -np.inf)
+    np.maximum.at(last_level, order_customer[before], order_level[before])
+
     persona = population["persona"][alive]
-    window = intensity[:, cutoff_day : cutoff_day + horizon_days][persona]
-    order_hazard = population["rate"][alive, None] * window
-    dropout_rate = 1.0 / (persona_array("mean_lifetime_years")[persona] * DAYS_PER_YEAR)
-    hazard = order_hazard + dropout_rate[:, None]
-    survival = np.exp(-(np.cumsum(hazard, axis=1) - hazard))
-    dropped_first = survival * (dropout_rate[:, None] / hazard) * -np.expm1(-hazard)
-    no_order = dropped_first.sum(axis=1) + np.exp(-hazard.sum(axis=1))
+    cumulative = cumulative_intensity(intensity)[:, [cutoff_day, cutoff_day + horizon_days]]
+    elapsed = population["rate"][alive, None] * cumulative[persona] - last_level[alive, None]
+    survival = gammaincc(REGULARITY, REGULARITY * elapsed)
     probability = np.where(acquired, 0.0, np.nan)
-    probability[alive] = 1.0 - no_order
+    probability[alive] = 1.0 - survival[:, 1] / np.maximum(survival[:, 0], 1e-300)
 
     # Timestamps are never at midnight, so day indices decide window membership:
     # the window (cutoff, cutoff + H] holds exactly the days cutoff_day .. cutoff_day + H - 1.

@@ -42,8 +42,10 @@ class Persona:
     """Latent customer type that drives behaviour and demographics.
 
     ``share`` is the persona's share of *new* customers (long-lived personas
-    make up more of the established base). Rates are in orders per year at the
-    baseline seasonal level; ``gift_season_share`` is the part of those orders
+    make up more of the established base). Order rates are in orders per year
+    at the baseline seasonal level. Right after each order a customer drops
+    out for good with probability ``dropout_after_order`` (after its first
+    order with ``first_order_dropout``); ``gift_season_share`` is the part of those orders
     that falls in the pre-Christmas gift season instead of following the
     general retail calendar. Mixes are probabilities over :data:`CATEGORIES`,
     :data:`REGIONS` or :data:`CHANNELS`.
@@ -52,7 +54,8 @@ class Persona:
     name: str
     share: float
     orders_per_year: float
-    mean_lifetime_years: float
+    dropout_after_order: float
+    first_order_dropout: float
     gift_season_share: float
     lines_per_order: float
     extra_quantity: float
@@ -71,8 +74,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="loyal_regular",
         share=0.22,
-        orders_per_year=7.0,
-        mean_lifetime_years=3.5,
+        orders_per_year=5.0,
+        dropout_after_order=0.03,
+        first_order_dropout=0.2,
         gift_season_share=0.0,
         lines_per_order=3.6,
         extra_quantity=0.35,
@@ -90,8 +94,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="bargain_hunter",
         share=0.25,
-        orders_per_year=3.5,
-        mean_lifetime_years=1.0,
+        orders_per_year=2.0,
+        dropout_after_order=0.08,
+        first_order_dropout=0.4,
         gift_season_share=0.0,
         lines_per_order=4.0,
         extra_quantity=0.5,
@@ -108,8 +113,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="premium_occasional",
         share=0.15,
-        orders_per_year=2.5,
-        mean_lifetime_years=3.0,
+        orders_per_year=1.5,
+        dropout_after_order=0.05,
+        first_order_dropout=0.3,
         gift_season_share=0.0,
         lines_per_order=1.8,
         extra_quantity=0.05,
@@ -126,8 +132,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="young_trendsetter",
         share=0.22,
-        orders_per_year=4.0,
-        mean_lifetime_years=0.9,
+        orders_per_year=2.5,
+        dropout_after_order=0.10,
+        first_order_dropout=0.45,
         gift_season_share=0.0,
         lines_per_order=3.0,
         extra_quantity=0.15,
@@ -144,8 +151,9 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="seasonal_gift_shopper",
         share=0.16,
-        orders_per_year=2.0,
-        mean_lifetime_years=3.5,
+        orders_per_year=1.6,
+        dropout_after_order=0.08,
+        first_order_dropout=0.3,
         gift_season_share=0.8,
         lines_per_order=3.0,
         extra_quantity=0.1,

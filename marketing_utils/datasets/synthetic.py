@@ -40,8 +40,9 @@ from ._synthetic_config import (
     daily_intensity,
     persona_array,
 )
+from ._synthetic_customers import NEVER, draw_customers
 from ._synthetic_defects import corrupt_customers, corrupt_transactions, no_defects
-from ._synthetic_orders import draw_customers, draw_lines, make_catalogue
+from ._synthetic_orders import draw_lines, make_catalogue
 from ._synthetic_people import draw_demographics, draw_personal_data
 
 __all__ = ["SyntheticData", "make_synthetic"]
@@ -200,7 +201,7 @@ def make_synthetic(
 
     catalogue = make_catalogue(rng, n_products)
     population, orders = draw_customers(rng, n_customers, acquisition_rate(calendar), intensity)
-    order_customer, order_day, order_second = orders
+    order_customer, order_day, order_second, order_level = orders
     persona = population["persona"]
     demographics = draw_demographics(rng, persona)
     personal = draw_personal_data(rng, demographics["gender"], demographics["region"])
@@ -260,6 +261,7 @@ def make_synthetic(
         demographics,
         order_customer,
         order_day,
+        order_level,
         lines,
         intensity,
         cutoff_day,
@@ -311,6 +313,7 @@ def _truth_and_campaign(
     demographics: dict[str, np.ndarray],
     order_customer: np.ndarray,
     order_day: np.ndarray,
+    order_level: np.ndarray,
     lines: dict[str, np.ndarray],
     intensity: np.ndarray,
     cutoff_day: int,
@@ -321,7 +324,7 @@ def _truth_and_campaign(
     n = len(population["persona"])
     persona = population["persona"]
     state = purchase_truth(
-        population, order_customer, order_day, intensity, cutoff_day, horizon_days
+        population, order_customer, order_day, order_level, intensity, cutoff_day, horizon_days
     )
     eligible = state["acquired_before_cutoff"]
     engagement = population["rate"] / (persona_array("orders_per_year")[persona] / DAYS_PER_YEAR)
@@ -338,12 +341,15 @@ def _truth_and_campaign(
     mean_order_value = spend_sum / np.maximum(order_count, 1)
     treatment, response, spend = draw_campaign(rng, eligible, control, treated, mean_order_value)
 
-    dropout_seconds = np.round(population["dropout_time"] * SECONDS_PER_DAY).astype(np.int64)
+    dropped = population["dropout_day"] != NEVER
+    dropout_date = _dates(
+        start, np.where(dropped, population["dropout_day"], 0), population["dropout_second"]
+    ).where(dropped)
     truth = pd.DataFrame(
         {
             "persona": _take_strings(np.array(PERSONA_NAMES), persona),
             "signup_date": _dates(start, population["signup_day"]),
-            "dropout_date": _dates(start, np.zeros(n, dtype=np.int64), dropout_seconds),
+            "dropout_date": dropout_date,
             "purchase_rate": population["rate"] * DAYS_PER_YEAR,
             **state,
             "uplift_type": _take_strings(

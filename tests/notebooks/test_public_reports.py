@@ -52,3 +52,24 @@ def test_own_data_report(own_data_report):
     assert pre["label"]["kind"] == "purchase_in_horizon"
     assert "transactions.product_id" in pre["capabilities"]
     assert _statuses(result)["01_preprocessing"] == "ran"
+
+
+def _segmentation(report) -> dict:
+    result, metrics = report
+    assert _statuses(result)["02_segmentation"] == "ran"
+    seg = metrics["segmentation"]
+    assert seg["min_cluster_stability"] >= 0.85  # every cluster highly stable (Hennig)
+    assert 2 <= seg["chosen_k"] <= 10
+    return seg
+
+
+def test_segmentation_on_bank(bank_report):
+    assert _segmentation(bank_report)["rfm_available"] is False  # no transactions
+
+
+def test_segmentation_on_hillstrom(hillstrom_report):
+    assert _segmentation(hillstrom_report)["rfm_available"] is False
+
+
+def test_segmentation_on_cdnow(cdnow_report):
+    assert _segmentation(cdnow_report)["rfm_available"] is True

@@ -1,4 +1,4 @@
-"""Stage 07 end to end on small monthly series (m = 12 keeps Holt-Winters fast)."""
+"""Stage 07 over many series: every series and measure, the metrics, merged notes."""
 
 from __future__ import annotations
 
@@ -6,30 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketing_utils import forecast
 from marketing_utils.errors import DataValidationError
-from marketing_utils.forecast import (
-    FREQUENCIES,
-    MODEL_NAMES,
-    DemandSeries,
-    forecast_demand,
-    forecast_series,
-    verdict,
-)
+from marketing_utils.forecast import FREQUENCIES, MODEL_NAMES, DemandSeries, forecast_demand
 
-OPTIONS = {
-    "frequency": "monthly",
-    "horizon": 6,
-    "n_origins": 3,
-    "origin_step": 6,
-    "fourier_order": 2,
-}
+# The series' frequency comes from the DemandSeries (monthly here).
+OPTIONS = {"horizon": 6, "n_origins": 3, "origin_step": 6, "fourier_order": 2}
 SEASON = np.array([0.8, 0.85, 0.9, 1.0, 1.0, 0.95, 0.9, 0.95, 1.05, 1.15, 1.3, 1.15])
-
-
-def _monthly(values, name="total: all (revenue)") -> pd.Series:
-    index = pd.date_range("2020-01-01", periods=len(values), freq="MS")
-    return pd.Series(np.asarray(values, dtype=float), index=index, name=name)
 
 
 def _trend_season(n: int, seed: int = 0) -> np.ndarray:
@@ -38,82 +20,11 @@ def _trend_season(n: int, seed: int = 0) -> np.ndarray:
     return (200 + 8 * t) * SEASON[t % 12] + noise
 
 
-@pytest.fixture(scope="module")
-def five_years():
-    series = _monthly(_trend_season(60))
-    return series, forecast_series(series, **OPTIONS)
-
-
-def test_trend_and_season_are_learnt_and_beat_the_baseline(five_years):
-    _, result = five_years
-    assert result.season_length == 12 and result.notes == []
-    summary = result.backtest.summary.set_index("model")
-    assert set(summary.index) == set(MODEL_NAMES)
-    assert result.best_model != "seasonal_naive"
-    assert summary.loc[result.best_model, "mase"] < 0.9 * summary.loc["seasonal_naive", "mase"]
-    row = result.summary_row()
-    assert row["beats_baseline"] is True
-    assert "beats the seasonal naive baseline" in verdict(result)
-
-
-def test_the_forecast_continues_the_calendar_with_an_interval(five_years):
-    series, result = five_years
-    frame = result.forecast
-    assert frame["period"].tolist() == list(pd.date_range("2025-01-01", periods=6, freq="MS"))
-    assert (frame["lower"] <= frame["forecast"]).all()
-    assert (frame["forecast"] <= frame["upper"]).all()
-    # The half-width is the 0.8 quantile of the best model's absolute backtest errors.
-    errors = result.backtest.predictions.query("model == @result.best_model")["error"].abs()
-    width = np.quantile(errors, 0.8, method="higher")
-    np.testing.assert_allclose(frame["upper"] - frame["forecast"], width)
-    # The final fit is the best model refitted on the whole history.
-    models = forecast.make_models("monthly", fourier_order=2)
-    expected = np.clip(models[result.best_model](series.to_numpy(), 6), 0, None)
-    np.testing.assert_allclose(frame["forecast"], expected)
-
-
-def test_short_history_falls_back_to_non_seasonal_models_and_says_so():
-    result = forecast_series(_monthly(_trend_season(30)), **OPTIONS)
-    # first origin trains on 30 - 6 - 2*6 = 12 months, fewer than 24
-    assert result.season_length == 1
-    assert "trains on 12 months, fewer than two seasons (24)" in result.notes[0]
-    naive = result.backtest.predictions.query("model == 'seasonal_naive' and origin == 1")
-    assert naive["forecast"].nunique() == 1  # naive: the last value repeated
-
-
-def test_nothing_beats_an_exact_season_and_the_verdict_says_so():
-    result = forecast_series(_monthly(np.tile(SEASON * 100, 5)), **OPTIONS)
-    assert result.best_model == "seasonal_naive"  # exact: MAE 0
-    text = verdict(result)
-    assert text.startswith("total: all (revenue): no model beats the seasonal naive baseline")
-    assert "MASE undefined" in text  # a history repeating exactly has no in-sample error
-
-
-def test_horizon_longer_than_the_history():
-    with pytest.raises(
-        DataValidationError, match=r"horizon \(40 months\) is longer than the history"
-    ):
-        forecast_series(_monthly(_trend_season(30)), **{**OPTIONS, "horizon": 40})
-
-
-def test_missing_values_and_bad_options():
-    values = _trend_season(60)
-    values[5] = np.nan
-    with pytest.raises(DataValidationError, match="fill empty periods with 0"):
-        forecast_series(_monthly(values), **OPTIONS)
-    with pytest.raises(DataValidationError, match="n_origins: expected a positive whole number"):
-        forecast_series(_monthly(_trend_season(60)), **{**OPTIONS, "n_origins": 0})
-
-
-def _demand() -> DemandSeries:
-    periods = pd.date_range("2020-01-01", periods=36, freq="MS")
-    a, b = _trend_season(36, seed=1), _trend_season(36, seed=2) / 2
+def _demand(n_months: int = 36) -> DemandSeries:
+    periods = pd.date_range("2020-01-01", periods=n_months, freq="MS")
+    a, b = _trend_season(n_months, seed=1), _trend_season(n_months, seed=2) / 2
     rows = []
-    for dimension, group, revenue in (
-        ("total", "all", a + b),
-        ("category", "a", a),
-        ("category", "b", b),
-    ):
+    for dimension, group, revenue in (("total", "all", a + b), ("category", "a", a)):
         rows.append(
             pd.DataFrame(
                 {
@@ -125,9 +36,7 @@ def _demand() -> DemandSeries:
                 }
             )
         )
-    groups = pd.DataFrame(
-        {"dimension": ["total", "category", "category"], "group": ["all", "a", "b"]}
-    )
+    groups = pd.DataFrame({"dimension": ["total", "category"], "group": ["all", "a"]})
     return DemandSeries(
         pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups, ["a note"]
     )
@@ -135,12 +44,11 @@ def _demand() -> DemandSeries:
 
 def test_forecast_demand_covers_every_series_and_measure():
     # 36 months, 2 origins: the first trains on 36 - 6 - 6 = 24 months, just two seasons.
-    options = {k: v for k, v in OPTIONS.items() if k != "frequency"}
-    result = forecast_demand(_demand(), **{**options, "n_origins": 2})
-    assert len(result.series) == 6  # 3 series x 2 measures
+    result = forecast_demand(_demand(), **{**OPTIONS, "n_origins": 2})
+    assert len(result.series) == 4  # 2 series x 2 measures
     assert set(result.series["measure"]) == {"revenue", "orders"}
     assert set(result.forecasts.groupby(["dimension", "group", "measure"]).size()) == {6}
-    assert len(result.scores) == 6 * 4 * 2  # series x models x origins
+    assert len(result.scores) == 4 * 4 * 2  # series x models x origins
     assert result.notes[0] == "a note"
     assert result.total().name == "total: all (revenue)"
     metrics = result.metrics()
@@ -150,8 +58,20 @@ def test_forecast_demand_covers_every_series_and_measure():
     for scores in metrics["models"].values():
         assert set(scores) == {"mase", "mae", "rmse", "smape", "mape"}
     assert metrics["orders"]["best_model"] in MODEL_NAMES
-    assert metrics["n_series"] == 6 and sum(metrics["best_model_counts"].values()) == 6
+    assert metrics["n_series"] == 4 and sum(metrics["best_model_counts"].values()) == 4
     assert metrics["n_periods"] == 36 and metrics["season_length"] == 12
+
+
+def test_a_fallback_shared_by_every_series_is_noted_once():
+    result = forecast_demand(_demand(30), measures=["revenue"], **OPTIONS)
+    assert result.notes == [
+        "a note",
+        "every series (2): the first backtest origin trains on 12 months, fewer than two "
+        "seasons (24); seasonal models fall back to non-seasonal ones (naive instead of "
+        "seasonal naive, no Fourier terms, Holt instead of Holt-Winters) and MASE is scaled "
+        "by the naive forecast",
+    ]
+    assert result.metrics()["season_length"] == 1 and "orders" not in result.metrics()
 
 
 def test_forecast_demand_refuses_unknown_measures():

@@ -120,3 +120,10 @@ def test_make_models_seasonal_and_fallback():
     assert fallback["linear"].keywords["lags"] == [1]
     assert fallback["linear"].keywords["fourier_order"] == 0
     assert fallback["holt_winters"].keywords["season_length"] is None
+
+
+@pytest.mark.filterwarnings("error")
+def test_holt_winters_on_an_all_zero_history_forecasts_zero_quietly():
+    # A segment with no sales yet: statsmodels takes log(0) in its information criteria.
+    np.testing.assert_array_equal(holt_winters(np.zeros(24), 3, season_length=4), np.zeros(3))
+    np.testing.assert_array_equal(holt_winters(np.zeros(10), 2), np.zeros(2))

@@ -78,5 +78,6 @@ def test_series_mase_figure(demand_and_result):
     fig = forecast_plots.series_mase_figure(result, "orders")
     ax = fig.axes[0]
     assert ax.get_title() == "Backtest MASE per series (orders)"
-    assert ax.get_xlabel() == "MASE (unitless; lower is better)"
+    assert ax.get_xlabel() == "MASE (unitless, log scale; lower is better)"
+    assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["total: all"]

@@ -116,6 +116,16 @@ def test_rfm_scores_do_not_modify_the_input():
     pd.testing.assert_frame_equal(table, before)
 
 
+def test_tiny_data_spreads_three_customers_over_scores_one_three_five():
+    # Three distinct values: mid-rank percentiles 1/6, 3/6, 5/6 -> 1 + floor(5 p) = 1, 3, 5.
+    table = _customers([1, 2, 3], [1, 2, 3], [10.0, 20.0, 30.0])
+    with pytest.warns(RFMScoreWarning, match=r"only scores \[1, 3, 5\] are used"):
+        scores = rfm_scores(table)
+    assert scores["r_score"].tolist() == [5, 3, 1]  # fewest days since the last purchase first
+    assert scores["f_score"].tolist() == [1, 3, 5]
+    assert scores["m_score"].tolist() == [1, 3, 5]
+
+
 def test_a_single_customer_cannot_be_ranked():
     with pytest.raises(DataValidationError, match="at least 2 customers.*found 1"):
         rfm_scores(_customers([3], [2], [10.0]))

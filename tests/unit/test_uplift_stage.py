@@ -98,6 +98,11 @@ def test_stage_recovers_the_persuadables(result):
     assert metrics["uplift_at_k_over_ate"] > 1.3
     assert metrics["qini"] > 0
     assert metrics["qini_ci_low"] <= metrics["qini"] <= metrics["qini_ci_high"]
+    assert metrics["top_decile_types"]["response model"]["sure_thing"] == pytest.approx(
+        result.composition.query("ranking == 'response model' and group == 'sure_thing'")[
+            "share"
+        ].iloc[0]
+    )
     composition = result.composition.set_index(["ranking", "group"])["customers"]
     assert composition[("response model", "sure_thing")] > 20  # of the top 36
     assert composition[("uplift model", "persuadable")] > 20
