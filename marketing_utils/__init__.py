@@ -31,6 +31,29 @@ _EXPORTS = {
     ],
     "profile": ["describe_tables", "missing_share"],
     "schema": ["PII_COLUMNS", "MarketingData"],
+    "segment": [
+        "DEFAULT_SEGMENT_MAP",
+        "SegmentationResult",
+        "agreement_with_truth",
+        "assign_rfm_segments",
+        "rfm_scores",
+        "segment_customers",
+    ],
+    "propensity": ["PropensityResult", "fit_propensity", "save_propensity", "score_customers"],
+    "propensity_io": ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model"],
+    "evaluate": ["bootstrap_metrics", "decile_table", "gains_curve", "ks_statistic", "lift_at"],
+    "evaluate_economics": ["CampaignEconomics", "profit_curve"],
+    "evaluate_targeting": ["TargetingEvaluation", "evaluate_targeting", "targeting_list"],
+    "uplift": ["ClassTransformation", "SLearner", "TLearner", "XLearner"],
+    "uplift_metrics": [
+        "qini_coefficient",
+        "qini_curve",
+        "uplift_at_k",
+        "uplift_by_decile",
+        "uplift_curve",
+    ],
+    "uplift_stage": ["UpliftResult", "campaign_uplift", "save_uplift"],
+    "forecast": ["DemandForecast", "demand_series", "forecast_demand", "forecast_series"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

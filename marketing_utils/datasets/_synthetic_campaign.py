@@ -5,13 +5,13 @@ cutoff; half are treated at random. How a customer reacts (the uplift type)
 is a function of persona, age and whether the customer is still alive, so a
 model that sees pre-cutoff behaviour and demographics can learn it:
 
-* persuadable (alive bargain hunters and trendsetters): low base response, a
+* persuadable (alive bargain hunters and gift shoppers): low base response, a
   clearly positive effect that is larger for customers under 35;
 * sure thing (alive loyal regulars): high base response, no effect;
 * sleeping dog (alive premium customers): moderate base response that the
   contact lowers;
-* lost cause (dropped-out customers, and seasonal gift shoppers, who ignore
-  an autumn campaign): very low response, no effect.
+* lost cause (dropped-out customers, most of them one-timers): very low
+  response, no effect.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def response_probabilities(
     uplift_type = np.full(len(persona), LOST_CAUSE)
     uplift_type[alive & (persona == _PERSONA["loyal_regular"])] = SURE_THING
     uplift_type[alive & (persona == _PERSONA["premium_occasional"])] = SLEEPING_DOG
-    persuadable = np.isin(persona, [_PERSONA["bargain_hunter"], _PERSONA["young_trendsetter"]])
+    persuadable = np.isin(persona, [_PERSONA["bargain_hunter"], _PERSONA["seasonal_gift_shopper"]])
     uplift_type[alive & persuadable] = PERSUADABLE
 
     control = np.select(

@@ -45,8 +45,9 @@ class Persona:
     make up more of the established base). Order rates are in orders per year
     at the baseline seasonal level. Right after each order a customer drops
     out for good with probability ``dropout_after_order`` (after its first
-    order with ``first_order_dropout``); ``gift_season_share`` is the part of those orders
-    that falls in the pre-Christmas gift season instead of following the
+    order with ``first_order_dropout``). ``gift_season_share`` and
+    ``outdoor_season_share`` are the parts of the orders that follow the
+    pre-Christmas gift season and the spring outdoor season instead of the
     general retail calendar. Mixes are probabilities over :data:`CATEGORIES`,
     :data:`REGIONS` or :data:`CHANNELS`.
     """
@@ -57,6 +58,7 @@ class Persona:
     dropout_after_order: float
     first_order_dropout: float
     gift_season_share: float
+    outdoor_season_share: float
     lines_per_order: float
     extra_quantity: float
     category_mix: tuple[float, ...]
@@ -73,11 +75,12 @@ class Persona:
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="loyal_regular",
-        share=0.22,
-        orders_per_year=5.0,
+        share=0.18,
+        orders_per_year=6.0,
         dropout_after_order=0.03,
-        first_order_dropout=0.2,
+        first_order_dropout=0.03,
         gift_season_share=0.0,
+        outdoor_season_share=0.0,
         lines_per_order=3.6,
         extra_quantity=0.35,
         #          elec  fash  beau  home  groc  sport books toys
@@ -93,30 +96,32 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="bargain_hunter",
-        share=0.25,
-        orders_per_year=2.0,
-        dropout_after_order=0.08,
-        first_order_dropout=0.4,
+        share=0.22,
+        orders_per_year=5.0,
+        dropout_after_order=0.05,
+        first_order_dropout=0.05,
         gift_season_share=0.0,
+        outdoor_season_share=0.8,
         lines_per_order=4.0,
         extra_quantity=0.5,
         category_mix=(0.03, 0.05, 0.02, 0.22, 0.04, 0.58, 0.02, 0.04),
         price_preference=-1.5,
         discount_share=0.55,
-        age_mean=38.0,
+        age_mean=36.0,
         age_sd=11.0,
-        female_share=0.52,
+        female_share=0.48,
         income_median=38_000.0,
         region_mix=(0.15, 0.30, 0.40, 0.15),
         channel_mix=(0.50, 0.35, 0.10, 0.05),
     ),
     Persona(
         name="premium_occasional",
-        share=0.15,
-        orders_per_year=1.5,
-        dropout_after_order=0.05,
-        first_order_dropout=0.3,
-        gift_season_share=0.0,
+        share=0.14,
+        orders_per_year=2.5,
+        dropout_after_order=0.03,
+        first_order_dropout=0.03,
+        gift_season_share=0.3,
+        outdoor_season_share=0.0,
         lines_per_order=1.8,
         extra_quantity=0.05,
         category_mix=(0.70, 0.08, 0.03, 0.12, 0.01, 0.04, 0.01, 0.01),
@@ -130,31 +135,13 @@ PERSONAS: tuple[Persona, ...] = (
         channel_mix=(0.55, 0.10, 0.33, 0.02),
     ),
     Persona(
-        name="young_trendsetter",
-        share=0.22,
-        orders_per_year=2.5,
-        dropout_after_order=0.10,
-        first_order_dropout=0.45,
-        gift_season_share=0.0,
-        lines_per_order=3.0,
-        extra_quantity=0.15,
-        category_mix=(0.03, 0.56, 0.33, 0.02, 0.02, 0.02, 0.01, 0.01),
-        price_preference=0.3,
-        discount_share=0.20,
-        age_mean=24.0,
-        age_sd=3.5,
-        female_share=0.66,
-        income_median=34_000.0,
-        region_mix=(0.30, 0.15, 0.20, 0.35),
-        channel_mix=(0.10, 0.50, 0.05, 0.35),
-    ),
-    Persona(
         name="seasonal_gift_shopper",
-        share=0.16,
-        orders_per_year=1.6,
-        dropout_after_order=0.08,
-        first_order_dropout=0.3,
-        gift_season_share=0.8,
+        share=0.14,
+        orders_per_year=2.0,
+        dropout_after_order=0.05,
+        first_order_dropout=0.05,
+        gift_season_share=0.85,
+        outdoor_season_share=0.0,
         lines_per_order=3.0,
         extra_quantity=0.1,
         category_mix=(0.05, 0.03, 0.03, 0.03, 0.01, 0.02, 0.33, 0.50),
@@ -162,10 +149,30 @@ PERSONAS: tuple[Persona, ...] = (
         discount_share=0.25,
         age_mean=44.0,
         age_sd=12.0,
-        female_share=0.55,
+        female_share=0.58,
         income_median=58_000.0,
         region_mix=(0.25, 0.25, 0.25, 0.25),
         channel_mix=(0.45, 0.20, 0.25, 0.10),
+    ),
+    Persona(
+        name="dormant_one_timer",
+        share=0.32,
+        orders_per_year=2.0,
+        dropout_after_order=0.5,
+        first_order_dropout=0.95,
+        gift_season_share=0.0,
+        outdoor_season_share=0.0,
+        lines_per_order=2.5,
+        extra_quantity=0.15,
+        category_mix=(0.03, 0.56, 0.33, 0.02, 0.02, 0.02, 0.01, 0.01),
+        price_preference=0.3,
+        discount_share=0.35,
+        age_mean=27.0,
+        age_sd=6.0,
+        female_share=0.64,
+        income_median=36_000.0,
+        region_mix=(0.30, 0.15, 0.20, 0.35),
+        channel_mix=(0.10, 0.30, 0.05, 0.55),
     ),
 )
 
@@ -198,6 +205,9 @@ SHOP_AGE_YEARS = 12.0
 #: Day of year and width (days) of the gift season's peak (about 10 December).
 GIFT_SEASON_CENTRE = 344.0
 GIFT_SEASON_WIDTH = 13.0
+#: Day of year and width (days) of the outdoor season's peak (late May).
+OUTDOOR_SEASON_CENTRE = 148.0
+OUTDOOR_SEASON_WIDTH = 40.0
 
 
 def _circular_bump(day_of_year: np.ndarray, centre: float, width: float) -> np.ndarray:
@@ -206,50 +216,49 @@ def _circular_bump(day_of_year: np.ndarray, centre: float, width: float) -> np.n
     return np.exp(-0.5 * (distance / width) ** 2)
 
 
-def _retail_year(day_of_year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """General retail calendar: Black Friday, pre-Christmas peak, fourth-quarter lift, summer dip."""
-    return (
+def _yearly_curves(day_of_year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """The three yearly shapes of demand, unnormalized: shape (3, len(days)).
+
+    Retail (November/December lifted by a Black-Friday week and a pre-Christmas
+    peak, a mid-summer dip), the gift season (Black Friday and the weeks before
+    Christmas) and the outdoor season (spring into early summer).
+    """
+    retail = (
         1.0
         + 0.6 * _circular_bump(day_of_year, 331.0, 5.0)
         + 0.5 * _circular_bump(day_of_year, 350.0, 9.0)
         + 0.15 * np.isin(month, (11, 12))
         - 0.22 * _circular_bump(day_of_year, 205.0, 28.0)
     )
-
-
-def _gift_year(day_of_year: np.ndarray) -> np.ndarray:
-    """Gift season: Black Friday and the weeks before Christmas."""
-    return 0.4 * _circular_bump(day_of_year, 331.0, 4.0) + _circular_bump(
+    gift = 0.4 * _circular_bump(day_of_year, 331.0, 4.0) + _circular_bump(
         day_of_year, GIFT_SEASON_CENTRE, GIFT_SEASON_WIDTH
     )
+    outdoor = 0.05 + _circular_bump(day_of_year, OUTDOOR_SEASON_CENTRE, OUTDOOR_SEASON_WIDTH)
+    return np.stack([retail, gift, outdoor])
 
 
-def _reference_means() -> tuple[float, float]:
-    """Mean of each yearly curve over a whole (non-leap) year, used to normalize it."""
+def _normalized_curves(days: pd.DatetimeIndex) -> np.ndarray:
+    """:func:`_yearly_curves` on ``days``, each scaled to average 1 over a whole year."""
     year = pd.date_range("2023-01-01", "2023-12-31", freq="D")
-    day_of_year = year.day_of_year.to_numpy().astype(float)
-    return (
-        float(_retail_year(day_of_year, year.month.to_numpy()).mean()),
-        float(_gift_year(day_of_year).mean()),
-    )
+    reference = _yearly_curves(year.day_of_year.to_numpy().astype(float), year.month.to_numpy())
+    curves = _yearly_curves(days.day_of_year.to_numpy().astype(float), days.month.to_numpy())
+    return curves / reference.mean(axis=1, keepdims=True)
 
 
 def seasonal_profile(days: pd.DatetimeIndex) -> np.ndarray:
     """Weekly and yearly seasonality of demand per persona, shape (n_personas, len(days)).
 
-    Each persona mixes the general retail calendar (November/December lifted
-    by a Black-Friday week and a pre-Christmas peak, a mid-summer dip) with the
-    gift season in the proportion ``gift_season_share``. Both curves average 1
-    over a whole year and the weekday factors average 1 over a week, so a
-    persona's ``orders_per_year`` is its yearly order count.
+    Each persona mixes the retail calendar with the gift season and the
+    outdoor season in the proportions ``gift_season_share`` and
+    ``outdoor_season_share``. Every curve averages 1 over a whole year and the
+    weekday factors average 1 over a week, so a persona's ``orders_per_year``
+    is its yearly order count.
     """
-    day_of_year = days.day_of_year.to_numpy().astype(float)
-    retail_mean, gift_mean = _reference_means()
-    retail = _retail_year(day_of_year, days.month.to_numpy()) / retail_mean
-    gift = _gift_year(day_of_year) / gift_mean
-    gift_share = persona_array("gift_season_share")[:, None]
+    gift = persona_array("gift_season_share")
+    outdoor = persona_array("outdoor_season_share")
+    mix = np.column_stack([1.0 - gift - outdoor, gift, outdoor])
     weekday = WEEKDAY_FACTOR[days.day_of_week.to_numpy()] / WEEKDAY_FACTOR.mean()
-    return ((1.0 - gift_share) * retail + gift_share * gift) * weekday
+    return (mix @ _normalized_curves(days)) * weekday
 
 
 def daily_intensity(days: pd.DatetimeIndex) -> np.ndarray:
@@ -261,12 +270,9 @@ def daily_intensity(days: pd.DatetimeIndex) -> np.ndarray:
 def acquisition_rate(days: pd.DatetimeIndex) -> np.ndarray:
     """New customers per day relative to the rate on the first day (growth times season).
 
-    New customers follow the general retail calendar, so acquisition peaks
-    with the fourth quarter like sales do.
+    New customers follow the retail calendar, so acquisition peaks with the
+    fourth quarter like sales do.
     """
     growth = np.log1p(ACQUISITION_GROWTH_PER_YEAR) / DAYS_PER_YEAR
-    day_of_year = days.day_of_year.to_numpy().astype(float)
-    retail_mean, _ = _reference_means()
-    season = _retail_year(day_of_year, days.month.to_numpy()) / retail_mean
     weekday = WEEKDAY_FACTOR[days.day_of_week.to_numpy()] / WEEKDAY_FACTOR.mean()
-    return np.exp(growth * np.arange(len(days))) * season * weekday
+    return np.exp(growth * np.arange(len(days))) * _normalized_curves(days)[0] * weekday

@@ -40,11 +40,24 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(reports[0]))
 
 
+#: Lighter settings for the public-dataset reports in tests (tens of thousands of rows):
+#: fewer model families, folds and resamples. The full settings are the params files'.
+FAST = {
+    "propensity_modeling": {
+        "models": ["logistic", "hist_gradient_boosting"],
+        "cv_folds": 3,
+        "search_iter": 2,
+        "importance_repeats": 2,
+    },
+    "evaluation": {"n_bootstrap": 100},
+}
+
+
 def _public_report(name: str, datasets_dir: Path, tmp_path_factory):
     import os
 
     os.environ.setdefault("WORKBOOK_DATASETS_DIR", str(datasets_dir))
-    return run_report(f"{name}.yaml", tmp_path_factory.mktemp(f"reports-{name}"))
+    return run_report(f"{name}.yaml", tmp_path_factory.mktemp(f"reports-{name}"), FAST)
 
 
 @pytest.fixture(scope="session")
