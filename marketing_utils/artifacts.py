@@ -145,6 +145,12 @@ class Artifacts:
             f"found {type(obj).__name__}"
         )
 
+    def save_all(self, objects: dict[str, pd.DataFrame | dict | list]) -> list[str]:
+        """Save several artifacts, in order; return their names."""
+        for name, obj in objects.items():
+            self.save(name, obj)
+        return list(objects)
+
     def load(self, name: str) -> pd.DataFrame | dict | list:
         """Load the artifact ``name`` saved by :meth:`save`.
 

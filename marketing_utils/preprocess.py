@@ -324,11 +324,8 @@ def save_preprocessing(result: PreprocessResult, store) -> list[str]:
     Only pseudonymized tables are written: ``result`` holds no raw ids or
     direct identifiers.
     """
-    written = []
-    for name, table in result.clean.tables().items():
-        store.save(f"{name}_clean", table)
-        written.append(f"{name}_clean")
-    tables = {
+    tables = {f"{name}_clean": table for name, table in result.clean.tables().items()}
+    tables |= {
         "returns": result.returns,
         "cleaning_ledger": result.ledger,
         "customer_features": result.features,
@@ -336,9 +333,6 @@ def save_preprocessing(result: PreprocessResult, store) -> list[str]:
     }
     if result.truth is not None:
         tables["truth"] = result.truth
-    for name, table in tables.items():
-        store.save(name, table)
-        written.append(name)
-    store.save("capabilities", sorted(result.clean.capabilities()))
-    store.save("preprocessing_info", {**result.info, "label": result.label})
-    return [*written, "capabilities", "preprocessing_info"]
+    tables["capabilities"] = sorted(result.clean.capabilities())
+    tables["preprocessing_info"] = {**result.info, "label": result.label}
+    return store.save_all(tables)

@@ -400,7 +400,5 @@ def save_uplift(result: UpliftResult, store) -> list[str]:
     }
     if result.composition is not None:
         tables["uplift_top_composition"] = result.composition
-    for name, table in tables.items():
-        store.save(name, table)
-    store.save("uplift_summary", result.metrics())
-    return [*tables, "uplift_summary"]
+    tables["uplift_summary"] = result.metrics()
+    return store.save_all(tables)
