@@ -6,8 +6,9 @@ Usage::
 
 Prints a Markdown table (customers, transaction rows, best and median seconds,
 peak RSS) and a profile of the last generated data set (rows per customer,
-persona shares, response rates by uplift type and arm, ROC AUC of the true
-purchase probability), and merges the results into
+persona shares, response rates by uplift type and arm, the label base rate,
+spread, top-decile lift and ROC AUC of the true purchase probability, and
+yearly revenue growth), and merges the results into
 ``benchmarks/results/synthetic.json`` under the number of customers.
 
 Each repetition runs in a fresh child process, so its peak resident memory
@@ -26,17 +27,27 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 RESULTS = Path(__file__).resolve().parent / "results" / "synthetic.json"
 
 
 def _profile(data) -> dict:
-    """What a data set looks like: sizes, personas, campaign responses, truth AUC."""
+    """What a data set looks like: sizes, personas, campaign responses, the truth."""
     from sklearn.metrics import roc_auc_score
 
     truth = data.truth
     scored = truth[truth["true_purchase_prob"].notna()]
+    probability = scored["true_purchase_prob"].to_numpy()
+    bought = scored["purchased_in_horizon"].to_numpy()
+    top_decile = np.argsort(-probability, kind="stable")[: int(np.ceil(len(scored) / 10))]
     observed = data.campaign.merge(truth[["customer_id", "uplift_type"]], on="customer_id")
     rates = observed.groupby(["uplift_type", "treatment"])["response"].mean().unstack()
+    sales = data.transactions[data.transactions["quantity"] > 0]
+    end = pd.Timestamp(data.info["observation_end"])
+    sales = sales[sales["timestamp"] < end]
+    revenue = sales.groupby(sales["timestamp"].dt.year)["amount"].sum()
     return {
         "rows_per_customer": round(len(data.transactions) / len(data.customers), 2),
         "orders": int(data.transactions["order_id"].nunique()),
@@ -48,9 +59,18 @@ def _profile(data) -> dict:
             uplift_type: {"control": round(float(row[0]), 4), "treated": round(float(row[1]), 4)}
             for uplift_type, row in rates.iterrows()
         },
-        "true_purchase_prob_auc": round(
-            float(roc_auc_score(scored["purchased_in_horizon"], scored["true_purchase_prob"])), 4
+        "true_purchase_prob_auc": round(float(roc_auc_score(bought, probability)), 4),
+        "label_base_rate": round(float(bought.mean()), 4),
+        "true_purchase_prob_share_0.2_to_0.8": round(
+            float(((probability >= 0.2) & (probability <= 0.8)).mean()), 4
         ),
+        "true_purchase_prob_top_decile_lift": round(
+            float(bought[top_decile].mean() / bought.mean()), 3
+        ),
+        "revenue_growth_by_year": {
+            str(year): round(float(growth), 4)
+            for year, growth in revenue.pct_change().dropna().items()
+        },
         "defects": dict(data.defects),
     }
 
@@ -118,6 +138,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"ROC AUC of true_purchase_prob vs purchased_in_horizon: {profile['true_purchase_prob_auc']}"
     )
+    print(
+        f"label base rate {profile['label_base_rate']}, true_purchase_prob in [0.2, 0.8]: "
+        f"{profile['true_purchase_prob_share_0.2_to_0.8']}, its top-decile lift: "
+        f"{profile['true_purchase_prob_top_decile_lift']}"
+    )
+    print(f"revenue growth by year: {profile['revenue_growth_by_year']}")
     print("\n| persona | share |\n| --- | ---: |")
     for name, share in profile["persona_share"].items():
         print(f"| {name} | {share:.3f} |")

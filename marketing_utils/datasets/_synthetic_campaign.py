@@ -5,11 +5,13 @@ cutoff; half are treated at random. How a customer reacts (the uplift type)
 is a function of persona, age and whether the customer is still alive, so a
 model that sees pre-cutoff behaviour and demographics can learn it:
 
-* persuadable (alive bargain hunters and gift shoppers): low base response, a
-  clearly positive effect that is larger for customers under 35;
-* sure thing (alive loyal regulars): high base response, no effect;
-* sleeping dog (alive premium customers): moderate base response that the
-  contact lowers;
+* persuadable (alive bargain hunters): low base response, a clearly positive
+  effect that is larger for customers under 35;
+* sure thing (alive loyal regulars and gift shoppers, who buy in the season
+  anyway): high base response, no effect;
+* sleeping dog (alive premium customers): a fairly high base response that
+  the contact lowers, so a response model, which ranks them high, targets
+  exactly the customers it should leave alone;
 * lost cause (dropped-out customers, most of them one-timers): very low
   response, no effect.
 """
@@ -36,6 +38,7 @@ def purchase_truth(
     intensity: np.ndarray,
     cutoff_day: int,
     horizon_days: int,
+    regularity: float = REGULARITY,
 ) -> dict[str, np.ndarray]:
     """Latent state at the cutoff and the purchase probability over the horizon.
 
@@ -44,13 +47,15 @@ def purchase_truth(
     :mod:`._synthetic_customers`). A customer is alive at the cutoff unless
     its last order (after which it dropped out) came before the cutoff day.
     Dropout happens only right after an order, so an alive customer will
-    place its next order; the question is only when. Let ``x_j`` be its
-    operational time at the start of window day ``j`` minus that of its last
-    order before the cutoff: the gap to the next order is Gamma with shape
-    :data:`REGULARITY` and mean 1, and is known to exceed ``x_0``, so with
-    ``S`` the gap's survival function
+    place its next order; the question is only when. Let ``x_0`` and ``x_H``
+    be its operational time at the cutoff and at the end of the window, minus
+    that of its last order before the cutoff. The gap to the next order is
+    Gamma with shape ``regularity`` and mean 1 and is known to exceed
+    ``x_0``, so with ``S`` the gap's survival function
 
-    ``P(order in the window) = 1 - S(x_H) / S(x_0)``.
+    ``P(order in the window) = 1 - S(x_H) / S(x_0)``
+
+    (``1 - exp(-(x_H - x_0))``, whatever the past, for the Poisson case ``regularity = 1``).
 
     Customers who have dropped out have probability 0; customers whose first
     order is on or after the cutoff day are outside the scoring population (NaN).
@@ -65,7 +70,7 @@ def purchase_truth(
     persona = population["persona"][alive]
     cumulative = cumulative_intensity(intensity)[:, [cutoff_day, cutoff_day + horizon_days]]
     elapsed = population["rate"][alive, None] * cumulative[persona] - last_level[alive, None]
-    survival = gammaincc(REGULARITY, REGULARITY * elapsed)
+    survival = gammaincc(regularity, regularity * elapsed)
     probability = np.where(acquired, 0.0, np.nan)
     probability[alive] = 1.0 - survival[:, 1] / np.maximum(survival[:, 0], 1e-300)
 
@@ -90,18 +95,18 @@ def response_probabilities(
     engaged sure things respond more often.
     """
     uplift_type = np.full(len(persona), LOST_CAUSE)
-    uplift_type[alive & (persona == _PERSONA["loyal_regular"])] = SURE_THING
+    sure_thing = np.isin(persona, [_PERSONA["loyal_regular"], _PERSONA["seasonal_gift_shopper"]])
+    uplift_type[alive & sure_thing] = SURE_THING
     uplift_type[alive & (persona == _PERSONA["premium_occasional"])] = SLEEPING_DOG
-    persuadable = np.isin(persona, [_PERSONA["bargain_hunter"], _PERSONA["seasonal_gift_shopper"]])
-    uplift_type[alive & persuadable] = PERSUADABLE
+    uplift_type[alive & (persona == _PERSONA["bargain_hunter"])] = PERSUADABLE
 
     control = np.select(
         [uplift_type == SURE_THING, uplift_type == SLEEPING_DOG, uplift_type == PERSUADABLE],
-        [np.clip(0.30 + 0.12 * engagement, 0.30, 0.65), 0.22, 0.03],
+        [np.clip(0.50 + 0.15 * (engagement - 1.0), 0.35, 0.75), 0.40, 0.03],
         default=0.01,
     )
-    persuadable_effect = np.where(age < YOUNG_AGE, 0.30, 0.18)
-    treated = np.where(uplift_type == SLEEPING_DOG, 0.06, control)
+    persuadable_effect = np.where(age < YOUNG_AGE, 0.45, 0.28)
+    treated = np.where(uplift_type == SLEEPING_DOG, 0.20, control)
     treated = np.where(uplift_type == PERSUADABLE, control + persuadable_effect, treated)
     return uplift_type, control, treated
 

@@ -75,16 +75,16 @@ class Persona:
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         name="loyal_regular",
-        share=0.18,
-        orders_per_year=6.0,
-        dropout_after_order=0.03,
-        first_order_dropout=0.03,
+        share=0.06,
+        orders_per_year=10.0,
+        dropout_after_order=0.01,
+        first_order_dropout=0.01,
         gift_season_share=0.0,
         outdoor_season_share=0.0,
-        lines_per_order=3.6,
+        lines_per_order=4.0,
         extra_quantity=0.35,
         #          elec  fash  beau  home  groc  sport books toys
-        category_mix=(0.01, 0.02, 0.07, 0.20, 0.64, 0.02, 0.02, 0.02),
+        category_mix=(0.00, 0.01, 0.10, 0.10, 0.75, 0.02, 0.01, 0.01),
         price_preference=0.0,
         discount_share=0.10,
         age_mean=46.0,
@@ -96,15 +96,15 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="bargain_hunter",
-        share=0.22,
+        share=0.315,
         orders_per_year=5.0,
-        dropout_after_order=0.05,
-        first_order_dropout=0.05,
+        dropout_after_order=0.10,
+        first_order_dropout=0.10,
         gift_season_share=0.0,
-        outdoor_season_share=0.8,
-        lines_per_order=4.0,
+        outdoor_season_share=0.97,
+        lines_per_order=3.5,
         extra_quantity=0.5,
-        category_mix=(0.03, 0.05, 0.02, 0.22, 0.04, 0.58, 0.02, 0.04),
+        category_mix=(0.01, 0.03, 0.00, 0.06, 0.03, 0.85, 0.01, 0.01),
         price_preference=-1.5,
         discount_share=0.55,
         age_mean=36.0,
@@ -116,16 +116,16 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="premium_occasional",
-        share=0.14,
-        orders_per_year=2.5,
-        dropout_after_order=0.03,
-        first_order_dropout=0.03,
-        gift_season_share=0.3,
+        share=0.10,
+        orders_per_year=2.7,
+        dropout_after_order=0.01,
+        first_order_dropout=0.01,
+        gift_season_share=0.0,
         outdoor_season_share=0.0,
-        lines_per_order=1.8,
+        lines_per_order=1.5,
         extra_quantity=0.05,
-        category_mix=(0.70, 0.08, 0.03, 0.12, 0.01, 0.04, 0.01, 0.01),
-        price_preference=1.5,
+        category_mix=(0.80, 0.05, 0.02, 0.10, 0.00, 0.02, 0.01, 0.00),
+        price_preference=1.0,
         discount_share=0.04,
         age_mean=52.0,
         age_sd=9.0,
@@ -136,16 +136,16 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="seasonal_gift_shopper",
-        share=0.14,
-        orders_per_year=2.0,
-        dropout_after_order=0.05,
-        first_order_dropout=0.05,
+        share=0.05,
+        orders_per_year=3.0,
+        dropout_after_order=0.01,
+        first_order_dropout=0.01,
         gift_season_share=0.85,
         outdoor_season_share=0.0,
-        lines_per_order=3.0,
+        lines_per_order=4.5,
         extra_quantity=0.1,
-        category_mix=(0.05, 0.03, 0.03, 0.03, 0.01, 0.02, 0.33, 0.50),
-        price_preference=-0.3,
+        category_mix=(0.01, 0.02, 0.02, 0.01, 0.00, 0.01, 0.38, 0.55),
+        price_preference=0.3,
         discount_share=0.25,
         age_mean=44.0,
         age_sd=12.0,
@@ -156,15 +156,15 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         name="dormant_one_timer",
-        share=0.32,
+        share=0.475,
         orders_per_year=2.0,
         dropout_after_order=0.5,
-        first_order_dropout=0.95,
+        first_order_dropout=0.98,
         gift_season_share=0.0,
         outdoor_season_share=0.0,
         lines_per_order=2.5,
         extra_quantity=0.15,
-        category_mix=(0.03, 0.56, 0.33, 0.02, 0.02, 0.02, 0.01, 0.01),
+        category_mix=(0.00, 0.97, 0.00, 0.01, 0.01, 0.01, 0.00, 0.00),
         price_preference=0.3,
         discount_share=0.35,
         age_mean=27.0,
@@ -204,7 +204,7 @@ SHOP_AGE_YEARS = 12.0
 
 #: Day of year and width (days) of the gift season's peak (about 10 December).
 GIFT_SEASON_CENTRE = 344.0
-GIFT_SEASON_WIDTH = 13.0
+GIFT_SEASON_WIDTH = 18.0
 #: Day of year and width (days) of the outdoor season's peak (late May).
 OUTDOOR_SEASON_CENTRE = 148.0
 OUTDOOR_SEASON_WIDTH = 40.0
@@ -227,11 +227,13 @@ def _yearly_curves(day_of_year: np.ndarray, month: np.ndarray) -> np.ndarray:
         1.0
         + 0.6 * _circular_bump(day_of_year, 331.0, 5.0)
         + 0.5 * _circular_bump(day_of_year, 350.0, 9.0)
-        + 0.15 * np.isin(month, (11, 12))
+        + 0.25 * np.isin(month, (11, 12))
         - 0.22 * _circular_bump(day_of_year, 205.0, 28.0)
     )
-    gift = 0.4 * _circular_bump(day_of_year, 331.0, 4.0) + _circular_bump(
-        day_of_year, GIFT_SEASON_CENTRE, GIFT_SEASON_WIDTH
+    gift = (
+        0.02
+        + 0.4 * _circular_bump(day_of_year, 331.0, 4.0)
+        + _circular_bump(day_of_year, GIFT_SEASON_CENTRE, GIFT_SEASON_WIDTH)
     )
     outdoor = 0.05 + _circular_bump(day_of_year, OUTDOOR_SEASON_CENTRE, OUTDOOR_SEASON_WIDTH)
     return np.stack([retail, gift, outdoor])

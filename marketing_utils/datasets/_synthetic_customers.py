@@ -3,18 +3,21 @@
 Each customer has a purchase rate ``lambda`` (Gamma around its persona's
 mean). Orders follow a renewal process in the customer's *operational time*
 ``lambda * M(t)``, where ``M`` is the cumulative seasonal/trend multiplier of
-its persona: the gaps between orders are Gamma with shape
-:data:`REGULARITY` and mean 1 in operational time. A shape above 1 makes
-customers fairly regular, so a customer "due" for its next order is likelier
-to buy than one who just did, and a silence much longer than a customer's
-usual gap says that it has dropped out. Seasonality stretches and squeezes
-calendar time (more orders in busy weeks).
+its persona, so seasonality stretches and squeezes calendar time (more
+orders in busy weeks): the gaps between orders are Gamma with shape
+:data:`REGULARITY` and mean 1 in operational time. Shape 1 (the default) is
+a Poisson process; a larger shape makes customers regular, so that a
+customer "due" for its next order is likelier to buy than one who just did.
+That due-ness is known exactly to the truth but only roughly visible in the
+data, so the default keeps it out and the best model can come close to the
+truth.
 
-Dropout follows the BG/NBD model: right after each order a customer leaves
-for good with its persona's probability ``dropout_after_order`` (after the
-very first order with ``first_order_dropout``: many never come back), so
-the dropout moment is the last order, and the longer the silence past the
-usual gap, the surer it is.
+Dropout follows the BG/NBD model (Fader, Hardie and Lee, 2005): right after
+each order a customer leaves for good with its persona's probability
+``dropout_after_order`` (after its very first order with
+``first_order_dropout``: most one-timers never come back). The dropout
+moment is therefore the last order, and the longer the silence past a
+customer's usual gap, the surer it is that the customer is gone.
 
 Customers are either *established* (alive when the window opens, with a
 history before it that the data does not show) or *new* (first order on
@@ -36,9 +39,9 @@ from ._synthetic_config import (
 )
 
 #: Gamma shape of the purchase rate around the persona mean (CV = 1/sqrt(shape)).
-RATE_SHAPE = 2.5
+RATE_SHAPE = 25.0
 #: Gamma shape of the gaps between orders in operational time (1 = Poisson).
-REGULARITY = 3.0
+REGULARITY = 1.0
 #: Marks "no dropout during the window" in day and order indices.
 NEVER = np.iinfo(np.int64).max
 
@@ -198,7 +201,9 @@ def _renewal_orders(
         levels.append(level[kept])
         current[active] = level[last]
         placed[active] += count
-        active = active[(current[active] < level_stop[active]) & (placed[active] < orders_left[active])]
+        active = active[
+            (current[active] < level_stop[active]) & (placed[active] < orders_left[active])
+        ]
     customer, level = np.concatenate(customers), np.concatenate(levels)
     by_time = np.lexsort((level, customer))
     return customer[by_time], level[by_time]

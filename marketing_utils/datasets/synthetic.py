@@ -1,9 +1,14 @@
 """Synthetic retail data with a known ground truth.
 
 :func:`make_synthetic` simulates an online retailer: customers of five latent
-personas sign up over the observation window, buy following a
+personas (loyal regulars, spring bargain hunters, premium occasional buyers,
+seasonal gift shoppers and one-timers who never come back) buy following a
 buy-till-you-die process with weekly and yearly seasonality, and silently
-drop out. A randomized campaign runs at the cutoff date. Because the data is
+drop out right after an order. The shop already has an established customer
+base when the window opens (their earlier history is not in the data) and
+keeps acquiring new customers at a steadily growing rate, so revenue grows
+by about 15% a year with a stable seasonal pattern. A randomized campaign
+runs at the cutoff date. Because the data is
 simulated, the truth behind it (persona, dropout, purchase probability,
 campaign uplift) is returned alongside, so each notebook can show how close
 its method gets to that truth. With ``dirty=True`` realistic defects are
@@ -65,10 +70,13 @@ class SyntheticData(MarketingData):
         ``horizon_days``, ``n_personas``, ``personas``, ``seed``, ``n_customers``.
     truth : pandas.DataFrame
         One row per customer, ordered like ``customers``: ``customer_id``,
-        ``persona``, ``signup_date``, ``dropout_date``, ``purchase_rate``
-        (orders per year at the baseline seasonal level),
-        ``acquired_before_cutoff``, ``alive_at_cutoff``, ``true_purchase_prob``
-        (NaN for customers acquired on or after the cutoff day),
+        ``persona``, ``signup_date`` (before ``observation_start`` for the
+        established customers), ``dropout_date`` (the last order, after which
+        the customer left; missing if it had not left by the end),
+        ``purchase_rate`` (orders per year at the baseline seasonal level),
+        ``acquired_before_cutoff`` (first order in the data before the cutoff
+        day: the scoring population), ``alive_at_cutoff``,
+        ``true_purchase_prob`` (NaN outside the scoring population),
         ``purchased_in_horizon``, ``uplift_type``, ``p_response_control``,
         ``p_response_treated`` and ``true_uplift`` (missing for customers not
         in the campaign).
@@ -145,7 +153,8 @@ def make_synthetic(
     Parameters
     ----------
     n_customers : int, default 20_000
-        Number of customers; about 20 transaction rows each.
+        Number of customers; about 22 transaction rows each on average (a few
+        for one-timers, dozens for loyal regulars).
     seed : int, default 42
         Seed of the single random generator; the same seed gives identical
         tables, also across processes.

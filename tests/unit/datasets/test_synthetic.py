@@ -16,7 +16,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from marketing_utils.datasets._synthetic_campaign import purchase_truth
-from marketing_utils.datasets._synthetic_config import CATEGORIES, PERSONA_NAMES, PERSONAS
+from marketing_utils.datasets._synthetic_config import CATEGORIES, PERSONAS
+from marketing_utils.datasets._synthetic_customers import NEVER
+from marketing_utils.datasets._synthetic_defects import (
+    CUSTOMER_DEFECT_RATES,
+    TRANSACTION_DEFECT_RATES,
+)
 from marketing_utils.datasets.synthetic import SyntheticData, make_synthetic
 from marketing_utils.schema import TABLE_COLUMNS, MarketingData, raw_schema
 
@@ -174,12 +179,21 @@ def test_recorded_defect_counts_equal_counts_derived_from_the_tables(dirty):
     assert all(count > 0 for count in dirty.defects.values())
 
 
-def test_defect_rates_are_modest(dirty):
-    n_rows = len(dirty.transactions)
-    for key in TRANSACTION_KEYS:
-        assert 0.001 <= dirty.defects[key] / n_rows <= 0.02, key
-    for key in CUSTOMER_KEYS:
-        assert 0.001 <= dirty.defects[key] / len(dirty.customers) <= 0.02, key
+def test_defect_rates_are_modest_and_as_configured(dirty):
+    # Each count is binomial on the clean rows (customers), so it lies within a few
+    # standard deviations of its configured rate, and every rate is at most 2%.
+    n_clean_rows = (
+        len(dirty.transactions)
+        - dirty.defects["duplicate_rows"]
+        - dirty.defects["return_or_cancellation"]
+    )
+    sizes = {key: n_clean_rows for key in TRANSACTION_KEYS}
+    sizes |= {key: len(dirty.customers) for key in CUSTOMER_KEYS}
+    rates = TRANSACTION_DEFECT_RATES | CUSTOMER_DEFECT_RATES
+    for key, size in sizes.items():
+        assert 0.001 <= rates[key] <= 0.02, key
+        noise = 4 * np.sqrt(rates[key] * (1 - rates[key]) / size)
+        assert dirty.defects[key] / size == pytest.approx(rates[key], abs=noise), key
 
 
 def test_clean_data_has_no_defects(clean):
@@ -312,19 +326,41 @@ def test_personal_data_is_plausible_and_unique(clean):
     assert customers["address"].str.fullmatch(r"\d+ .+, .+, [A-Z]{2} \d{5}").all()
 
 
-def test_customers_buy_from_signup_until_dropout(clean):
+def test_customers_buy_from_signup_until_they_drop_out(clean):
     tx = clean.transactions
     truth = clean.truth.set_index("customer_id")
-    first_day = tx.groupby("customer_id")["timestamp"].min().dt.normalize()
-    last_day = tx.groupby("customer_id")["timestamp"].max().dt.normalize()
-    signup = clean.customers.set_index("customer_id")["signup_date"]
-    assert first_day.sort_index().equals(signup.sort_index())
-    assert (last_day <= truth.loc[last_day.index, "dropout_date"].dt.normalize()).all()
+    start = pd.Timestamp(clean.info["observation_start"])
     cutoff = pd.Timestamp(clean.info["cutoff"])
-    acquired = truth["signup_date"] < cutoff
-    alive = acquired & (truth["dropout_date"] > cutoff)
-    assert (truth["alive_at_cutoff"] == alive).all()
+    first = tx.groupby("customer_id")["timestamp"].min()
+    last = tx.groupby("customer_id")["timestamp"].max()
+    assert first.index.sort_values().equals(truth.index.sort_values())
+    signup = clean.customers.set_index("customer_id")["signup_date"].loc[first.index]
+    # New customers place their first order on the day they sign up; the established
+    # base signed up before the window opened, and its earlier orders are not in the data.
+    new = signup >= start
+    assert (first[new].dt.normalize() == signup[new]).all()
+    assert (first[~new] > start).all()
+    assert 0.25 < 1 - new.mean() < 0.45
+    # Customers drop out right after an order, so the dropout date is the last order.
+    dropout = truth.loc[first.index, "dropout_date"]
+    dropped = dropout.notna()
+    assert (last[dropped] == dropout[dropped]).all()
+    assert 0.4 < dropped.mean() < 0.65
+    acquired = first.reindex(truth.index) < cutoff
+    alive = acquired & ~(truth["dropout_date"] < cutoff)
     assert (truth["acquired_before_cutoff"] == acquired).all()
+    assert (truth["alive_at_cutoff"] == alive).all()
+
+
+def test_dropped_out_customers_show_long_silences(clean):
+    # Dropout is what recency and frequency can reveal: the silence since the last
+    # order is long for customers who left and short for those still buying.
+    cutoff = pd.Timestamp(clean.info["cutoff"])
+    tx = clean.transactions[clean.transactions["timestamp"] < cutoff]
+    recency = (cutoff - tx.groupby("customer_id")["timestamp"].max()).dt.days
+    alive = clean.truth.set_index("customer_id").loc[recency.index, "alive_at_cutoff"]
+    assert recency[~alive].median() > 3 * recency[alive].median()
+    assert roc_auc_score(~alive, recency) > 0.85
 
 
 # --- truth -----------------------------------------------------------------------------------
@@ -337,7 +373,10 @@ def test_purchased_in_horizon_matches_the_clean_transactions(clean):
     in_window = tx[(tx["timestamp"] > cutoff) & (tx["timestamp"] <= window_end)]
     expected = clean.truth["customer_id"].isin(in_window["customer_id"])
     assert (clean.truth["purchased_in_horizon"] == expected).all()
-    assert 0.2 < expected.mean() < 0.9
+    # Among the customers who bought before the cutoff, a minority buys again in the
+    # window, so that ranking them is worth a model (top-decile lift well above 1).
+    scored = clean.truth["acquired_before_cutoff"]
+    assert 0.18 < expected[scored].mean() < 0.32
 
 
 def test_true_purchase_prob_ranks_and_matches_outcomes(clean):
@@ -351,37 +390,72 @@ def test_true_purchase_prob_ranks_and_matches_outcomes(clean):
     # It is the generating probability, so it is calibrated on average.
     gap = scored["true_purchase_prob"].mean() - scored["purchased_in_horizon"].mean()
     assert abs(gap) < 0.03
+    # It is spread over the unit interval, not piled up at 0 and 1, and its top
+    # decile buys at more than 2.8 times the base rate (3.3 at 20,000 customers).
+    probability = scored["true_purchase_prob"]
+    assert probability.between(0.2, 0.8).mean() > 0.25
+    top = probability.rank(method="first", ascending=False) <= np.ceil(len(scored) / 10)
+    bought = scored["purchased_in_horizon"]
+    assert bought[top].mean() / bought.mean() > 2.8
 
 
-def test_purchase_probability_formula_matches_a_simulation():
-    premium = PERSONA_NAMES.index("premium_occasional")
-    rate = 0.01  # orders per day
+@pytest.mark.parametrize("regularity", [1.0, 3.0])
+def test_purchase_probability_formula_matches_a_simulation(regularity):
+    n_days, cutoff, horizon = 200, 40, 90
+    # A quiet start and a busy window, like the run-up to the holidays.
+    season = np.where(np.arange(n_days) < 60, 0.5, 1.5)
+    intensity = np.vstack([season] * len(PERSONAS))
+    rate = 0.02  # orders per day at multiplier 1
+    level_at_day = rate * np.concatenate([[0.0], np.cumsum(season)])
+    # Customer 0 last ordered at noon on day 25 and is alive; customer 1 dropped out
+    # right after its order on day 25; customer 2 first ordered after the cutoff.
+    last_level = level_at_day[25] + rate * season[25] * 0.5
     population = {
-        "persona": np.array([premium, premium, premium]),
-        "signup_day": np.array([0, 0, 50]),
+        "persona": np.zeros(3, dtype=int),
         "rate": np.full(3, rate),
-        # alive at the cutoff, dropped out before it, acquired after it
-        "dropout_time": np.array([500.0, 20.0, 900.0]),
+        "first_day": np.array([10, 10, 50]),
+        "dropout_day": np.array([NEVER, 25, NEVER]),
     }
-    no_orders = np.array([], dtype=int)
+    order_customer = np.array([0, 1, 0, 1, 2])
+    order_day = np.array([10, 10, 25, 25, 50])
+    order_level = np.array([level_at_day[10]] * 2 + [last_level] * 2 + [level_at_day[50]])
     truth = purchase_truth(
-        population, no_orders, no_orders, np.ones(200), cutoff_day=40, horizon_days=90
+        population,
+        order_customer,
+        order_day,
+        order_level,
+        intensity,
+        cutoff_day=cutoff,
+        horizon_days=horizon,
+        regularity=regularity,
     )
-    # Independent Monte Carlo: remaining lifetime Exp(mu), Poisson orders until it ends.
-    rng = np.random.default_rng(0)
-    mu = 1.0 / (PERSONAS[premium].mean_lifetime_years * 365.25)
-    remaining = rng.exponential(1.0 / mu, 400_000)
-    orders = rng.poisson(rate * np.minimum(remaining, 90.0))
-    assert truth["true_purchase_prob"][0] == pytest.approx((orders > 0).mean(), abs=0.004)
+    # Independent Monte Carlo: gaps to the next order in operational time, kept when
+    # no order came between the last one and the cutoff.
+    gaps = np.random.default_rng(0).gamma(regularity, 1.0 / regularity, 2_000_000)
+    next_level = last_level + gaps[last_level + gaps > level_at_day[cutoff]]
+    simulated = (next_level < level_at_day[cutoff + horizon]).mean()
+    assert truth["true_purchase_prob"][0] == pytest.approx(simulated, abs=0.003)
+    if regularity == 1.0:
+        # Poisson: 1 - exp(-expected orders in the window), whatever the past.
+        expected = 1.0 - np.exp(-rate * season[cutoff : cutoff + horizon].sum())
+        assert truth["true_purchase_prob"][0] == pytest.approx(expected, rel=1e-9)
     assert truth["true_purchase_prob"][1] == 0.0
     assert np.isnan(truth["true_purchase_prob"][2])
     assert truth["alive_at_cutoff"].tolist() == [True, False, False]
+    assert truth["acquired_before_cutoff"].tolist() == [True, True, False]
+    assert truth["purchased_in_horizon"].tolist() == [False, False, True]
 
 
-def test_every_persona_is_present_in_its_configured_share(clean):
-    shares = clean.truth["persona"].value_counts(normalize=True)
+def test_new_customers_come_in_the_configured_persona_shares(clean):
+    truth = clean.truth
+    new = truth["signup_date"] >= pd.Timestamp(clean.info["observation_start"])
+    shares = truth.loc[new, "persona"].value_counts(normalize=True)
+    total = sum(persona.share for persona in PERSONAS)
     for persona in PERSONAS:
-        assert shares[persona.name] == pytest.approx(persona.share, abs=0.03)
+        assert shares[persona.name] == pytest.approx(persona.share / total, abs=0.03)
+    # Customers who never come back hardly survive into the established base.
+    established = truth.loc[~new, "persona"].value_counts(normalize=True)
+    assert established.get("dormant_one_timer", 0.0) < 0.05
 
 
 def test_personas_are_recoverable_from_behaviour(clean):
@@ -400,7 +474,11 @@ def test_personas_are_recoverable_from_behaviour(clean):
 def test_campaign_is_a_randomized_test_of_customers_acquired_before_cutoff(clean):
     campaign, truth = clean.campaign, clean.truth
     cutoff = pd.Timestamp(clean.info["cutoff"])
-    eligible = clean.customers.loc[clean.customers["signup_date"] < cutoff, "customer_id"]
+    first_order = clean.transactions.groupby("customer_id")["timestamp"].min()
+    bought_before = first_order.index[first_order < cutoff]
+    eligible = clean.customers.loc[
+        clean.customers["customer_id"].isin(bought_before), "customer_id"
+    ]
     assert campaign["customer_id"].tolist() == eligible.tolist()
     assert 0.45 <= campaign["treatment"].mean() <= 0.55
     assert set(campaign["response"]) == {0, 1}
@@ -451,7 +529,11 @@ def test_sales_peak_in_november_december_and_on_weekends(clean):
     assert tx.loc[weekend, "amount"].sum() / tx["amount"].sum() > 2 / 7 + 0.03
 
 
-def test_sales_grow_from_year_to_year(clean):
+def test_sales_grow_steadily_from_year_to_year(clean):
+    # An established customer base from the first day plus growing acquisition:
+    # no ramp-up year, but steady growth of 5% to 30% a year.
     tx = clean.transactions
     revenue = tx.groupby(tx["timestamp"].dt.year)["amount"].sum()
-    assert revenue[2023] < revenue[2024] < revenue[2025]
+    growth = revenue.pct_change().dropna()
+    assert list(growth.index) == [2024, 2025]
+    assert growth.between(0.05, 0.30).all()
