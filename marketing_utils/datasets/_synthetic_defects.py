@@ -140,7 +140,7 @@ def corrupt_transactions(
     )  # turns -0.0 into 0.0
 
     relabel = rows["category_label_normalized"]
-    codes = table["category"].iloc[relabel].map(_CATEGORY_CODE).to_numpy()
+    codes = table["category"].iloc[relabel].map(_CATEGORY_CODE).to_numpy(dtype=np.int64)
     variant = rng.integers(0, _VARIANTS.shape[1], len(relabel))
     table.iloc[relabel, column("category")] = _VARIANTS[codes, variant]
 
