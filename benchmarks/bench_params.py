@@ -30,14 +30,18 @@ def main() -> None:
         for _ in range(args.repeat):
             tic = time.perf_counter()
             out = subprocess.run(
-                [sys.executable, "-m", "marketing_utils", "run", str(bad)], capture_output=True, text=True
+                [sys.executable, "-m", "marketing_utils", "run", str(bad)],
+                capture_output=True,
+                text=True,
             )
             seconds.append(time.perf_counter() - tic)
             assert out.returncode == 2 and "horizon_dayz" in out.stderr, out.stderr
     result = {"best_s": min(seconds), "median_s": statistics.median(seconds), "repeat": args.repeat}
     print("| check | best (s) | median (s) | target |\n|---|---:|---:|---|")
-    print(f"| misspelled key rejected (`marketing-workbook run`) | {result['best_s']:.2f} | "
-          f"{result['median_s']:.2f} | < 5 s |")
+    print(
+        f"| misspelled key rejected (`marketing-workbook run`) | {result['best_s']:.2f} | "
+        f"{result['median_s']:.2f} | < 5 s |"
+    )
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "params.json").write_text(json.dumps(result, indent=2))

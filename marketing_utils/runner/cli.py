@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     sample = commands.add_parser(
         "sample-data", help="write a sample retail export (CSV) to try the 'files' source"
     )
-    sample.add_argument("folder", nargs="?", default="data", help="where to write retail_export.csv")
+    sample.add_argument(
+        "folder", nargs="?", default="data", help="where to write retail_export.csv"
+    )
     sample.add_argument("--customers", type=int, default=2000, help="number of customers")
     sample.add_argument("--seed", type=int, default=0)
     return parser

@@ -35,7 +35,9 @@ def ci_report(tmp_path_factory):
 def pytest_collection_modifyitems(items):
     # Tests that share a session report run on one xdist worker, so each report is built once.
     for item in items:
-        reports = sorted(name for name in getattr(item, "fixturenames", ()) if name.endswith("_report"))
+        reports = sorted(
+            name for name in getattr(item, "fixturenames", ()) if name.endswith("_report")
+        )
         if reports:
             item.add_marker(pytest.mark.xdist_group(reports[0]))
 

@@ -14,4 +14,6 @@ def test_preprocessing_metrics(ci_report):
     assert metrics["n_customers"] > 1000  # most of the 2,000 customers buy before the cutoff
     assert 0.1 < metrics["label"]["rate"] < 0.9
     assert metrics["label"]["kind"] == "purchase_in_horizon"
-    assert {"transactions", "transactions.product_id", "campaign.treatment"} <= set(metrics["capabilities"])
+    assert {"transactions", "transactions.product_id", "campaign.treatment"} <= set(
+        metrics["capabilities"]
+    )

@@ -15,8 +15,12 @@ def test_bank_marketing_report(bank_report):
     result, metrics = bank_report
     pre = metrics["preprocessing"]
     assert pre["n_customers"] == 45_211
-    assert pre["label"] == {"kind": "campaign_response", "column": "response", "positives": 5_289,
-                            "rate": 5_289 / 45_211}
+    assert pre["label"] == {
+        "kind": "campaign_response",
+        "column": "response",
+        "positives": 5_289,
+        "rate": 5_289 / 45_211,
+    }
     assert "campaign.treatment" not in pre["capabilities"]  # everyone was called: no control group
     assert _statuses(result)["01_preprocessing"] == "ran"
 

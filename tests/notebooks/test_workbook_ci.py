@@ -49,8 +49,12 @@ def test_no_pii_or_raw_ids_in_any_output(ci_report):
     params = load_params(ROOT / "params" / "ci.yaml")
     data = params.data
     raw = make_synthetic(
-        data["n_customers"], seed=params.seed, start=data["start"], end=data["end"],
-        n_products=data["n_products"], dirty=data["dirty"],
+        data["n_customers"],
+        seed=params.seed,
+        start=data["start"],
+        end=data["end"],
+        n_products=data["n_products"],
+        dirty=data["dirty"],
     )
     customers = raw.customers
     needles = set()

@@ -26,7 +26,10 @@ def test_table_and_json_round_trip(tmp_path):
 def test_missing_artifact_names_what_exists(tmp_path):
     store = Artifacts(tmp_path)
     store.save("model_table", pd.DataFrame({"a": [1]}))
-    with pytest.raises(FileNotFoundError, match=r"artifact 'segments' not found .*\(artifacts present: model_table\)"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"artifact 'segments' not found .*\(artifacts present: model_table\)",
+    ):
         store.load("segments")
 
 
@@ -37,7 +40,9 @@ def test_bad_names_are_refused(tmp_path, name):
 
 
 def test_unsupported_object(tmp_path):
-    with pytest.raises(TypeError, match="artifact 'x': expected a pandas DataFrame, dict or list, found set"):
+    with pytest.raises(
+        TypeError, match="artifact 'x': expected a pandas DataFrame, dict or list, found set"
+    ):
         Artifacts(tmp_path).save("x", {1, 2})
 
 
@@ -51,6 +56,8 @@ def test_record_metrics_merges_and_is_standard_json(tmp_path):
 
 def test_to_jsonable_types():
     assert to_jsonable({"t": pd.Timestamp("2024-01-02"), "b": np.bool_(True), "n": None}) == {
-        "t": "2024-01-02T00:00:00", "b": True, "n": None
+        "t": "2024-01-02T00:00:00",
+        "b": True,
+        "n": None,
     }
     assert to_jsonable((1, np.inf)) == [1, None]

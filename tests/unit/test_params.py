@@ -57,7 +57,12 @@ def test_good_file_fills_defaults_and_resolves(tmp_path, notebooks):
     assert params.run_name == "demo" and params.seed == 3
     assert params.output_dir == tmp_path / "r"
     assert params.sections["make"] == {
-        "value": 5, "rate": 0.5, "name": "a", "flag": False, "items": [1, 2], "anything": None
+        "value": 5,
+        "rate": 0.5,
+        "name": "a",
+        "flag": False,
+        "items": [1, 2],
+        "anything": None,
     }
     assert params.data["start"] == "2024-01-01" and params.data["n_products"] == 500
 
@@ -73,7 +78,10 @@ def test_misspelled_notebook_key_names_notebook(tmp_path, notebooks):
     text = GOOD.format(out=tmp_path).replace("value: 5", "valeu: 5")
     (problem,) = _problems(tmp_path, notebooks, text)
     assert problem.startswith("make (notebook 01_make.ipynb): unknown key 'valeu'")
-    assert "did you mean 'value'" in problem and "accepted keys: value, rate, name, flag, items, anything" in problem
+    assert (
+        "did you mean 'value'" in problem
+        and "accepted keys: value, rate, name, flag, items, anything" in problem
+    )
 
 
 def test_unknown_notebook_section(tmp_path, notebooks):
@@ -101,23 +109,35 @@ def test_int_accepted_for_float(tmp_path, notebooks):
 
 
 def test_wrong_types_in_data_and_top(tmp_path, notebooks):
-    text = GOOD.format(out=tmp_path).replace("n_customers: 500", "n_customers: many").replace("seed: 3", "seed: x")
+    text = (
+        GOOD.format(out=tmp_path)
+        .replace("n_customers: 500", "n_customers: many")
+        .replace("seed: 3", "seed: x")
+    )
     problems = _problems(tmp_path, notebooks, text)
-    assert any(p.startswith("data.n_customers: Input should be a valid integer") and "'many'" in p for p in problems)
+    assert any(
+        p.startswith("data.n_customers: Input should be a valid integer") and "'many'" in p
+        for p in problems
+    )
     assert any(p.startswith("seed:") for p in problems)
 
 
 def test_unknown_data_key_and_source(tmp_path, notebooks):
     text = GOOD.format(out=tmp_path).replace("n_customers", "n_customer")
     (problem,) = _problems(tmp_path, notebooks, text)
-    assert "data (source synthetic): unknown key 'n_customer'" in problem and "'n_customers'" in problem
+    assert (
+        "data (source synthetic): unknown key 'n_customer'" in problem
+        and "'n_customers'" in problem
+    )
     text = GOOD.format(out=tmp_path).replace("source: synthetic", "source: sintetic")
     (problem,) = _problems(tmp_path, notebooks, text)
     assert problem.startswith("data.source: expected one of synthetic, bank_marketing")
 
 
 def test_missing_input_file(tmp_path, notebooks):
-    text = f"run_name: x\noutput_dir: {tmp_path}\ndata:\n  source: cdnow\n  path: nowhere/CDNOW.txt\n"
+    text = (
+        f"run_name: x\noutput_dir: {tmp_path}\ndata:\n  source: cdnow\n  path: nowhere/CDNOW.txt\n"
+    )
     (problem,) = _problems(tmp_path, notebooks, text)
     assert problem.startswith("data.path: input file not found:") and "nowhere/CDNOW.txt" in problem
 
@@ -146,8 +166,10 @@ def test_missing_params_file(tmp_path, notebooks):
 
 
 def test_bad_run_name_and_dates(tmp_path, notebooks):
-    text = GOOD.format(out=tmp_path).replace("run_name: demo", "run_name: ../escape").replace(
-        "end: 2024-12-31", "end: 2023-12-31"
+    text = (
+        GOOD.format(out=tmp_path)
+        .replace("run_name: demo", "run_name: ../escape")
+        .replace("end: 2024-12-31", "end: 2023-12-31")
     )
     problems = _problems(tmp_path, notebooks, text)
     assert any(p.startswith("run_name: String should match pattern") for p in problems)
@@ -168,7 +190,12 @@ def test_parse_data_params_from_notebook_json():
 def test_repo_params_files_are_valid():
     root = Path(__file__).resolve().parents[2]
     for path in sorted((root / "params").glob("*.yaml")):
-        if path.name in ("bank_marketing.yaml", "hillstrom.yaml", "cdnow.yaml", "own_data_example.yaml"):
+        if path.name in (
+            "bank_marketing.yaml",
+            "hillstrom.yaml",
+            "cdnow.yaml",
+            "own_data_example.yaml",
+        ):
             continue  # their input files are checked in the tests below
         assert load_params(path).run_name
 
@@ -198,7 +225,10 @@ def test_cli_validate_reports_misspelled_key(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text((root / "params" / "ci.yaml").read_text() + "\nsede: 1\n")
     out = subprocess.run(
-        [sys.executable, "-m", "marketing_utils", "run", str(bad)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "marketing_utils", "run", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 2
     assert "unknown key 'sede'" in out.stderr and "did you mean 'seed'" in out.stderr

@@ -34,18 +34,32 @@ def _transactions() -> pd.DataFrame:
 
 
 def _data() -> MarketingData:
-    return MarketingData(transactions=_transactions(), source="test", info={"observation_end": "2024-03-30"})
+    return MarketingData(
+        transactions=_transactions(), source="test", info={"observation_end": "2024-03-30"}
+    )
 
 
 def test_labels_follow_their_customers():
     result = preprocess(_data(), cutoff="2024-03-01", horizon_days=30, key=KEY)
-    ids = dict(zip(pseudonymize_ids(pd.Series(["a", "b", "c"]), key=KEY), ["a", "b", "c"], strict=True))
-    labels = {ids[c]: y for c, y in zip(result.model_table["customer_id"], result.model_table["label"], strict=True)}
+    ids = dict(
+        zip(pseudonymize_ids(pd.Series(["a", "b", "c"]), key=KEY), ["a", "b", "c"], strict=True)
+    )
+    labels = {
+        ids[c]: y
+        for c, y in zip(result.model_table["customer_id"], result.model_table["label"], strict=True)
+    }
     assert labels == {"a": 1, "b": 0, "c": 1}
-    assert result.label == {"kind": "purchase_in_horizon", "cutoff": "2024-03-01", "horizon_days": 30,
-                            "rate": 2 / 3, "positives": 2}
+    assert result.label == {
+        "kind": "purchase_in_horizon",
+        "cutoff": "2024-03-01",
+        "horizon_days": 30,
+        "rate": 2 / 3,
+        "positives": 2,
+    }
     # Features see only the history: a's spend before the cutoff is 10 + 20.
-    row = result.features.set_index("customer_id").loc[pseudonymize_ids(pd.Series(["a"]), key=KEY)[0]]
+    row = result.features.set_index("customer_id").loc[
+        pseudonymize_ids(pd.Series(["a"]), key=KEY)[0]
+    ]
     assert row["total_spend"] == 30.0 and row["frequency"] == 1
 
 
@@ -53,7 +67,9 @@ def test_rows_do_not_depend_on_the_key():
     first = preprocess(_data(), cutoff="2024-03-01", horizon_days=30, key=b"1" * 32).model_table
     second = preprocess(_data(), cutoff="2024-03-01", horizon_days=30, key=b"2" * 32).model_table
     assert not set(first["customer_id"]) & set(second["customer_id"])
-    pd.testing.assert_frame_equal(first.drop(columns="customer_id"), second.drop(columns="customer_id"))
+    pd.testing.assert_frame_equal(
+        first.drop(columns="customer_id"), second.drop(columns="customer_id")
+    )
 
 
 def test_auto_cutoff_ends_with_the_data():
@@ -66,7 +82,11 @@ def test_auto_cutoff_ends_with_the_data():
     ("cutoff", "horizon", "message"),
     [
         ("2023-12-01", 30, "expected a date after the first transaction \\(2024-01-05\\)"),
-        ("2024-03-15", 30, "the label window 2024-03-15 \\+ 30 days ends after the data \\(2024-03-30\\)"),
+        (
+            "2024-03-15",
+            30,
+            "the label window 2024-03-15 \\+ 30 days ends after the data \\(2024-03-30\\)",
+        ),
         ("next week", 30, "expected an ISO date or 'auto', found 'next week'"),
     ],
 )
@@ -76,16 +96,31 @@ def test_bad_cutoffs(cutoff, horizon, message):
 
 
 def test_bad_engine_and_horizon():
-    with pytest.raises(DataValidationError, match="preprocessing.engine: expected one of pandas, polars, dask, found 'spark'"):
+    with pytest.raises(
+        DataValidationError,
+        match="preprocessing.engine: expected one of pandas, polars, dask, found 'spark'",
+    ):
         preprocess(_data(), engine="spark", key=KEY)
-    with pytest.raises(DataValidationError, match="horizon_days: expected a positive number of days, found 0"):
+    with pytest.raises(
+        DataValidationError, match="horizon_days: expected a positive number of days, found 0"
+    ):
         preprocess(_data(), horizon_days=0, key=KEY)
 
 
 def test_campaign_label_excludes_outcomes():
-    customers = pd.DataFrame({"customer_id": ["x", "y", "z"], "age": [30, 40, 50], "name": ["A", "B", "C"]})
-    campaign = pd.DataFrame({"customer_id": ["x", "y", "z"], "treatment": [1, 0, 1], "response": [1, 0, 0],
-                             "spend": [9.0, 0.0, 0.0], "visit": [1, 1, 0], "arm": ["m", "c", "w"]})
+    customers = pd.DataFrame(
+        {"customer_id": ["x", "y", "z"], "age": [30, 40, 50], "name": ["A", "B", "C"]}
+    )
+    campaign = pd.DataFrame(
+        {
+            "customer_id": ["x", "y", "z"],
+            "treatment": [1, 0, 1],
+            "response": [1, 0, 0],
+            "spend": [9.0, 0.0, 0.0],
+            "visit": [1, 1, 0],
+            "arm": ["m", "c", "w"],
+        }
+    )
     result = preprocess(MarketingData(customers=customers, campaign=campaign, source="t"), key=KEY)
     assert list(result.model_table.columns) == ["customer_id", "age", "arm", "label"]
     assert result.model_table["label"].tolist() == [1, 0, 0]  # ordered by the raw id x, y, z
@@ -95,16 +130,28 @@ def test_campaign_label_excludes_outcomes():
 
 def test_no_label_source_is_refused():
     customers = pd.DataFrame({"customer_id": ["x"], "age": [30]})
-    with pytest.raises(DataValidationError, match="expected dated transactions or a campaign table"):
+    with pytest.raises(
+        DataValidationError, match="expected dated transactions or a campaign table"
+    ):
         preprocess(MarketingData(customers=customers, source="t"), key=KEY)
 
 
 def test_ledger_against_injected():
-    ledger = pd.DataFrame({"table": ["t"] * 4, "reason": ["rows_in", "dup", "label", "rows_kept"],
-                           "action": ["in", "removed", "changed", "kept"], "rows": [10, 2, 3, 8]})
+    ledger = pd.DataFrame(
+        {
+            "table": ["t"] * 4,
+            "reason": ["rows_in", "dup", "label", "rows_kept"],
+            "action": ["in", "removed", "changed", "kept"],
+            "rows": [10, 2, 3, 8],
+        }
+    )
     check = ledger_against_injected(ledger, {"dup": 2, "label": 4})
-    assert check.to_dict("list") == {"defect": ["dup", "label"], "injected": [2, 4], "ledger": [2, 3],
-                                     "match": [True, False]}
+    assert check.to_dict("list") == {
+        "defect": ["dup", "label"],
+        "injected": [2, 4],
+        "ledger": [2, 3],
+        "match": [True, False],
+    }
 
 
 def test_save_writes_only_pseudonymized_tables(tmp_path):
@@ -113,7 +160,13 @@ def test_save_writes_only_pseudonymized_tables(tmp_path):
     result = preprocess(_data(), cutoff="2024-03-01", horizon_days=30, key=KEY)
     store = Artifacts(tmp_path)
     names = save_preprocessing(result, store)
-    assert {"transactions_clean", "customer_features", "model_table", "cleaning_ledger", "capabilities"} <= set(names)
+    assert {
+        "transactions_clean",
+        "customer_features",
+        "model_table",
+        "cleaning_ledger",
+        "capabilities",
+    } <= set(names)
     for name in ("transactions_clean", "customer_features", "model_table"):
         assert store.load(name)["customer_id"].str.startswith("cust_").all()
     assert store.load("capabilities") == ["transactions"]

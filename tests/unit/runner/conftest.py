@@ -8,14 +8,20 @@ import nbformat
 import pytest
 
 
-def write_notebook(path: Path, parameters: str, body: list[str], requires=None, title="Test") -> Path:
+def write_notebook(
+    path: Path, parameters: str, body: list[str], requires=None, title="Test"
+) -> Path:
     cells = [nbformat.v4.new_markdown_cell(f"# {title}\nA fixture notebook.")]
     cell = nbformat.v4.new_code_cell(parameters)
     cell.metadata["tags"] = ["parameters"]
     cells.append(cell)
     cells += [nbformat.v4.new_code_cell(source) for source in body]
     notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     if requires:
         notebook.metadata["marketing_workbook"] = {"requires": requires}
     nbformat.write(notebook, path)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from marketing_utils.runner.notebooks import discover_notebooks, parse_parameters_source, read_notebook_spec
+from marketing_utils.runner.notebooks import (
+    discover_notebooks,
+    parse_parameters_source,
+    read_notebook_spec,
+)
 
 from .conftest import write_notebook
 
@@ -12,7 +16,14 @@ from .conftest import write_notebook
 def test_parse_literals_and_help():
     source = 'a = 1  # one\nb = 2.5\nc = "x"  # a string\nd = [1, 2]\ne = {"k": None}\nf: int = 3\n'
     params = parse_parameters_source(source)
-    assert {k: p.default for k, p in params.items()} == {"a": 1, "b": 2.5, "c": "x", "d": [1, 2], "e": {"k": None}, "f": 3}
+    assert {k: p.default for k, p in params.items()} == {
+        "a": 1,
+        "b": 2.5,
+        "c": "x",
+        "d": [1, 2],
+        "e": {"k": None},
+        "f": 3,
+    }
     assert params["a"].help == "one" and params["b"].help == "" and params["c"].type_name == "str"
 
 
@@ -31,9 +42,13 @@ def test_parse_refuses_code(source, message):
 
 
 def test_spec_sections_requirements_and_title(tmp_path):
-    path = write_notebook(tmp_path / "05_campaign_uplift.ipynb", 'run_dir = "x"\nseed = 1\narm = "womens"',
-                          ["pass"], requires=["campaign.treatment", "transactions | campaign.response"],
-                          title="Uplift")
+    path = write_notebook(
+        tmp_path / "05_campaign_uplift.ipynb",
+        'run_dir = "x"\nseed = 1\narm = "womens"',
+        ["pass"],
+        requires=["campaign.treatment", "transactions | campaign.response"],
+        title="Uplift",
+    )
     spec = read_notebook_spec(path)
     assert spec.section == "campaign_uplift" and spec.title == "Uplift"
     assert list(spec.section_parameters) == ["arm"]

@@ -74,13 +74,17 @@ def test_hide_code(tmp_path, fixture_notebooks, params_file):
     assert "record_metrics" in page
 
 
-def test_failure_keeps_previous_report_and_partial_notebook(tmp_path, fixture_notebooks, params_file):
+def test_failure_keeps_previous_report_and_partial_notebook(
+    tmp_path, fixture_notebooks, params_file
+):
     good = params_file(_params(tmp_path, "make:\n  value: 1\n"), "good.yaml")
     run_workbook(good, notebooks_dir=fixture_notebooks, quiet=True)
     report = tmp_path / "reports" / "demo"
     before = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
 
-    bad = params_file(_params(tmp_path, "make:\n  value: 5\nmaybe_fail:\n  fail: true\n"), "bad.yaml")
+    bad = params_file(
+        _params(tmp_path, "make:\n  value: 5\nmaybe_fail:\n  fail: true\n"), "bad.yaml"
+    )
     with pytest.raises(RunError) as info:
         run_workbook(bad, notebooks_dir=fixture_notebooks, quiet=True)
     message = str(info.value)
@@ -115,7 +119,9 @@ def test_same_run_name_is_locked(tmp_path, fixture_notebooks, params_file):
 
 
 def test_stale_lock_of_dead_process_is_taken_over(tmp_path, fixture_notebooks, params_file):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     lock = tmp_path / "reports" / ".demo.lock"
     lock.parent.mkdir(parents=True)
     lock.write_text(json.dumps({"pid": int(dead.stdout), "started": "earlier"}))
@@ -127,8 +133,20 @@ def test_stale_lock_of_dead_process_is_taken_over(tmp_path, fixture_notebooks, p
 def test_cli_run_prints_index_path(tmp_path, fixture_notebooks, params_file):
     path = params_file(_params(tmp_path))
     out = subprocess.run(
-        [sys.executable, "-m", "marketing_utils", "run", str(path), "--notebooks", str(fixture_notebooks), "--quiet"],
-        capture_output=True, text=True, env={**os.environ}, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "marketing_utils",
+            "run",
+            str(path),
+            "--notebooks",
+            str(fixture_notebooks),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(tmp_path / "reports" / "demo" / "index.html")
@@ -137,8 +155,19 @@ def test_cli_run_prints_index_path(tmp_path, fixture_notebooks, params_file):
 def test_cli_failure_exit_code_and_message(tmp_path, fixture_notebooks, params_file):
     path = params_file(_params(tmp_path, "maybe_fail:\n  fail: true\n"))
     out = subprocess.run(
-        [sys.executable, "-m", "marketing_utils", "run", str(path), "--notebooks", str(fixture_notebooks), "--quiet"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "marketing_utils",
+            "run",
+            str(path),
+            "--notebooks",
+            str(fixture_notebooks),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 1
     assert "03_maybe_fail" in out.stderr and "boom on purpose" in out.stderr
