@@ -112,9 +112,11 @@ def test_only_reuses_previous_artifacts(tmp_path, fixture_notebooks, params_file
 
 def test_same_run_name_is_locked(tmp_path, fixture_notebooks, params_file):
     path = params_file(_params(tmp_path))
-    with RunLock(tmp_path / "reports", "demo"):
-        with pytest.raises(RunError, match="another run named 'demo' is in progress"):
-            run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
+    with (
+        RunLock(tmp_path / "reports", "demo"),
+        pytest.raises(RunError, match="another run named 'demo' is in progress"),
+    ):
+        run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
     assert not (tmp_path / "reports" / "demo").exists()
 
 
