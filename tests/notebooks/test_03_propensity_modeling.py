@@ -9,6 +9,7 @@ import pytest
 
 from marketing_utils.propensity_data import add_segments
 from marketing_utils.propensity_io import TRUSTED_TYPES, load_model
+from marketing_utils.propensity_models import family_name
 
 DEFAULT_FAMILIES = {"logistic", "random_forest", "hist_gradient_boosting"}
 
@@ -48,7 +49,9 @@ def _check_artifacts(report_dir, metrics: dict) -> None:
     predicted = model.predict_proba(table[info["features"]])[:, 1]
     assert predicted == pytest.approx(scores["score"].head(200).to_numpy(), abs=1e-9)
     comparison = pd.read_parquet(folder / "model_comparison.parquet")
-    assert set(comparison["family"]) == DEFAULT_FAMILIES
+    manifest = json.loads((report_dir / "manifest.json").read_text())
+    asked = manifest["params"]["sections"]["propensity_modeling"]["models"]
+    assert set(comparison["family"]) == {family_name(name) for name in asked}
 
 
 def test_synthetic_propensity_metrics(ci_report):

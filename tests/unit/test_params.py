@@ -217,7 +217,8 @@ def test_public_params_files_are_valid(datasets_dir, monkeypatch):
     root = Path(__file__).resolve().parents[2]
     for name in ("bank_marketing.yaml", "hillstrom.yaml", "cdnow.yaml"):
         if (root / "params" / name).exists():
-            assert load_params(root / "params" / name).data["path"].startswith(str(datasets_dir))
+            path = Path(load_params(root / "params" / name).data["path"])
+            assert path.parent == datasets_dir.resolve()
 
 
 def test_cli_validate_reports_misspelled_key(tmp_path):
