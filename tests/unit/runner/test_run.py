@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,44 +131,19 @@ def test_stale_lock_of_dead_process_is_taken_over(tmp_path, fixture_notebooks, p
     assert not lock.exists()
 
 
+def _cli_run(path, notebooks) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "marketing_utils", "run", str(path)]
+    command += ["--notebooks", str(notebooks), "--quiet"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
 def test_cli_run_prints_index_path(tmp_path, fixture_notebooks, params_file):
-    path = params_file(_params(tmp_path))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "marketing_utils",
-            "run",
-            str(path),
-            "--notebooks",
-            str(fixture_notebooks),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ},
-        timeout=300,
-    )
+    out = _cli_run(params_file(_params(tmp_path)), fixture_notebooks)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(tmp_path / "reports" / "demo" / "index.html")
 
 
 def test_cli_failure_exit_code_and_message(tmp_path, fixture_notebooks, params_file):
-    path = params_file(_params(tmp_path, "maybe_fail:\n  fail: true\n"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "marketing_utils",
-            "run",
-            str(path),
-            "--notebooks",
-            str(fixture_notebooks),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = _cli_run(params_file(_params(tmp_path, "maybe_fail:\n  fail: true\n")), fixture_notebooks)
     assert out.returncode == 1
     assert "03_maybe_fail" in out.stderr and "boom on purpose" in out.stderr
