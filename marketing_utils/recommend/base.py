@@ -1,0 +1,163 @@
+"""What every recommender shares: fit on an interaction matrix, recommend top-N lists.
+
+A model only says how much it likes every product for a block of customers
+(:meth:`Recommender.score_rows`); turning scores into ranked lists is done
+here once, block by block, so memory stays bounded and every model follows
+the same rules:
+
+- products the customer already bought are excluded when
+  ``exclude_purchased`` is set;
+- a product the model scores 0 (it knows nothing about it for this
+  customer) is ranked after every product with a positive score, by overall
+  popularity: when a customer's few purchases have few neighbours the list
+  is filled with popular products, marked ``source = "popularity_fill"``;
+- the top ``n`` are picked with ``np.argpartition`` (linear time per row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataValidationError
+from .interactions import Interactions
+from .similarity import check_count, top_n
+
+__all__ = ["RECOMMENDATION_COLUMNS", "Recommender", "fill_key"]
+
+#: Columns of every recommendation frame.
+RECOMMENDATION_COLUMNS = ("customer_id", "rank", "product_id", "score", "source")
+
+#: Dense cells (customers x products or customers x customers) of one block.
+BLOCK_CELLS = 2**22
+
+
+def fill_key(popularity: np.ndarray) -> np.ndarray:
+    """Ranking key of products a model scores 0: in [-1, -0.5), more popular higher.
+
+    Products are ranked by popularity, ties by column; the key is strictly
+    below any positive score and above ``-inf`` (excluded products).
+    """
+    n_items = len(popularity)
+    order = np.lexsort((np.arange(n_items), -np.asarray(popularity, dtype=float)))
+    key = np.empty(n_items)
+    key[order] = -0.5 - 0.5 * np.arange(n_items) / max(n_items, 1)
+    return key
+
+
+class Recommender:
+    """Base class: subclasses implement :meth:`_fit` and :meth:`score_rows`.
+
+    Attributes set by :meth:`fit`: ``interactions_`` and ``popularity_``
+    (distinct buyers of each product).
+    """
+
+    #: Name of the method in the ``source`` column and in the evaluation tables.
+    name = "recommender"
+    #: Whether customers without a row in the matrix can be scored.
+    handles_cold_start = False
+
+    def fit(self, interactions: Interactions) -> Recommender:
+        """Learn from the interactions (not modified); returns the model."""
+        if not isinstance(interactions, Interactions):
+            raise TypeError(
+                f"{type(self).__name__}.fit expects an Interactions object "
+                f"(see interaction_matrix), found {type(interactions).__name__}"
+            )
+        self.interactions_ = interactions
+        self.popularity_ = interactions.popularity()
+        self._fill_key = fill_key(self.popularity_)
+        self._fit()
+        return self
+
+    def _fit(self) -> None:
+        """Model-specific fitting (nothing by default)."""
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "interactions_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted: call fit(interactions) first")
+
+    def score_rows(self, customer_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Scores of every product for these customers (row -1: not in the matrix).
+
+        Returns a dense float array of shape (customers, products).
+        """
+        raise NotImplementedError
+
+    def block_size(self) -> int:
+        """Customers scored at once (bounded dense memory)."""
+        return max(1, BLOCK_CELLS // max(1, self.interactions_.shape[1]))
+
+    def recommend(
+        self,
+        customer_ids: Iterable[str],
+        *,
+        n: int = 10,
+        exclude_purchased: bool = True,
+    ) -> pd.DataFrame:
+        """Top-``n`` products for each customer, best first.
+
+        Parameters
+        ----------
+        customer_ids : iterable of str
+            Customers to recommend for; unless the model handles cold start,
+            every one must have a row in the interaction matrix.
+        n : int
+            Length of each list (shorter only when fewer products are left).
+        exclude_purchased : bool
+            Leave out products the customer bought before the cutoff.
+
+        Returns
+        -------
+        DataFrame
+            ``customer_id``, ``rank`` (1 = best), ``product_id``, ``score``
+            (the model's score; 0 for popularity fill), ``source``.
+        """
+        self._check_fitted()
+        check_count(n, "n_recommendations")
+        ids = np.asarray(list(customer_ids), dtype=object)
+        rows = self.interactions_.rows_of(ids)
+        if not self.handles_cold_start and (rows < 0).any():
+            unknown = ids[rows < 0]
+            raise DataValidationError(
+                "customers",
+                f"{self.name} needs customers with purchases before the cutoff, found "
+                f"{len(unknown)} without (recommend for them with a baseline)",
+                column="customer_id",
+                examples=unknown,
+            )
+        matrix = self.interactions_.matrix
+        product_ids = np.asarray(self.interactions_.product_ids)
+        parts = []
+        step = self.block_size()
+        for start in range(0, len(ids), step):
+            block_ids, block_rows = ids[start : start + step], rows[start : start + step]
+            scores = np.asarray(self.score_rows(block_ids, block_rows), dtype=np.float64)
+            key = np.where(scores > 0, scores, self._fill_key[None, :])
+            if exclude_purchased:
+                warm = np.flatnonzero(block_rows >= 0)
+                bought = matrix[block_rows[warm]].tocoo()
+                key[warm[bought.row], bought.col] = -np.inf
+            columns, values = top_n(key, n)
+            keep = np.isfinite(values)
+            position, rank = np.nonzero(keep)
+            chosen = columns[keep]
+            raw = scores[position, chosen]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "customer_id": pd.array(block_ids[position].astype(str), dtype="str"),
+                        "rank": rank.astype(np.int64) + 1,
+                        "product_id": pd.array(product_ids[chosen].astype(str), dtype="str"),
+                        "score": np.where(raw > 0, raw, 0.0),
+                        "source": np.where(raw > 0, self.name, "popularity_fill"),
+                    }
+                )
+            )
+        if not parts:
+            return pd.DataFrame({c: [] for c in RECOMMENDATION_COLUMNS})
+        out = pd.concat(parts, ignore_index=True)
+        out["source"] = out["source"].astype("str")
+        return out

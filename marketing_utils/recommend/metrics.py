@@ -1,0 +1,231 @@
+"""Top-N metrics of recommender systems, with their conventions stated.
+
+For one customer with relevant set :math:`T` (the distinct products bought
+after the cutoff) and a ranked list whose item at rank :math:`r` has
+relevance :math:`\\text{rel}_r \\in \\{0, 1\\}`, at cut-off :math:`k`:
+
+- precision@k :math:`= \\frac{1}{k}\\sum_{r \\le k} \\text{rel}_r` (always divided
+  by :math:`k`, also when the list or :math:`T` is shorter);
+- recall@k :math:`= \\frac{1}{|T|}\\sum_{r \\le k} \\text{rel}_r`;
+- NDCG@k :math:`= \\text{DCG}/\\text{IDCG}` with
+  :math:`\\text{DCG} = \\sum_{r \\le k} \\text{rel}_r / \\log_2(r + 1)` and the
+  ideal :math:`\\text{IDCG} = \\sum_{r=1}^{\\min(k, |T|)} 1/\\log_2(r + 1)`
+  (binary relevance; the base of the logarithm cancels in the ratio);
+- AP@k :math:`= \\frac{1}{\\min(k, |T|)} \\sum_{r \\le k} \\text{rel}_r\\,
+  \\text{precision@}r` (normalised by :math:`\\min(k, |T|)`, as
+  ``map_at_k`` of Microsoft Recommenders and ``apk`` of ml_metrics), MAP@k
+  its mean;
+- hit rate@k: 1 when at least one of the top :math:`k` is relevant.
+
+Means are over the **evaluated customers**: those with at least one relevant
+product (the truth); a customer with no list scores 0. **Catalog coverage**
+is the share of the catalogue that appears in at least one top-:math:`k`
+list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataValidationError
+
+__all__ = [
+    "METRIC_NAMES",
+    "average_precision_at_k",
+    "catalog_coverage",
+    "ndcg_at_k",
+    "per_customer_metrics",
+    "precision_at_k",
+    "ranking_metrics",
+    "recall_at_k",
+]
+
+#: Metrics returned by :func:`ranking_metrics`, in order.
+METRIC_NAMES = ("precision", "recall", "ndcg", "map", "hit_rate", "coverage")
+
+
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise DataValidationError(
+            "params recommendations.k", f"expected an integer >= 1, found {k!r}"
+        )
+    return int(k)
+
+
+def _relevance(recommended: Sequence, relevant: Iterable, k: int) -> tuple[np.ndarray, int]:
+    k = _check_k(k)
+    relevant = set(relevant)
+    if len(set(recommended)) != len(list(recommended)):
+        raise DataValidationError(
+            "recommendations", "expected distinct products in a list, found repeats"
+        )
+    return np.array([item in relevant for item in list(recommended)[:k]], dtype=float), len(
+        relevant
+    )
+
+
+def _discounts(n: int) -> np.ndarray:
+    return 1.0 / np.log2(np.arange(2, n + 2))
+
+
+def precision_at_k(recommended: Sequence, relevant: Iterable, k: int) -> float:
+    """Relevant items among the top ``k``, divided by ``k``."""
+    rel, _ = _relevance(recommended, relevant, k)
+    return float(rel.sum() / k)
+
+
+def recall_at_k(recommended: Sequence, relevant: Iterable, k: int) -> float:
+    """Relevant items among the top ``k``, divided by the number of relevant items (0 if none)."""
+    rel, n_relevant = _relevance(recommended, relevant, k)
+    return float(rel.sum() / n_relevant) if n_relevant else 0.0
+
+
+def ndcg_at_k(recommended: Sequence, relevant: Iterable, k: int) -> float:
+    """Binary-relevance NDCG@k, ideal DCG over ``min(k, |relevant|)`` (0 if nothing is relevant)."""
+    rel, n_relevant = _relevance(recommended, relevant, k)
+    if n_relevant == 0:
+        return 0.0
+    dcg = float((rel * _discounts(len(rel))).sum())
+    return dcg / float(_discounts(min(k, n_relevant)).sum())
+
+
+def average_precision_at_k(recommended: Sequence, relevant: Iterable, k: int) -> float:
+    """AP@k: mean of precision@r over the relevant ranks r <= k, normalised by min(k, |relevant|)."""
+    rel, n_relevant = _relevance(recommended, relevant, k)
+    if n_relevant == 0:
+        return 0.0
+    precision_at_rank = np.cumsum(rel) / np.arange(1, len(rel) + 1)
+    return float((precision_at_rank * rel).sum() / min(k, n_relevant))
+
+
+def catalog_coverage(recommendations: pd.DataFrame, k: int, n_catalog: int) -> float:
+    """Share of the ``n_catalog`` products found in at least one top-``k`` list."""
+    k = _check_k(k)
+    if n_catalog < 1:
+        raise DataValidationError("catalog", f"expected at least one product, found {n_catalog}")
+    top = recommendations.loc[recommendations["rank"] <= k, "product_id"]
+    return float(top.nunique() / n_catalog)
+
+
+def _check_frames(recommendations: pd.DataFrame, truth: pd.DataFrame) -> None:
+    for name, frame, columns in (
+        ("recommendations", recommendations, ("customer_id", "rank", "product_id")),
+        ("truth", truth, ("customer_id", "product_id")),
+    ):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataValidationError(
+                name,
+                f"expected the columns {', '.join(columns)}, found {', '.join(map(str, frame.columns))}",
+                column=missing[0],
+            )
+    keys = recommendations[["customer_id", "rank"]]
+    if keys.duplicated().any():
+        raise DataValidationError(
+            "recommendations",
+            "expected one product per customer and rank, found repeated ranks",
+            column="rank",
+            examples=keys[keys.duplicated()].itertuples(index=False, name=None),
+        )
+    pairs = recommendations[["customer_id", "product_id"]]
+    if pairs.duplicated().any():
+        raise DataValidationError(
+            "recommendations",
+            "expected distinct products in each customer's list, found repeats",
+            column="product_id",
+            examples=pairs[pairs.duplicated()].itertuples(index=False, name=None),
+        )
+    ranks = recommendations["rank"]
+    if len(ranks) and (ranks.min() < 1):
+        raise DataValidationError(
+            "recommendations", "expected ranks >= 1", column="rank", examples=ranks[ranks < 1]
+        )
+
+
+def per_customer_metrics(
+    recommendations: pd.DataFrame, truth: pd.DataFrame, k: int
+) -> pd.DataFrame:
+    """Every metric for every evaluated customer (each customer in ``truth``).
+
+    Parameters
+    ----------
+    recommendations : DataFrame
+        ``customer_id``, ``rank`` (1 = best), ``product_id``. Ranks need not
+        be consecutive; the list is read in rank order.
+    truth : DataFrame
+        ``customer_id``, ``product_id``: the relevant products (repeated pairs
+        count once).
+    k : int
+        Cut-off.
+
+    Returns
+    -------
+    DataFrame
+        One row per evaluated customer: ``customer_id``, ``n_relevant``,
+        ``hits``, ``precision``, ``recall``, ``ndcg``, ``ap``, ``hit``.
+    """
+    k = _check_k(k)
+    _check_frames(recommendations, truth)
+    relevant = truth[["customer_id", "product_id"]].drop_duplicates()
+    n_relevant = relevant.groupby("customer_id").size().rename("n_relevant")
+    ranked = recommendations[["customer_id", "rank", "product_id"]].sort_values(
+        ["customer_id", "rank"], kind="stable"
+    )
+    # Position in the list (1-based), so that gaps in the ranks do not matter.
+    ranked = ranked.assign(position=ranked.groupby("customer_id").cumcount() + 1)
+    ranked = ranked[ranked["position"] <= k]
+    hits = ranked.merge(relevant.assign(hit=1.0), on=["customer_id", "product_id"], how="inner")
+    hits = hits.sort_values(["customer_id", "position"], kind="stable")
+    hits = hits.assign(
+        gain=1.0 / np.log2(hits["position"] + 1.0),
+        precision_at_hit=(hits.groupby("customer_id").cumcount() + 1) / hits["position"],
+    )
+    per = hits.groupby("customer_id").agg(
+        hits=("hit", "sum"), dcg=("gain", "sum"), ap_sum=("precision_at_hit", "sum")
+    )
+    table = n_relevant.to_frame().join(per, how="left").fillna(0.0)
+    ideal = np.cumsum(_discounts(k))
+    depth = np.minimum(table["n_relevant"].to_numpy(), k).astype(int)
+    table = table.assign(
+        precision=table["hits"] / k,
+        recall=table["hits"] / table["n_relevant"],
+        ndcg=table["dcg"] / ideal[depth - 1],
+        ap=table["ap_sum"] / depth,
+        hit=(table["hits"] > 0).astype(float),
+    )
+    out = table.reset_index()[
+        ["customer_id", "n_relevant", "hits", "precision", "recall", "ndcg", "ap", "hit"]
+    ]
+    return out.astype({"n_relevant": np.int64, "hits": np.int64})
+
+
+def ranking_metrics(
+    recommendations: pd.DataFrame, truth: pd.DataFrame, k: int, *, n_catalog: int
+) -> dict[str, float]:
+    """precision@k, recall@k, NDCG@k, MAP@k, hit rate@k (means over ``truth``'s customers) and coverage.
+
+    Coverage is measured over every list in ``recommendations`` (also those
+    of customers without relevant products).
+
+    Returns
+    -------
+    dict
+        Keys :data:`METRIC_NAMES` plus ``n_evaluated``.
+    """
+    per = per_customer_metrics(recommendations, truth, k)
+    if per.empty:
+        raise DataValidationError(
+            "truth", "expected at least one customer with a relevant product, found none"
+        )
+    return {
+        "precision": float(per["precision"].mean()),
+        "recall": float(per["recall"].mean()),
+        "ndcg": float(per["ndcg"].mean()),
+        "map": float(per["ap"].mean()),
+        "hit_rate": float(per["hit"].mean()),
+        "coverage": catalog_coverage(recommendations, k, n_catalog),
+        "n_evaluated": int(len(per)),
+    }
