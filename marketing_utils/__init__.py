@@ -54,6 +54,16 @@ _EXPORTS = {
     ],
     "uplift_stage": ["UpliftResult", "campaign_uplift", "save_uplift"],
     "forecast": ["DemandForecast", "demand_series", "forecast_demand", "forecast_series"],
+    "recommend": [
+        "ItemKNNRecommender",
+        "PopularityRecommender",
+        "SegmentPopularityRecommender",
+        "UserKNNRecommender",
+        "evaluate_recommenders",
+        "interaction_matrix",
+        "ranking_metrics",
+        "time_split",
+    ],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

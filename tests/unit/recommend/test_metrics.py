@@ -1,0 +1,185 @@
+"""Top-N metrics pinned to hand-worked examples (the arithmetic is written out)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from marketing_utils.errors import DataValidationError
+from marketing_utils.recommend.metrics import (
+    average_precision_at_k,
+    catalog_coverage,
+    ndcg_at_k,
+    per_customer_metrics,
+    precision_at_k,
+    ranking_metrics,
+    recall_at_k,
+)
+
+L3, L5 = math.log2(3), math.log2(5)
+
+# One customer: list a b c d e, relevant {b, d, x}; ranks 2 and 4 are hits.
+LIST = ["a", "b", "c", "d", "e"]
+RELEVANT = {"b", "d", "x"}
+
+
+def test_precision_divides_by_k():
+    assert precision_at_k(LIST, RELEVANT, 5) == pytest.approx(2 / 5)
+    assert precision_at_k(LIST, RELEVANT, 3) == pytest.approx(1 / 3)
+    # A list shorter than k is still divided by k: one hit in a list of 2, k = 5.
+    assert precision_at_k(["x", "y"], {"x"}, 5) == pytest.approx(1 / 5)
+
+
+def test_recall_divides_by_the_relevant_items():
+    assert recall_at_k(LIST, RELEVANT, 5) == pytest.approx(2 / 3)
+    assert recall_at_k(LIST, RELEVANT, 3) == pytest.approx(1 / 3)
+    assert recall_at_k(LIST, set(), 5) == 0.0
+
+
+def test_ndcg_binary_log2_ideal_over_min_k_and_truth():
+    # DCG = 1/log2(3) + 1/log2(5) = 0.630930 + 0.430677 = 1.061606
+    # IDCG over min(5, 3) = 3 positions = 1 + 1/log2(3) + 1/log2(4) = 2.130930; NDCG = 0.498189
+    dcg = 1 / L3 + 1 / L5
+    ideal = 1 + 1 / L3 + 0.5
+    assert ndcg_at_k(LIST, RELEVANT, 5) == pytest.approx(dcg / ideal)
+    assert ndcg_at_k(LIST, RELEVANT, 5) == pytest.approx(0.498189, abs=1e-6)
+    # k = 3: only the hit at rank 2 counts; the ideal is still 3 hits.
+    assert ndcg_at_k(LIST, RELEVANT, 3) == pytest.approx((1 / L3) / ideal)
+    # One relevant item found first: perfect, ideal over min(5, 1) = 1 position.
+    assert ndcg_at_k(["x", "y"], {"x"}, 5) == 1.0
+    # Found second: 1/log2(3) over an ideal of 1.
+    assert ndcg_at_k(["y", "x"], {"x"}, 5) == pytest.approx(1 / L3)
+
+
+def test_average_precision_normalised_by_min_k_and_truth():
+    # Hits at ranks 2 (precision 1/2) and 4 (precision 2/4): (0.5 + 0.5) / min(5, 3) = 1/3
+    assert average_precision_at_k(LIST, RELEVANT, 5) == pytest.approx(1 / 3)
+    # k = 3: one hit at rank 2: 0.5 / min(3, 3) = 1/6
+    assert average_precision_at_k(LIST, RELEVANT, 3) == pytest.approx(1 / 6)
+    # k = 2 and 3 relevant items: 0.5 / min(2, 3) = 1/4 (not 0.5 / 3)
+    assert average_precision_at_k(LIST, RELEVANT, 2) == pytest.approx(1 / 4)
+    assert average_precision_at_k(["y", "x"], {"x"}, 5) == pytest.approx(1 / 2)
+
+
+def test_single_list_errors():
+    with pytest.raises(DataValidationError, match="recommendations.k.*integer >= 1, found 0"):
+        precision_at_k(LIST, RELEVANT, 0)
+    with pytest.raises(DataValidationError, match="distinct products"):
+        ndcg_at_k(["a", "a"], {"a"}, 2)
+
+
+def _frames():
+    recs = pd.DataFrame(
+        {
+            "customer_id": ["u1"] * 5 + ["u2"] * 2 + ["u4"] * 2,
+            "rank": [1, 2, 3, 4, 5, 1, 2, 1, 2],
+            "product_id": [*LIST, "x", "y", "a", "q"],
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "customer_id": ["u1", "u1", "u1", "u2", "u3", "u3"],
+            "product_id": ["b", "d", "x", "x", "z", "z"],  # u3's repeated pair counts once
+        }
+    )
+    return recs, truth
+
+
+def test_per_customer_metrics_match_the_hand_computation():
+    recs, truth = _frames()
+    per = per_customer_metrics(recs, truth, 5).set_index("customer_id")
+    # u4 has a list but bought nothing new: not evaluated. u3 has no list: all zero.
+    assert list(per.index) == ["u1", "u2", "u3"]
+    assert per.loc["u1", "n_relevant"] == 3 and per.loc["u1", "hits"] == 2
+    assert per.loc["u1", "precision"] == pytest.approx(0.4)
+    assert per.loc["u1", "recall"] == pytest.approx(2 / 3)
+    assert per.loc["u1", "ndcg"] == pytest.approx(0.498189, abs=1e-6)
+    assert per.loc["u1", "ap"] == pytest.approx(1 / 3)
+    assert per.loc["u2", ["precision", "recall", "ndcg", "ap", "hit"]].tolist() == pytest.approx(
+        [0.2, 1.0, 1.0, 1.0, 1.0]
+    )
+    assert per.loc["u3", ["n_relevant", "hits"]].tolist() == [1, 0]
+    assert per.loc["u3", ["precision", "recall", "ndcg", "ap", "hit"]].tolist() == [0, 0, 0, 0, 0]
+
+
+def test_ranking_metrics_means_over_evaluated_customers_and_coverage():
+    recs, truth = _frames()
+    metrics = ranking_metrics(recs, truth, 5, n_catalog=10)
+    assert metrics["n_evaluated"] == 3
+    assert metrics["precision"] == pytest.approx((0.4 + 0.2 + 0) / 3)
+    assert metrics["recall"] == pytest.approx((2 / 3 + 1 + 0) / 3)
+    assert metrics["ndcg"] == pytest.approx((0.498189 + 1 + 0) / 3, abs=1e-6)
+    assert metrics["map"] == pytest.approx((1 / 3 + 1 + 0) / 3)
+    assert metrics["hit_rate"] == pytest.approx(2 / 3)
+    # Every list counts for coverage: {a, b, c, d, e} + {x, y} + {a, q} = 8 of 10 products.
+    assert metrics["coverage"] == pytest.approx(0.8)
+    # k = 1: first products a, x, a -> 2 of 10.
+    assert catalog_coverage(recs, 1, 10) == pytest.approx(0.2)
+
+
+def test_ranks_are_read_in_order_even_with_gaps_and_shuffled_rows():
+    recs, truth = _frames()
+    shuffled = recs.assign(rank=recs["rank"] * 10).sample(frac=1.0, random_state=0)
+    expected = per_customer_metrics(recs, truth, 5)
+    pd.testing.assert_frame_equal(per_customer_metrics(shuffled, truth, 5), expected)
+
+
+def test_vectorised_metrics_agree_with_the_single_list_definitions():
+    rng = np.random.default_rng(0)
+    rows, truth_rows, expected = [], [], []
+    for customer in range(60):
+        products = rng.permutation(30)[: rng.integers(0, 12)]
+        relevant = set(rng.choice(30, size=rng.integers(1, 8), replace=False).tolist())
+        rows += [(f"c{customer}", r + 1, int(p)) for r, p in enumerate(products)]
+        truth_rows += [(f"c{customer}", p) for p in relevant]
+        listed = [int(p) for p in products]
+        expected.append(
+            [
+                precision_at_k(listed, relevant, 7),
+                recall_at_k(listed, relevant, 7),
+                ndcg_at_k(listed, relevant, 7),
+                average_precision_at_k(listed, relevant, 7),
+            ]
+        )
+    recs = pd.DataFrame(rows, columns=["customer_id", "rank", "product_id"])
+    truth = pd.DataFrame(truth_rows, columns=["customer_id", "product_id"])
+    per = per_customer_metrics(recs, truth, 7)
+    per = per.set_index("customer_id").loc[[f"c{i}" for i in range(60)]]
+    assert per[["precision", "recall", "ndcg", "ap"]].to_numpy() == pytest.approx(
+        np.array(expected)
+    )
+
+
+def test_frame_errors_name_the_problem():
+    recs, truth = _frames()
+    with pytest.raises(
+        DataValidationError, match="recommendations, column 'rank': expected the columns"
+    ):
+        per_customer_metrics(recs.drop(columns="rank"), truth, 5)
+    with pytest.raises(DataValidationError, match="truth, column 'product_id'"):
+        per_customer_metrics(recs, truth.drop(columns="product_id"), 5)
+    repeated_rank = recs.assign(rank=[1, 1, 3, 4, 5, 1, 2, 1, 2])
+    with pytest.raises(DataValidationError, match="repeated ranks"):
+        per_customer_metrics(repeated_rank, truth, 5)
+    repeated_product = recs.assign(product_id=["a", "a", "c", "d", "e", "x", "y", "a", "q"])
+    with pytest.raises(DataValidationError, match="distinct products"):
+        per_customer_metrics(repeated_product, truth, 5)
+    with pytest.raises(DataValidationError, match="ranks >= 1"):
+        per_customer_metrics(recs.assign(rank=recs["rank"] - 1), truth, 5)
+    with pytest.raises(DataValidationError, match="integer >= 1"):
+        per_customer_metrics(recs, truth, 2.5)
+    with pytest.raises(DataValidationError, match="at least one customer"):
+        ranking_metrics(recs, truth.iloc[:0], 5, n_catalog=10)
+    with pytest.raises(DataValidationError, match="at least one product"):
+        catalog_coverage(recs, 5, 0)
+
+
+def test_inputs_are_not_modified():
+    recs, truth = _frames()
+    before = recs.copy(), truth.copy()
+    ranking_metrics(recs, truth, 3, n_catalog=10)
+    pd.testing.assert_frame_equal(recs, before[0])
+    pd.testing.assert_frame_equal(truth, before[1])
