@@ -1,0 +1,153 @@
+"""06_recommendations in the report runs: the metrics it records, its exports, and where it is skipped."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from marketing_utils import Artifacts
+
+METHODS = {"popularity", "segment_popularity", "item_cf", "user_cf"}
+METRICS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage"}
+SKIP_REASON = "needs transactions with product ids"
+
+
+def _entry(result, stem="06_recommendations"):
+    return next(e for e in result.notebooks if e["stem"] == stem)
+
+
+def _check_consistent(metrics):
+    assert set(metrics["methods"]) == METHODS
+    for name, scores in metrics["methods"].items():
+        assert set(scores) == METRICS, name
+        assert all(0.0 <= value <= 1.0 for value in scores.values()), name
+        # A customer's precision@k, recall@k and AP@k are 0 unless the list has a hit.
+        for metric in ("precision", "recall", "map"):
+            assert scores[metric] <= scores["hit_rate"], (name, metric)
+    best = max(metrics["methods"], key=lambda m: metrics["methods"][m]["ndcg"])
+    assert metrics["best_method"] == best
+    item, popularity = (
+        metrics["methods"]["item_cf"]["ndcg"],
+        metrics["methods"]["popularity"]["ndcg"],
+    )
+    assert metrics["item_cf_ndcg"] == item and metrics["popularity_ndcg"] == popularity
+    assert metrics["item_cf_ndcg_lift"] == pytest.approx(item / popularity - 1)
+
+
+def _independent_counts(report_dir, horizon_days):
+    """Population, cold start and evaluated customers recomputed from stage 01's artifacts."""
+    store = Artifacts(report_dir)
+    info = store.load("preprocessing_info")
+    cutoff = pd.Timestamp(info["label"]["cutoff"])
+    features = store.load("customer_features")
+    transactions = store.load("transactions_clean")
+    population = set(features["customer_id"])
+    if store.exists("customers_clean"):
+        customers = store.load("customers_clean")
+        population |= set(customers.loc[customers["signup_date"] < cutoff, "customer_id"])
+    before = transactions[transactions["timestamp"] < cutoff]
+    buyers = before.groupby("product_id")["customer_id"].nunique()
+    catalogue = set(buyers[buyers >= 2].index)  # min_customers_per_product = 2
+    known = before[before["product_id"].isin(catalogue)]
+    with_history = set(known["customer_id"])
+    after = transactions[
+        (transactions["timestamp"] >= cutoff)
+        & (transactions["timestamp"] < cutoff + pd.Timedelta(days=horizon_days))
+        & transactions["product_id"].isin(catalogue)
+        & transactions["customer_id"].isin(population)
+    ]
+    bought = set(zip(known["customer_id"], known["product_id"], strict=True))
+    new = [
+        (c, p)
+        for c, p in zip(after["customer_id"], after["product_id"], strict=True)
+        if (c, p) not in bought
+    ]
+    return {
+        "customers": len(population),
+        "cold_start_customers": len(population - with_history),
+        "evaluated_customers": len({c for c, _ in new}),
+        "products": len(catalogue),
+    }
+
+
+def _check_exports(result, metrics):
+    artifacts = result.report_dir / "artifacts"
+    export = pd.read_csv(
+        artifacts / "recommendations.csv", dtype={"customer_id": "str", "product_id": "str"}
+    )
+    assert list(export.columns) == ["customer_id", "rank", "product_id", "score", "source"]
+    assert export["customer_id"].nunique() == metrics["customers"] == metrics["export_customers"]
+    assert export.groupby("customer_id")["rank"].max().max() == 10
+    assert not export.duplicated(["customer_id", "product_id"]).any()
+    assert export["customer_id"].str.startswith("cust_").all()  # pseudonyms, never raw ids
+    store = Artifacts(result.report_dir)
+    saved = store.load("recommendations")
+    pdt.assert_frame_equal(
+        saved[["customer_id", "rank", "product_id"]].reset_index(drop=True),
+        export[["customer_id", "rank", "product_id"]],
+        check_dtype=False,
+    )
+    plan = pd.read_csv(artifacts / "contact_plan.csv", dtype={"customer_id": "str"})
+    targets = pd.read_csv(artifacts / "targeting_list.csv", dtype={"customer_id": "str"})
+    assert plan["customer_id"].nunique() == int(targets["selected"].sum())
+    assert metrics["contact_plan"]["customers"] == int(targets["selected"].sum())
+    assert metrics["contact_plan"]["offers"] == len(plan) == 3 * plan["customer_id"].nunique()
+
+
+def test_item_cf_beats_popularity_on_synthetic_data(ci_report):
+    result, all_metrics = ci_report
+    assert _entry(result)["status"] == "ran"
+    metrics = all_metrics["recommendations"]
+    _check_consistent(metrics)
+    assert metrics["k"] == 10 and metrics["horizon_days"] == 90
+    assert metrics["segment_source"] == "stage 02 segments (cluster_name)"
+    # The issue's target (NDCG@10 at least 20% above popularity) holds by a wide
+    # margin: the synthetic customers buy within their persona's categories.
+    assert metrics["item_cf_ndcg"] > 0.4
+    assert metrics["popularity_ndcg"] < 0.15
+    assert metrics["item_cf_ndcg_lift"] >= 2.0
+    # Popularity recommends nearly the same products to everybody.
+    assert (
+        metrics["methods"]["popularity"]["coverage"]
+        < 0.5 * metrics["methods"]["item_cf"]["coverage"]
+    )
+    expected = _independent_counts(result.report_dir, metrics["horizon_days"])
+    assert {key: metrics[key] for key in expected} == expected
+    assert metrics["cold_start_customers"] > 0  # signed up before the cutoff, no purchase yet
+    assert metrics["new_customers_after_cutoff"] > 0
+    _check_exports(result, metrics)
+
+
+def test_runs_on_own_retail_data(own_data_report):
+    result, all_metrics = own_data_report
+    assert _entry(result)["status"] == "ran"
+    metrics = all_metrics["recommendations"]
+    _check_consistent(metrics)
+    assert metrics["item_cf_ndcg_lift"] >= 0.2
+    # No customers table: the population is the customers with a history.
+    expected = _independent_counts(result.report_dir, metrics["horizon_days"])
+    assert {key: metrics[key] for key in expected} == expected
+    assert metrics["filtered"]["products_below_min_customers"] > 0  # bought by one customer only
+    _check_exports(result, metrics)
+
+
+def _check_skipped(report):
+    result, all_metrics = report
+    entry = _entry(result)
+    assert entry["status"] == "skipped"
+    assert SKIP_REASON in entry["reason"]
+    assert "recommendations" not in all_metrics
+
+
+# One test per report, so that each runs on the xdist worker that builds that report.
+def test_skipped_on_bank_marketing(bank_report):
+    _check_skipped(bank_report)
+
+
+def test_skipped_on_hillstrom(hillstrom_report):
+    _check_skipped(hillstrom_report)
+
+
+def test_skipped_on_cdnow(cdnow_report):
+    _check_skipped(cdnow_report)
