@@ -18,6 +18,7 @@ __all__ = [
     "metrics_at_k_figure",
     "metrics_figure",
     "ndcg_by_history_figure",
+    "product_categories",
     "neighbour_profile",
     "neighbour_profile_figure",
     "similarity_heatmap",
@@ -67,6 +68,21 @@ def long_tail_figure(interactions: Interactions) -> plt.Figure:
     )
     fig.tight_layout()
     return fig
+
+
+def product_categories(*tables: pd.DataFrame | None) -> dict[str, str] | None:
+    """Product id -> category from the first table that has both columns, else ``None``.
+
+    Pass the products table first and the transactions second: a product
+    listed in several categories keeps the first one seen.
+    """
+    for table in tables:
+        if table is not None and {"product_id", "category"} <= set(table.columns):
+            pairs = table[["product_id", "category"]].dropna().drop_duplicates("product_id")
+            return dict(
+                zip(pairs["product_id"].astype(str), pairs["category"].astype(str), strict=True)
+            )
+    return None
 
 
 def similarity_heatmap(

@@ -106,3 +106,15 @@ def test_history_table_suppresses_small_groups():
     assert table["history"].astype(str).tolist() == ["1", "2-3", "16+"]
     assert table["ndcg"].tolist() == pytest.approx([0.75, 0.3, 0.2])
     _labelled(plots.ndcg_by_history_figure(table, 10))
+
+
+def test_product_categories_from_the_first_table_that_has_them(toy_transactions):
+    products = pd.DataFrame({"product_id": ["p1", "p2"], "category": ["books", None]})
+    assert plots.product_categories(products, toy_transactions) == {"p1": "books"}
+    assert plots.product_categories(None, toy_transactions) == {
+        "p1": "x",
+        "p2": "x",
+        "p3": "y",
+        "p4": "z",
+    }
+    assert plots.product_categories(None, toy_transactions.drop(columns="category")) is None
