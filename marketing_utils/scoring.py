@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from .privacy import pseudonymization_key, pseudonymize_ids
 from .propensity_io import TRUSTED_TYPES
 from .scoring_features import data_kind as resolve_data_kind
 from .scoring_features import feature_table, features_from_transactions
-from .scoring_io import ENGINES, ChunkWriter, iter_parquet_batches, output_format, table_columns
+from .scoring_io import ENGINES, ChunkWriter, ScoreSpill, output_format, table_columns
 from .scoring_model import ScoringModel, load_scoring_model
 
 __all__ = ["ScoringSummary", "decile_edges", "deciles_from_edges", "score_new_customers"]
@@ -301,6 +300,7 @@ def score_new_customers(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, found {engine!r}")
+    as_of = _as_of_day(as_of)
     out = _check_output(Path(out), [data, customers, model, model_info])
     bundle = load_scoring_model(model, info_path=model_info, trusted=trusted)
     _check_output(out, [bundle.path.with_name(f"{bundle.path.stem}_info.json")])
@@ -330,7 +330,7 @@ def score_new_customers(
                 _check_unique(features[ID], f"data {data}")
         chunks = _scored_chunks(features, bundle, engine, partition_rows)
         where = f"data {data}"
-        with _Spill(out, on_disk=engine == "dask") as spill:
+        with ScoreSpill(out, on_disk=engine == "dask") as spill:
             for chunk in chunks:
                 published = _publish_ids(chunk[ID], keep=ids_pseudonymized, key=key, where=where)
                 spill.add(chunk.assign(**{ID: published}))
@@ -349,6 +349,19 @@ def score_new_customers(
     )  # fmt: skip
 
 
+def _as_of_day(value) -> pd.Timestamp | None:
+    """The as-of day, checked before any work: a calendar date."""
+    if value is None:
+        return None
+    try:
+        day = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        day = pd.NaT
+    if pd.isna(day) or day != day.normalize():
+        raise ValueError(f"as_of: expected a calendar date such as 2026-01-31, found {value!r}")
+    return day
+
+
 @contextmanager
 def _nothing():
     yield None
@@ -362,56 +375,3 @@ def _check_unique(ids: pd.Series, where: str) -> None:
             f"expected one row per customer in a feature table, found {repeated} repeated ids",
             column=ID,
         )
-
-
-class _Spill:
-    """The scored chunks between the two passes: in memory, or in a temporary Parquet file."""
-
-    def __init__(self, out: Path, *, on_disk: bool) -> None:
-        self._out = out
-        self._on_disk = on_disk
-        self._kept: list[pd.DataFrame] = []
-        self._scores: list[np.ndarray] = []
-        self._path: Path | None = None
-        self._writer = None
-
-    def __enter__(self) -> _Spill:
-        if self._on_disk:
-            self._out.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(
-                dir=self._out.parent, prefix=f".{self._out.name}.", suffix=".pass1.tmp"
-            )
-            os.close(handle)
-            self._path = Path(name)
-        return self
-
-    def add(self, chunk: pd.DataFrame) -> None:
-        self._scores.append(chunk["score"].to_numpy())
-        if not self._on_disk:
-            self._kept.append(chunk)
-            return
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(chunk, preserve_index=False)
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self._path, table.schema)
-        self._writer.write_table(table)
-
-    def scores(self) -> np.ndarray:
-        return np.concatenate(self._scores) if self._scores else np.empty(0)
-
-    def chunks(self) -> Iterator[pd.DataFrame]:
-        if not self._on_disk:
-            yield from self._kept
-            return
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-            yield from iter_parquet_batches(self._path)
-
-    def __exit__(self, *exc) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if self._path is not None:
-            self._path.unlink(missing_ok=True)

@@ -20,11 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
 
-__all__ = ["ENGINES", "ChunkWriter", "file_format", "output_format", "read_table", "table_columns"]
+__all__ = [
+    "ENGINES",
+    "ChunkWriter",
+    "ScoreSpill",
+    "file_format",
+    "output_format",
+    "read_table",
+    "table_columns",
+]
 
 ENGINES = ("pandas", "polars", "dask")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -263,3 +272,61 @@ def iter_parquet_batches(path: Path) -> Iterator[pd.DataFrame]:
     reader = pq.ParquetFile(path)
     for index in range(reader.num_row_groups):
         yield reader.read_row_group(index).to_pandas()
+
+
+class ScoreSpill:
+    """Scored chunks kept between two passes: in memory, or in a temporary Parquet file.
+
+    Only the scores stay in memory on disk mode (8 bytes per customer); the
+    chunks (pseudonymized ids and scores, never raw ids) are read back from a
+    temporary file next to the output, removed on exit.
+    """
+
+    def __init__(self, out: Path, *, on_disk: bool) -> None:
+        self._out = out
+        self._on_disk = on_disk
+        self._kept: list[pd.DataFrame] = []
+        self._scores: list[np.ndarray] = []
+        self._path: Path | None = None
+        self._writer = None
+
+    def __enter__(self) -> ScoreSpill:
+        if self._on_disk:
+            self._out.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(
+                dir=self._out.parent, prefix=f".{self._out.name}.", suffix=".pass1.tmp"
+            )
+            os.close(handle)
+            self._path = Path(name)
+        return self
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        self._scores.append(chunk["score"].to_numpy())
+        if not self._on_disk:
+            self._kept.append(chunk)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(chunk, preserve_index=False)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._path, table.schema)
+        self._writer.write_table(table)
+
+    def scores(self) -> np.ndarray:
+        return np.concatenate(self._scores) if self._scores else np.empty(0)
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        if not self._on_disk:
+            yield from self._kept
+            return
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            yield from iter_parquet_batches(self._path)
+
+    def __exit__(self, *exc) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)

@@ -16,49 +16,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from marketing_utils.artifacts import Artifacts
-from marketing_utils.datasets.synthetic import make_synthetic
 from marketing_utils.errors import DataValidationError
 from marketing_utils.evaluate import assign_deciles
-from marketing_utils.preprocess import preprocess, save_preprocessing
 from marketing_utils.privacy import assert_no_pii, pseudonymize_ids
-from marketing_utils.propensity import fit_propensity, save_propensity
 from marketing_utils.propensity_io import UntrustedModelError
 from marketing_utils.scoring import decile_edges, deciles_from_edges, score_new_customers
 from marketing_utils.scoring_model import file_sha256, load_scoring_model
+from tests.unit.scoring_helpers import KEY, train_small_model
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
-
-KEY = b"scoring-test-key"
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A report-like run directory with a saved model, and the raw export it was built from."""
-    folder = tmp_path_factory.mktemp("scoring")
-    data = make_synthetic(400, seed=1, n_products=40, dirty=False)
-    store = Artifacts(folder / "run")
-    save_preprocessing(preprocess(data, horizon_days=60, key=KEY), store)
-    info = store.load("preprocessing_info")
-    result = fit_propensity(
-        store.load("model_table"), info=info, models=("logistic",), cv_folds=3,
-        search_iter=1, calibration="sigmoid", seed=0,
-    )  # fmt: skip
-    save_propensity(result, store, preprocessing_info=info)
-    raw = folder / "raw"
-    raw.mkdir()
-    data.transactions.to_parquet(raw / "transactions.parquet")
-    data.transactions.to_csv(raw / "transactions.csv", index=False)
-    data.customers.to_parquet(raw / "customers.parquet")
-    data.customers.to_csv(raw / "customers.csv", index=False)
-    return {
-        "folder": folder,
-        "store": store,
-        "model": store.path("propensity_model", "model"),
-        "cutoff": info["label"]["cutoff"],
-        "raw": raw,
-        "data": data,
-    }
+    return train_small_model(tmp_path_factory.mktemp("scoring"))
 
 
 def _score(trained, data, out, **options):
@@ -285,7 +257,7 @@ def test_transactions_without_what_the_model_needs(trained, tmp_path):
     with pytest.raises(DataValidationError, match="pass one \\(--customers\\)"):
         _score(trained, trained["raw"] / "transactions.parquet", tmp_path / "o.parquet",
                key=KEY, customers=None)  # fmt: skip
-    with pytest.raises(ValueError, match="as_of must be a calendar day"):
+    with pytest.raises(ValueError, match="as_of: expected a calendar date"):
         _score(trained, trained["raw"] / "transactions.parquet", tmp_path / "o.parquet",
                key=KEY, as_of="2025-10-02 12:00")  # fmt: skip
 
