@@ -151,11 +151,24 @@ def _check_output(out: Path, inputs: Iterable[Path | None]) -> Path:
     return out
 
 
+#: Rows are scored in whole blocks of this many (see _score_chunk).
+_BLOCK_ROWS = 64
+
+
 def _score_chunk(frame: pd.DataFrame, model, features: list[str], categorical: list[str]):
-    X = frame[features]
+    X = frame[features].reset_index(drop=True)
     if categorical:
         X = X.assign(**{c: X[c].astype("str") for c in categorical})
-    scores = model.predict_proba(X)[:, 1] if len(X) else np.empty(0)
+    n = len(X)
+    # BLAS rounds the rows of a partial last tile of a matrix product differently
+    # (1 ulp), so a linear model's score would depend on where a chunk ends. Padding
+    # each chunk to whole blocks (with copies of its first row, then dropped) makes
+    # every row's score independent of the chunking: Dask partitions give the
+    # in-memory scores exactly.
+    padding = (-n) % _BLOCK_ROWS
+    if n and padding:
+        X = pd.concat([X, X.iloc[[0] * padding]], ignore_index=True)
+    scores = model.predict_proba(X)[:n, 1] if n else np.empty(0)
     ids = frame[ID].astype("str").reset_index(drop=True)
     return pd.DataFrame({ID: ids, "score": np.asarray(scores, dtype="float64")})
 
