@@ -14,7 +14,10 @@ back to the client in batches: a first pass pseudonymizes the ids and spills
 ``(id, score)`` to a temporary file next to the output while keeping only the
 scores (8 bytes per customer) in memory; the exact global decile edges are
 computed from them; a second pass adds the deciles and writes the output.
-Scores are identical on every engine: the model scores each row on its own.
+Rows are scored in whole blocks of 64, so a row's score does not depend on
+how the rows are split: Dask gives exactly the in-memory scores. Features
+rebuilt from transactions by Polars may differ from pandas' in the last bit
+(sums in another order), and so may their scores (by about 1e-16).
 
 Ids
 ---

@@ -26,6 +26,11 @@ def test_report_model_rescores_the_report_customers_on_dask(ci_report, tmp_path)
     segments = pd.read_parquet(folder / "segments.parquet")
     used = scoring["segment_features"]
     assert used == ["rfm_segment", "cluster_name"]
+    with pytest.raises(DataValidationError, match="come from notebook 02's 'segments' artifact"):
+        score_new_customers(
+            folder / "propensity_model.skops", folder / "customer_features.parquet",
+            tmp_path / "no_segments.csv", ids_pseudonymized=True,
+        )  # fmt: skip
     table = features.merge(segments[["customer_id", *used]], on="customer_id", how="left")
     table.to_parquet(tmp_path / "features.parquet")
     summary = score_new_customers(

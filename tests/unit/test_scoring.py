@@ -258,6 +258,9 @@ def test_transactions_without_what_the_model_needs(trained, tmp_path):
     with pytest.raises(DataValidationError, match="pass one \\(--customers\\)"):
         _score(trained, trained["raw"] / "transactions.parquet", tmp_path / "o.parquet",
                key=KEY, customers=None)  # fmt: skip
+    with pytest.raises(DataValidationError, match="purchase before the as-of day 2020-01-01"):
+        _score(trained, trained["raw"] / "transactions.parquet", tmp_path / "o.parquet",
+               key=KEY, as_of="2020-01-01")  # fmt: skip
     with pytest.raises(ValueError, match="as_of: expected a calendar date"):
         _score(trained, trained["raw"] / "transactions.parquet", tmp_path / "o.parquet",
                key=KEY, as_of="2025-10-02 12:00")  # fmt: skip
