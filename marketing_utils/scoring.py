@@ -241,8 +241,10 @@ def _chunks(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
         yield frame.iloc[start : start + rows]
 
 
-def _scored_chunks(features, bundle: ScoringModel, engine: str, partition_rows: int):
-    """(raw id, score) chunks, in the order of the features."""
+def _scored_chunks(
+    features, bundle: ScoringModel, engine: str, partition_rows: int, batch: int = 2
+):
+    """(raw id, score) chunks, in the order of the features; Dask computes ``batch`` at a time."""
     args = (bundle.model, bundle.features, bundle.categorical)
     if engine != "dask":
         for chunk in _chunks(features, partition_rows):
@@ -254,7 +256,7 @@ def _scored_chunks(features, bundle: ScoringModel, engine: str, partition_rows: 
         features = dd.from_pandas(features, chunksize=partition_rows, sort=False)
     meta = pd.DataFrame({ID: pd.Series(dtype="str"), "score": pd.Series(dtype="float64")})
     scored = features.map_partitions(_score_chunk, *args, meta=meta)
-    yield from _dask_batches(scored, batch=max(2, os.cpu_count() or 2))
+    yield from _dask_batches(scored, batch=batch)
 
 
 def score_new_customers(
@@ -306,7 +308,9 @@ def score_new_customers(
     trusted : iterable of str
         Types allowed in the model file beyond skops' defaults.
     partition_rows : int
-        Rows scored at a time (and per Dask partition when features are built in memory).
+        Rows scored at a time in memory, and rows per Dask partition when the
+        features were built from transactions (a feature table read by Dask
+        keeps Dask's own partitions: files or row groups).
 
     Returns
     -------
@@ -340,7 +344,9 @@ def score_new_customers(
     if not ids_pseudonymized and key is None:
         key = pseudonymization_key(KEY_VARIABLE)
     day = None
-    with _dask_scheduler(scheduler) if engine == "dask" else _nothing():
+    with _dask_scheduler(scheduler) if engine == "dask" else _nothing() as client:
+        # As many partitions at a time as there are threads to compute them.
+        threads = sum(client.nthreads().values()) if client is not None else os.cpu_count()
         if kind == "transactions":
             features, day = features_from_transactions(
                 bundle, data, engine, customers=customers, as_of=as_of
@@ -352,7 +358,7 @@ def score_new_customers(
                 features = features.collect().to_pandas()
             if engine != "dask":  # a global check would cost Dask a shuffle
                 _check_unique(features[ID], f"data {data}")
-        chunks = _scored_chunks(features, bundle, engine, partition_rows)
+        chunks = _scored_chunks(features, bundle, engine, partition_rows, max(2, threads or 2))
         where = f"data {data}"
         with ScoreSpill(out, on_disk=engine == "dask") as spill:
             for chunk in chunks:
