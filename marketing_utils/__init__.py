@@ -41,6 +41,8 @@ _EXPORTS = {
     ],
     "propensity": ["PropensityResult", "fit_propensity", "save_propensity", "score_customers"],
     "propensity_io": ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model"],
+    "scoring": ["ScoringSummary", "decile_edges", "score_new_customers"],
+    "scoring_model": ["ScoringModel", "load_scoring_model"],
     "evaluate": ["bootstrap_metrics", "decile_table", "gains_curve", "ks_statistic", "lift_at"],
     "evaluate_economics": ["CampaignEconomics", "profit_curve"],
     "evaluate_targeting": ["TargetingEvaluation", "evaluate_targeting", "targeting_list"],

@@ -51,6 +51,7 @@ from .propensity_models import (
     select_family,
 )
 from .propensity_search import TuningResult, tune_model
+from .scoring_model import scoring_metadata
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -349,14 +350,31 @@ def save_propensity(
 ) -> list[str]:
     """Write the artifacts of stage 03 by name; returns the names written.
 
-    ``propensity_model`` (skops), ``propensity_model_info``, ``scores`` and
-    ``model_comparison``.
+    ``propensity_model`` (skops), ``propensity_model_info`` (with the
+    ``scoring`` section of :func:`~marketing_utils.scoring_model.scoring_metadata`),
+    ``scores`` and ``model_comparison``.
     """
-    trusted = save_model(result.model, store.path("propensity_model", "model"))
-    store.save(
-        "propensity_model_info",
-        model_info(result, trusted_types=trusted, preprocessing_info=preprocessing_info),
+    model_path = store.path("propensity_model", "model")
+    trusted = save_model(result.model, model_path)
+    info = model_info(result, trusted_types=trusted, preprocessing_info=preprocessing_info)
+    # What `marketing-workbook score` needs to rebuild the features of new customers.
+    info["scoring"] = scoring_metadata(
+        result.prepared.spec.columns,
+        preprocessing_info,
+        transaction_columns=_stored_columns(store, "transactions_clean"),
+        model_path=model_path,
     )
+    store.save("propensity_model_info", info)
     store.save("scores", result.scores)
     store.save("model_comparison", result.comparison)
     return ["propensity_model", "propensity_model_info", "scores", "model_comparison"]
+
+
+def _stored_columns(store, name: str) -> list[str]:
+    """Columns of a stored table, read from its Parquet schema only (empty when absent)."""
+    path = store.path(name, "table")
+    if not path.exists():
+        return []
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)

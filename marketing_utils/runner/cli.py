@@ -53,7 +53,115 @@ def _parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--customers", type=int, default=2000, help="number of customers")
     sample.add_argument("--seed", type=int, default=0)
+    _score_parser(commands)
     return parser
+
+
+_SCORE_HELP = """\
+Score new customers with a model saved by notebook 03 and write customer_id,
+score (calibrated probability of the label within the model's horizon) and
+decile (1 = highest scores, over all customers) to Parquet or CSV.
+
+DATA is either a customer feature table (customer_id + the model's features)
+or a transaction log (customer_id, timestamp, amount, and order_id/category
+when the model was trained with them), from which the features are rebuilt as
+of --as-of. Raw ids are pseudonymized with the key in WORKBOOK_PSEUDONYM_KEY
+(HMAC-SHA256, as notebook 01 does): set the same key as for the report and
+the scored ids join with the report's ids. Without the variable the command
+refuses raw ids, because a random key would give ids that join with nothing.
+Ids that are already pseudonymized (a report's artifacts) are kept with
+--ids-pseudonymized; raw ids are never written.
+
+example:
+  WORKBOOK_PSEUDONYM_KEY=... marketing-workbook score \\
+      --model reports/default/artifacts/propensity_model.skops \\
+      --data new_transactions.parquet --customers new_customers.parquet \\
+      --out scores.parquet --engine polars
+"""
+
+
+def _score_parser(commands) -> None:
+    score = commands.add_parser(
+        "score",
+        help="score new customers with a saved model (id, score, decile)",
+        description=_SCORE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    score.add_argument(
+        "--model", required=True, help="the .skops model (artifacts/propensity_model.skops)"
+    )
+    score.add_argument(
+        "--data",
+        required=True,
+        help="customer features or transactions: .parquet (file or folder) or .csv",
+    )
+    score.add_argument("--out", required=True, help="output file; .parquet or .csv sets the format")
+    score.add_argument(
+        "--customers", help="customers table, for models using tenure, age or demographics"
+    )
+    score.add_argument(
+        "--data-kind",
+        choices=["auto", "features", "transactions"],
+        default="auto",
+        help="what --data holds (auto: a table with a timestamp column is a transaction log)",
+    )
+    score.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="first day not observed: features use the transactions before it "
+        "(default: the day after the last transaction)",
+    )
+    score.add_argument("--engine", choices=["pandas", "polars", "dask"], default="pandas")
+    score.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (default: threads on this machine)",
+    )
+    score.add_argument(
+        "--ids-pseudonymized",
+        action="store_true",
+        help="the ids are already pseudonymized: keep them",
+    )
+    score.add_argument(
+        "--model-info",
+        metavar="PATH",
+        help="the model's metadata (default: <model>_info.json next to it)",
+    )
+    score.add_argument(
+        "--trust", action="append", default=[], metavar="TYPE",
+        help="also allow this type in the model file (repeatable; only for files you trust)",
+    )  # fmt: skip
+
+
+def _score(args) -> None:
+    import os
+
+    if not args.ids_pseudonymized and not os.environ.get("WORKBOOK_PSEUDONYM_KEY"):
+        from ..errors import DataValidationError
+
+        raise DataValidationError(
+            "environment variable WORKBOOK_PSEUDONYM_KEY",
+            "expected the pseudonymization key to hash raw ids (the report's key, so that the "
+            "scored ids join with its ids), found it unset; set it, or pass --ids-pseudonymized "
+            "when the ids are already pseudonymized",
+        )
+    from ..propensity_io import TRUSTED_TYPES, UntrustedModelError
+    from ..scoring import score_new_customers
+
+    try:
+        summary = _score_call(args, score_new_customers, TRUSTED_TYPES)
+    except UntrustedModelError as exc:
+        raise UntrustedModelError(f"{exc} On the command line: --trust TYPE.") from None
+    print(summary.describe())
+
+
+def _score_call(args, score_new_customers, trusted_types):
+    return score_new_customers(
+        args.model, args.data, args.out,
+        customers=args.customers, data_kind=args.data_kind, as_of=args.as_of,
+        engine=args.engine, scheduler=args.scheduler, ids_pseudonymized=args.ids_pseudonymized,
+        model_info=args.model_info, trusted=(*trusted_types, *args.trust),
+    )  # fmt: skip
 
 
 def _list(notebooks_dir: str | None) -> None:
@@ -90,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{args.params}: valid (run '{params.run_name}', data source {params.data['source']})"
             )
+        elif args.command == "score":
+            _score(args)
         elif args.command == "run":
             from ..params import load_params
 
@@ -109,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if exc.__class__.__name__ == "ParamsError" else 1
     except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a bad option value (engine, as-of date)
+        if args.command != "score":
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,0 +1,221 @@
+"""The model's features for new customers: checked from a feature table, or rebuilt from transactions.
+
+Two kinds of input are accepted:
+
+- a **feature table**, one row per customer with ``customer_id`` and the
+  model's feature columns (for example a report's ``customer_features``
+  artifact joined with its ``segments``);
+- a **transaction log** in the canonical layout (``customer_id``,
+  ``timestamp``, ``amount`` and, when the model was trained with them,
+  ``order_id`` and ``category``), plus an optional customers table. The
+  features are rebuilt with :func:`~marketing_utils.features.customer_features`
+  and the settings recorded with the model (see :mod:`~marketing_utils.scoring_model`),
+  as of a day: the events strictly before it are used.
+
+Transactions are expected clean (as notebook 01 makes them); lines with a
+negative amount are treated as returns (they feed ``returns_rate``), and
+category labels are normalized as notebook 01 does (trimmed, inner spaces
+collapsed, lowercase) so that ``"Books "`` counts as ``books``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from .errors import DataValidationError
+from .features import customer_features
+from .scoring_io import read_table, table_columns
+from .scoring_model import ScoringModel
+
+__all__ = ["DATA_KINDS", "data_kind", "feature_table", "features_from_transactions"]
+
+DATA_KINDS = ("auto", "features", "transactions")
+ID = "customer_id"
+_TRANSACTIONS = ("customer_id", "timestamp", "amount")
+
+
+def data_kind(columns: list[str], requested: str, where: str) -> str:
+    """``"features"`` or ``"transactions"``: as requested, or a table with ``timestamp`` is a log."""
+    if requested not in DATA_KINDS:
+        raise ValueError(f"data_kind: expected one of {', '.join(DATA_KINDS)}, found {requested!r}")
+    if requested != "auto":
+        return requested
+    return "transactions" if "timestamp" in columns else "features"
+
+
+def _missing(where: str, expected: list[str], present: list[str], hint: str = "") -> None:
+    absent = [c for c in expected if c not in present]
+    if absent:
+        raise DataValidationError(
+            where,
+            f"expected the columns {absent} (missing){hint}; found columns {present}",
+        )
+
+
+def feature_table(bundle: ScoringModel, path, engine: str) -> Any:
+    """Read a customer feature table with the model's features, lazily where the engine can.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the missing feature columns, or numeric features stored as text.
+    """
+    where = f"data {path}"
+    present = table_columns(path, "data")
+    segments = [f for f in bundle.features if f in ("rfm_segment", "cluster_name")]
+    hint = (
+        f" -- {', '.join(segments)} come from notebook 02's 'segments' artifact: join it on "
+        "customer_id"
+        if any(f not in present for f in segments)
+        else ""
+    )
+    _missing(where, [ID, *bundle.features], present, hint)
+    frame = read_table(
+        path,
+        engine,
+        where="data",
+        columns=[ID, *bundle.features],
+        string_columns=[ID, *bundle.categorical],
+    )
+    schema = nw.from_native(frame).collect_schema()
+    wrong = [c for c in bundle.numeric if not (schema[c].is_numeric() or schema[c] == nw.Boolean)]
+    if wrong:
+        raise DataValidationError(
+            where,
+            f"expected numbers in the numeric features {wrong}, found types "
+            f"{[str(schema[c]) for c in wrong]}",
+        )
+    return frame
+
+
+def _settings(bundle: ScoringModel) -> dict:
+    scoring = bundle.scoring
+    where = f"model metadata for {bundle.path.name}"
+    if scoring is None:
+        raise DataValidationError(
+            where,
+            "expected the feature-building settings (its 'scoring' section) to rebuild features "
+            "from transactions; found metadata written before they were recorded. Rerun notebook "
+            "03, or score a customer feature table instead (--data-kind features)",
+        )
+    if scoring["feature_source"] != "transactions":
+        raise DataValidationError(
+            where,
+            f"the model was trained on {scoring.get('label_kind')} data, whose features are "
+            "columns of the customer table, not built from transactions: score a customer "
+            f"table with the columns {bundle.features} (--data-kind features)",
+        )
+    if scoring["segment_features"]:
+        raise DataValidationError(
+            where,
+            f"the model uses {scoring['segment_features']} from notebook 02's segments, which "
+            "cannot be rebuilt from transactions. Retrain without them "
+            "(propensity_modeling.use_segments: false), or score a feature table that carries "
+            "them (--data-kind features)",
+        )
+    return scoring
+
+
+def _normalized_category() -> nw.Expr:
+    # The same normalization as marketing_utils.clean.normalize_category.
+    text = nw.col("category").cast(nw.String).str.strip_chars()
+    return text.str.replace_all(r"\s+", " ").str.to_lowercase().alias("category")
+
+
+def _as_of(sales: nw.DataFrame | nw.LazyFrame, as_of: Any, where: str) -> pd.Timestamp:
+    if as_of is not None:
+        timestamp = pd.Timestamp(as_of)
+        if timestamp != timestamp.normalize():
+            raise ValueError(f"as_of must be a calendar day (a date), found {as_of!r}")
+        return timestamp
+    last = sales.select(nw.col("timestamp").max())
+    last = (last.collect() if isinstance(last, nw.LazyFrame) else last).item()
+    if last is None or pd.isna(last):
+        raise DataValidationError(where, "expected at least one purchase, found none")
+    stamp = pd.Timestamp(last)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.normalize() + pd.Timedelta(days=1)
+
+
+def features_from_transactions(
+    bundle: ScoringModel, path, engine: str, *, customers=None, as_of=None
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Rebuild the model's features from a transaction log, as of a day.
+
+    Parameters
+    ----------
+    bundle : ScoringModel
+    path : str or Path
+        Transactions (Parquet file or directory, or CSV).
+    engine : {"pandas", "polars", "dask"}
+    customers : str or Path, optional
+        Customers table; needed when the model uses tenure, age or demographics.
+    as_of : date or str, optional
+        The first day not observed (features use the events strictly before
+        it); default the day after the last transaction.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.Timestamp)
+        One row per customer with a purchase before the as-of day, sorted by
+        id, and the as-of day used.
+    """
+    settings = _settings(bundle)
+    where = f"data {path}"
+    needed = list(_TRANSACTIONS)
+    if settings["uses_order_id"]:
+        needed.append("order_id")
+    if settings["categories"]:
+        needed.append("category")
+    present = table_columns(path, "data")
+    _missing(where, needed, present, " to rebuild the model's features")
+    lazy = nw.from_native(read_table(path, engine, where="data", columns=needed,
+                                     string_columns=[ID, "order_id", "category"],
+                                     date_columns=["timestamp"]))  # fmt: skip
+    if lazy.collect_schema()["amount"].is_numeric():
+        is_return = (nw.col("amount") < 0).fill_null(value=False)
+    else:
+        is_return = nw.lit(value=False)  # customer_features reports the bad type
+    if settings["categories"]:
+        lazy = lazy.with_columns(_normalized_category())
+    sales = lazy.filter(~is_return)
+    returns = None
+    if settings["uses_returns"]:
+        returns = lazy.filter(is_return).select(*_TRANSACTIONS).to_native()
+    people = None
+    if settings["customer_columns"]:
+        if customers is None:
+            raise DataValidationError(
+                where,
+                f"the model uses customer attributes built from the columns "
+                f"{settings['customer_columns']} of a customers table: pass one (--customers)",
+            )
+        _missing(f"customers {customers}", [ID, *settings["customer_columns"]],
+                 table_columns(customers, "customers"))  # fmt: skip
+        people = read_table(
+            customers, engine, where="customers",
+            columns=[ID, *settings["customer_columns"]],
+            string_columns=[ID, "gender", "region", "channel"],
+            date_columns=["signup_date", "birth_date"],
+        )  # fmt: skip
+    day = _as_of(lazy, as_of, where)  # the day after the last line, returns included
+    features = customer_features(
+        sales.to_native(),
+        cutoff=day,
+        windows=settings["windows"],
+        customers=people,
+        returns=returns,
+        categories=settings["categories"] or None,
+    )
+    features = nw.from_native(features).to_pandas()
+    if features.empty:
+        raise DataValidationError(
+            where,
+            f"expected customers with a purchase before the as-of day {day.date()}, found none",
+            column="timestamp",
+        )
+    return features, day

@@ -1,0 +1,43 @@
+"""A small propensity model trained through the real code path, for the scoring tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from marketing_utils.artifacts import Artifacts
+from marketing_utils.datasets.synthetic import make_synthetic
+from marketing_utils.preprocess import preprocess, save_preprocessing
+from marketing_utils.propensity import fit_propensity, save_propensity
+
+KEY = b"scoring-test-key"
+
+
+def train_small_model(folder: Path, n_customers: int = 400) -> dict:
+    """Stage 01 and 03 on clean synthetic data (key :data:`KEY`), plus the raw export.
+
+    Returns the store, the model path, the training cutoff, the raw data and
+    the folder ``raw/`` holding its transactions and customers as Parquet and CSV.
+    """
+    data = make_synthetic(n_customers, seed=1, n_products=40, dirty=False)
+    store = Artifacts(folder / "run")
+    save_preprocessing(preprocess(data, horizon_days=60, key=KEY), store)
+    info = store.load("preprocessing_info")
+    result = fit_propensity(
+        store.load("model_table"), info=info, models=("logistic",), cv_folds=3,
+        search_iter=1, calibration="sigmoid", seed=0,
+    )  # fmt: skip
+    save_propensity(result, store, preprocessing_info=info)
+    raw = folder / "raw"
+    raw.mkdir()
+    for name in ("transactions", "customers"):
+        table = getattr(data, name)
+        table.to_parquet(raw / f"{name}.parquet")
+        table.to_csv(raw / f"{name}.csv", index=False)
+    return {
+        "folder": folder,
+        "store": store,
+        "model": store.path("propensity_model", "model"),
+        "cutoff": info["label"]["cutoff"],
+        "raw": raw,
+        "data": data,
+    }
