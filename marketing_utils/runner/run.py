@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -120,20 +121,39 @@ def _log(message: str, quiet: bool) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+#: ipykernel installs its inline backend only when MPLBACKEND is unset, so a user's (or CI's)
+#: ``MPLBACKEND=Agg`` would silently leave every figure out of the report.
+_INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+@contextmanager
+def _inline_figures():
+    previous = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = _INLINE_BACKEND
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = previous
+
+
 def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        papermill.execute_notebook(
-            str(spec.path),
-            str(output),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(spec.path.parent),
-            progress_bar=progress,
-            log_output=False,
-        )
+        with _inline_figures():
+            papermill.execute_notebook(
+                str(spec.path),
+                str(output),
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(spec.path.parent),
+                progress_bar=progress,
+                log_output=False,
+            )
     except PapermillExecutionError as exc:
         first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
         raise RunError(

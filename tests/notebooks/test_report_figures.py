@@ -1,0 +1,31 @@
+"""Every executed notebook shows its figures in the report, whatever MPLBACKEND says."""
+
+from __future__ import annotations
+
+import os
+
+
+def test_every_ran_notebook_renders_its_figures(ci_report):
+    # CI exports MPLBACKEND=Agg; the runner must still give the kernels the inline backend,
+    # otherwise the report silently loses every figure.
+    result, _ = ci_report
+    ran = [entry for entry in result.notebooks if entry["status"] == "ran"]
+    assert len(ran) >= 6
+    figures = {
+        entry["stem"]: (result.report_dir / entry["html"]).read_text().count("data:image/png")
+        for entry in ran
+    }
+    assert all(count >= 2 for count in figures.values()), figures
+
+
+def test_runner_leaves_the_callers_backend_alone(monkeypatch):
+    from marketing_utils.runner.run import _INLINE_BACKEND, _inline_figures
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    with _inline_figures():
+        assert os.environ["MPLBACKEND"] == _INLINE_BACKEND
+    assert os.environ["MPLBACKEND"] == "Agg"
+    monkeypatch.delenv("MPLBACKEND")
+    with _inline_figures():
+        assert os.environ["MPLBACKEND"] == _INLINE_BACKEND
+    assert "MPLBACKEND" not in os.environ
