@@ -39,17 +39,20 @@ from .segment_features import FeatureMatrix
 from .segment_rfm import DEFAULT_SEGMENT_MAP, assign_rfm_segments
 
 __all__ = [
+    "TRANSFORMS",
     "ClusterRule",
     "RFMRule",
     "ScoreRule",
     "SegmentationModel",
     "assign_segments",
     "build_segmentation_model",
+    "cluster_matrix",
     "score_rule",
 ]
 
 ID = "customer_id"
-_TRANSFORMS = ("none", "log1p", "signed_log1p")
+#: Transforms a clustering feature may have had (see :mod:`~marketing_utils.segment_features`).
+TRANSFORMS = ("none", "log1p", "signed_log1p")
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def build_segmentation_model(
         )
     columns = list(prepared.columns)
     kept = prepared.transforms.set_index("feature").loc[columns]
-    medians = [float(_as_float(features[c]).median()) for c in columns]
+    medians = [float(features[c].astype(float).median()) for c in columns]
     clusters = ClusterRule(
         columns=tuple(columns),
         transforms=tuple(str(t) for t in kept["transform"]),
@@ -247,10 +250,6 @@ def build_segmentation_model(
     return SegmentationModel(rfm=rule, clusters=clusters, kmeans=kmeans)
 
 
-def _as_float(column: pd.Series) -> pd.Series:
-    return column.astype(float)
-
-
 def _checked_numbers(table: pd.DataFrame, column: str, where: str, *, missing_ok: bool):
     values = table[column]
     if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
@@ -260,7 +259,7 @@ def _checked_numbers(table: pd.DataFrame, column: str, where: str, *, missing_ok
             column=column,
             examples=values.dropna().head(3).tolist(),
         )
-    numbers = _as_float(values)
+    numbers = values.astype(float)
     bad = np.isinf(numbers) | (numbers.isna() if not missing_ok else False)
     if bad.any():
         raise DataValidationError(
@@ -297,6 +296,14 @@ def cluster_matrix(rule: ClusterRule, table: pd.DataFrame, where: str) -> np.nda
     for j, (column, transform, median, centre, scale) in enumerate(parts):
         values = _checked_numbers(table, column, where, missing_ok=True)
         values = np.where(np.isnan(values), median, values)
+        if transform == "log1p" and (values < 0).any():
+            raise DataValidationError(
+                where,
+                "expected non-negative values (all training values were, and the feature is "
+                "log-transformed), found negative ones",
+                column=column,
+                examples=values[values < 0][:3].tolist(),
+            )
         if transform == "log1p":
             values = np.log1p(values)
         elif transform == "signed_log1p":

@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import DataValidationError
 from .propensity_io import TRUSTED_TYPES, load_model, save_model
-from .segment_model import ClusterRule, RFMRule, ScoreRule, SegmentationModel
+from .segment_model import TRANSFORMS, ClusterRule, RFMRule, ScoreRule, SegmentationModel
 
 __all__ = [
     "SEGMENTATION_FORMAT",
@@ -135,7 +135,7 @@ def segmentation_from_dict(document: dict, kmeans) -> SegmentationModel:
         raise ValueError("expected one transform, median, centre and scale per feature")
     if sorted(clusters.numbers) != list(range(1, len(clusters.names) + 1)):
         raise ValueError("expected cluster_of_label to number the clusters 1..k, one name each")
-    unknown = set(clusters.transforms) - {"none", "log1p", "signed_log1p"}
+    unknown = set(clusters.transforms) - set(TRANSFORMS)
     if unknown:
         raise ValueError(f"unknown transforms {sorted(unknown)}")
     return SegmentationModel(rfm=rule, clusters=clusters, kmeans=kmeans)

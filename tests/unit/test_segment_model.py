@@ -133,6 +133,8 @@ def test_cluster_matrix_fills_transforms_and_scales_by_hand():
     # log1p(e - 1) = 1 -> (1 - 0.5) / 0.5 = 1; missing spend -> median 0 -> log1p 0 -> -1;
     # missing share -> median 0.5 -> 0.5; 0.75 -> 1.
     np.testing.assert_allclose(cluster_matrix(rule, table, "t"), [[1.0, 0.5], [-1.0, 1.0]])
+    with pytest.raises(DataValidationError, match="column 'spend': expected non-negative"):
+        cluster_matrix(rule, table.assign(spend=[-2.0, 1.0]), "t")
 
 
 def test_customers_like_a_cluster_get_its_number_and_name(groups):
