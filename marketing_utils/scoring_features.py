@@ -121,7 +121,7 @@ def _with_segments(features: pd.DataFrame, segmentation, used: list[str], where:
     if segmentation is None:
         return features
     segments = assign_segments(segmentation, features, where=where)
-    return features.assign(**{column: segments[column].to_numpy() for column in used})
+    return features.assign(**{column: segments[column].set_axis(features.index) for column in used})
 
 
 def _normalized_category() -> nw.Expr:
@@ -167,7 +167,8 @@ def features_from_transactions(
     -------
     (pandas.DataFrame, pandas.Timestamp)
         One row per customer with a purchase before the as-of day, sorted by
-        id, and the as-of day used.
+        id (with the segment columns the model uses, assigned by notebook 02's
+        saved segmentation), and the as-of day used.
     """
     settings = _settings(bundle)
     where = f"data {path}"
