@@ -39,6 +39,8 @@ _EXPORTS = {
         "rfm_scores",
         "segment_customers",
     ],
+    "segment_model": ["SegmentationModel", "assign_segments"],
+    "segment_model_io": ["load_segmentation_model", "save_segmentation_model"],
     "propensity": ["PropensityResult", "fit_propensity", "save_propensity", "score_customers"],
     "propensity_io": ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model"],
     "scoring": ["ScoringSummary", "decile_edges", "score_new_customers"],

@@ -363,11 +363,18 @@ def save_propensity(
         preprocessing_info,
         transaction_columns=_stored_columns(store, "transactions_clean"),
         model_path=model_path,
+        segmentation_path=_stored_path(store, "segmentation_model", "json"),
     )
     store.save("propensity_model_info", info)
     store.save("scores", result.scores)
     store.save("model_comparison", result.comparison)
     return ["propensity_model", "propensity_model_info", "scores", "model_comparison"]
+
+
+def _stored_path(store, name: str, kind: str):
+    """Path of a stored artifact, or None when it is absent."""
+    path = store.path(name, kind)
+    return path if path.exists() else None
 
 
 def _stored_columns(store, name: str) -> list[str]:

@@ -10,7 +10,11 @@ Two kinds of input are accepted:
   ``order_id`` and ``category``), plus an optional customers table. The
   features are rebuilt with :func:`~marketing_utils.features.customer_features`
   and the settings recorded with the model (see :mod:`~marketing_utils.scoring_model`),
-  as of a day: the events strictly before it are used.
+  as of a day: the events strictly before it are used. When the model uses
+  notebook 02's segments, they are assigned with the segmentation notebook 02
+  saved (:func:`~marketing_utils.segment_model.assign_segments`): the
+  training population's RFM edges and clusters, not a new segmentation of
+  the new customers.
 
 Transactions are expected clean (as notebook 01 makes them); lines with a
 negative amount are treated as returns (they feed ``returns_rate``), and
@@ -28,7 +32,8 @@ import pandas as pd
 from .errors import DataValidationError
 from .features import customer_features
 from .scoring_io import read_table, table_columns
-from .scoring_model import ScoringModel
+from .scoring_model import ScoringModel, load_segmentation
+from .segment_model import assign_segments
 
 __all__ = ["DATA_KINDS", "data_kind", "feature_table", "features_from_transactions"]
 
@@ -108,15 +113,15 @@ def _settings(bundle: ScoringModel) -> dict:
             "columns of the customer table, not built from transactions: score a customer "
             f"table with the columns {bundle.features} (--data-kind features)",
         )
-    if scoring["segment_features"]:
-        raise DataValidationError(
-            where,
-            f"the model uses {scoring['segment_features']} from notebook 02's segments, which "
-            "cannot be rebuilt from transactions. Retrain without them "
-            "(propensity_modeling.use_segments: false), or score a feature table that carries "
-            "them (--data-kind features)",
-        )
     return scoring
+
+
+def _with_segments(features: pd.DataFrame, segmentation, used: list[str], where: str):
+    """The features with the segment columns the model uses, from notebook 02's saved rules."""
+    if segmentation is None:
+        return features
+    segments = assign_segments(segmentation, features, where=where)
+    return features.assign(**{column: segments[column].set_axis(features.index) for column in used})
 
 
 def _normalized_category() -> nw.Expr:
@@ -162,10 +167,13 @@ def features_from_transactions(
     -------
     (pandas.DataFrame, pandas.Timestamp)
         One row per customer with a purchase before the as-of day, sorted by
-        id, and the as-of day used.
+        id (with the segment columns the model uses, assigned by notebook 02's
+        saved segmentation), and the as-of day used.
     """
     settings = _settings(bundle)
     where = f"data {path}"
+    # A missing or stale segmentation fails before any work.
+    segmentation = load_segmentation(bundle) if settings["segment_features"] else None
     needed = list(_TRANSACTIONS)
     if settings["uses_order_id"]:
         needed.append("order_id")
@@ -218,4 +226,5 @@ def features_from_transactions(
             f"expected customers with a purchase before the as-of day {day.date()}, found none",
             column="timestamp",
         )
-    return features, day
+    rebuilt = f"features rebuilt from {where}"
+    return _with_segments(features, segmentation, settings["segment_features"], rebuilt), day

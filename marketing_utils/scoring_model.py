@@ -14,8 +14,11 @@ same features can be rebuilt from a new transaction file:
 - ``windows``, ``categories``, ``uses_order_id``, ``uses_returns`` and
   ``customer_columns``: the arguments of
   :func:`marketing_utils.features.customer_features`;
-- ``segment_features``: features taken from notebook 02's segments, which
-  cannot be rebuilt from transactions;
+- ``segment_features``: features taken from notebook 02's segments
+  (``rfm_segment``, ``cluster_name``), and ``segmentation``: the file name
+  (next to the model) and SHA-256 of notebook 02's saved segmentation, with
+  which the segments of new customers are assigned (see
+  :mod:`~marketing_utils.segment_model`), or None;
 - ``model_sha256``: the model file it describes, so that a stale metadata
   file is never paired with another model.
 
@@ -41,6 +44,7 @@ __all__ = [
     "ScoringModel",
     "file_sha256",
     "load_scoring_model",
+    "load_segmentation",
     "scoring_metadata",
 ]
 
@@ -75,6 +79,7 @@ def scoring_metadata(
     *,
     transaction_columns: Iterable[str] = (),
     model_path: str | os.PathLike | None = None,
+    segmentation_path: str | os.PathLike | None = None,
 ) -> dict:
     """The ``scoring`` section of a model's metadata: how to rebuild its features.
 
@@ -92,6 +97,9 @@ def scoring_metadata(
         counted the orders).
     model_path : path, optional
         The saved model file; its SHA-256 is recorded.
+    segmentation_path : path, optional
+        Notebook 02's ``segmentation_model.json``, in the model's folder;
+        recorded (name and SHA-256) when the model uses segment features.
 
     Returns
     -------
@@ -105,6 +113,7 @@ def scoring_metadata(
     from_transactions = kind == "purchase_in_horizon"
     windows = sorted(int(m.group(1)) for m in map(_WINDOW.match, built) if m)
     categories = [name.removeprefix("share_") for name in built if name.startswith("share_")]
+    segment_features = [f for f in features if f in _SEGMENT_FEATURES]
     return {
         "format": SCORING_FORMAT,
         "feature_source": "transactions" if from_transactions else "customer_table",
@@ -122,7 +131,12 @@ def scoring_metadata(
         "customer_columns": sorted(
             {_CUSTOMER_FEATURES[f] for f in features if f in _CUSTOMER_FEATURES}
         ),
-        "segment_features": [f for f in features if f in _SEGMENT_FEATURES],
+        "segment_features": segment_features,
+        "segmentation": (
+            {"file": Path(segmentation_path).name, "sha256": file_sha256(segmentation_path)}
+            if segment_features and segmentation_path is not None
+            else None
+        ),
         "model_sha256": file_sha256(model_path) if model_path is not None else None,
     }
 
@@ -139,11 +153,14 @@ class ScoringModel:
         The model's metadata (``propensity_model_info``).
     path : Path
         The model file.
+    trusted : tuple of str
+        Types allowed in skops files beyond skops' defaults (for the segmentation's k-means too).
     """
 
     model: object
     info: dict
     path: Path
+    trusted: tuple[str, ...] = TRUSTED_TYPES
 
     @property
     def features(self) -> list[str]:
@@ -246,4 +263,55 @@ def load_scoring_model(
             f"expected it to describe {path.name} (sha256 {recorded[:12]}...), found a model "
             "file with another checksum: the model and its metadata come from different runs",
         )
-    return ScoringModel(model=model, info=info, path=path)
+    return ScoringModel(model=model, info=info, path=path, trusted=tuple(trusted))
+
+
+def load_segmentation(bundle: ScoringModel):
+    """Notebook 02's segmentation the model was trained with, to segment new customers.
+
+    Read from the file the model's metadata names, in the model's folder.
+
+    Returns
+    -------
+    marketing_utils.segment_model.SegmentationModel
+
+    Raises
+    ------
+    DataValidationError
+        When the metadata records no segmentation (a model trained before
+        notebook 02 saved one), or the file is not the one the model was
+        trained with (notebook 02 was rerun after notebook 03).
+    FileNotFoundError
+        When the segmentation files are not next to the model.
+    """
+    from .segment_model_io import load_segmentation_model
+
+    scoring = bundle.scoring or {}
+    used = scoring.get("segment_features", [])
+    record = scoring.get("segmentation")
+    where = f"model metadata for {bundle.path.name}"
+    if not record:
+        raise DataValidationError(
+            where,
+            f"the model uses {used} from notebook 02's segments, and its metadata records no "
+            "saved segmentation to assign them to new customers (notebook 02 did not save "
+            "'segmentation_model' before notebook 03 ran). Rerun notebooks 02 and 03, or "
+            "retrain without them (propensity_modeling.use_segments: false), or score a "
+            "feature table that carries them (--data-kind features)",
+        )
+    path = bundle.path.with_name(Path(record["file"]).name)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"segmentation {path} not found: the model uses {used} from notebook 02's "
+            f"segments, assigned to new customers with {path.name} and "
+            "segmentation_kmeans.skops, which notebook 02 saves next to the model: copy them "
+            "along with it"
+        )
+    if file_sha256(path) != record["sha256"]:
+        raise DataValidationError(
+            f"segmentation {path}",
+            f"expected the segmentation the model was trained with (sha256 "
+            f"{record['sha256'][:12]}...), found another one: notebook 02 was rerun after "
+            "notebook 03. Rerun notebook 03 so that the model and the segments agree",
+        )
+    return load_segmentation_model(path, trusted=bundle.trusted)

@@ -28,6 +28,7 @@ from marketing_utils.segment_features import (
     default_cluster_columns,
     prepare_cluster_features,
 )
+from marketing_utils.segment_model import SegmentationModel, build_segmentation_model
 from marketing_utils.segment_profile import (
     cluster_profiles,
     name_clusters,
@@ -98,6 +99,8 @@ class SegmentationResult:
     min_size : int
         Smallest group that may be published.
     revenue_col : str or None
+    model : SegmentationModel or None
+        The fitted rules, for :func:`~marketing_utils.segment_model.assign_segments`.
     """
 
     segments: pd.DataFrame
@@ -110,6 +113,7 @@ class SegmentationResult:
     gmm: dict = field(default_factory=dict)
     min_size: int = 10
     revenue_col: str | None = None
+    model: SegmentationModel | None = None
 
     @property
     def labels(self) -> np.ndarray:
@@ -393,4 +397,7 @@ def segment_customers(
         gmm=gmm,
         min_size=min_segment_size,
         revenue_col=revenue,
+        model=build_segmentation_model(
+            features, rfm, segment_map, prepared, model, renumber, names
+        ),
     )

@@ -65,7 +65,8 @@ decile (1 = highest scores, over all customers) to Parquet or CSV.
 DATA is either a customer feature table (customer_id + the model's features)
 or a transaction log (customer_id, timestamp, amount, and order_id/category
 when the model was trained with them), from which the features are rebuilt as
-of --as-of. Raw ids are pseudonymized with the key in WORKBOOK_PSEUDONYM_KEY
+of --as-of (a model using notebook 02's segments assigns them with the
+segmentation notebook 02 saved next to it). Raw ids are pseudonymized with the key in WORKBOOK_PSEUDONYM_KEY
 (HMAC-SHA256, as notebook 01 does): set the same key as for the report and
 the scored ids join with the report's ids. Without the variable the command
 refuses raw ids, because a random key would give ids that join with nothing.

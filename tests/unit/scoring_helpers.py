@@ -8,12 +8,17 @@ from marketing_utils.artifacts import Artifacts
 from marketing_utils.datasets.synthetic import make_synthetic
 from marketing_utils.preprocess import preprocess, save_preprocessing
 from marketing_utils.propensity import fit_propensity, save_propensity
+from marketing_utils.segment import segment_customers
+from marketing_utils.segment_model_io import save_segmentation_model
 
 KEY = b"scoring-test-key"
 
 
-def train_small_model(folder: Path, n_customers: int = 400) -> dict:
+def train_small_model(folder: Path, n_customers: int = 400, *, use_segments: bool = False) -> dict:
     """Stage 01 and 03 on clean synthetic data (key :data:`KEY`), plus the raw export.
+
+    With ``use_segments``, stage 02 runs in between (a small k range), saves
+    its segments and segmentation, and the model uses the segments as features.
 
     Returns the store, the model path, the training cutoff, the raw data and
     the folder ``raw/`` holding its transactions and customers as Parquet and CSV.
@@ -22,9 +27,18 @@ def train_small_model(folder: Path, n_customers: int = 400) -> dict:
     store = Artifacts(folder / "run")
     save_preprocessing(preprocess(data, horizon_days=60, key=KEY), store)
     info = store.load("preprocessing_info")
+    segments = None
+    if use_segments:
+        segmentation = segment_customers(
+            store.load("customer_features"), k_values=(2, 3, 4), n_bootstrap=2,
+            compare_gmm=False, seed=0,
+        )  # fmt: skip
+        segments = segmentation.segments
+        store.save("segments", segments)
+        save_segmentation_model(segmentation.model, store)
     result = fit_propensity(
-        store.load("model_table"), info=info, models=("logistic",), cv_folds=3,
-        search_iter=1, calibration="sigmoid", seed=0,
+        store.load("model_table"), info=info, segments=segments, models=("logistic",),
+        cv_folds=3, search_iter=1, calibration="sigmoid", seed=0,
     )  # fmt: skip
     save_propensity(result, store, preprocessing_info=info)
     raw = folder / "raw"
