@@ -108,7 +108,15 @@ def publish(staging: Path, output_dir: Path, run_name: str) -> Path:
 
 
 class RunInterrupted(BaseException):
-    """Raised in the runner when the process receives SIGTERM."""
+    """Raised in the runner when the process receives SIGTERM.
+
+    A ``BaseException``, so that no ``except Exception`` on the way up swallows
+    it; ``signum`` gives the command its exit code (128 + signal number).
+    """
+
+    def __init__(self, message: str, signum: int = signal.SIGTERM) -> None:
+        super().__init__(message)
+        self.signum = int(signum)
 
 
 @contextmanager
@@ -116,7 +124,8 @@ def terminate_as_exception():
     """Turn SIGTERM into :class:`RunInterrupted`, so cleanup code runs before exit."""
 
     def handler(signum, frame):
-        raise RunInterrupted(f"received signal {signum}")
+        name = signal.Signals(signum).name
+        raise RunInterrupted(f"run interrupted by signal {signum} ({name})", signum)
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)
