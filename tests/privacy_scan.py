@@ -46,7 +46,8 @@ def assert_report_is_private(report_dir: Path, pii_values, raw_ids) -> dict[str,
     report_dir : Path
         ``<output_dir>/<run_name>``.
     pii_values : iterable of str
-        Direct identifiers of the input (searched as substrings of every output).
+        Direct identifiers of the input: searched as substrings of every page,
+        notebook, JSON and CSV file, and as whole cells of every table.
     raw_ids : iterable of str
         Raw customer ids. Those that are :func:`distinctive` are searched in the
         text of every output and exactly in every text cell of every table (a
@@ -70,8 +71,6 @@ def assert_report_is_private(report_dir: Path, pii_values, raw_ids) -> dict[str,
         if p.suffix in TEXT_SUFFIXES
     }
     tables = report_tables(report_dir)
-    for name, table in tables.items():
-        texts[f"{name} (as text)"] = table.to_csv(index=False)
     needles = [(value, set(_WORD.findall(value))) for value in pii_values]
     searched = {value for value in raw_ids if distinctive(value)}
     for name, text in texts.items():
@@ -84,13 +83,16 @@ def assert_report_is_private(report_dir: Path, pii_values, raw_ids) -> dict[str,
         assert not found, f"{name}: raw customer ids {sorted(found)[:5]}"
     id_columns = 0
     for name, table in tables.items():
+        names = {str(column) for column in table.columns}
+        assert not names & (searched | pii_values), f"{name}: identifying column names"
+        # Numbers cannot hold a name or an id; text cells are compared whole.
         for column in table.columns:
             values = table[column]
             if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
                 continue
-            cells = set(values.dropna().astype(str))
-            leaked = sorted(cells & searched)
-            assert not leaked, f"{name}, column {column!r}: raw ids {leaked[:5]}"
+            cells = set(values.dropna().astype(str).unique())
+            leaked = sorted(cells & (searched | pii_values))
+            assert not leaked, f"{name}, column {column!r}: raw ids or PII {leaked[:5]}"
             if column == "customer_id":
                 id_columns += 1
                 bad = sorted(c for c in cells if not PSEUDONYM.match(c))
