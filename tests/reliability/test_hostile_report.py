@@ -59,7 +59,8 @@ def _run(folder: Path, tables: dict) -> Path:
     return folder / "reports" / RUN_NAME
 
 
-@pytest.fixture(scope="module")
+# Session scope: a module fixture is rebuilt whenever the worker interleaves another module.
+@pytest.fixture(scope="session")
 def hostile(tmp_path_factory):
     tables = hostile_tables()
     return tables, _run(tmp_path_factory.mktemp("hostile"), tables)

@@ -134,7 +134,7 @@ def test_features_match_the_reference_on_random_tables(rows):
             assert np.isclose(got, want, equal_nan=True), (record["customer_id"], name, got, want)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(rows=events)
 def test_features_ignore_events_at_or_after_the_cutoff(rows):
     table = _table(rows)
