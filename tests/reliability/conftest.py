@@ -9,6 +9,13 @@ import pytest
 
 from tests.reliability.cases import base_tables
 from tests.reliability.owndata import RUN_NAME, cli, own_params, write_params, write_tables
+from tests.xdist_loadgroup import apply_xdist_groups
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    # The hostile-report tests share one report: one worker (see tests/xdist_loadgroup.py).
+    apply_xdist_groups(config, items)
 
 
 def normalized_stderr(stderr: str, folder: Path) -> str:
@@ -27,8 +34,11 @@ def normalized_stderr(stderr: str, folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def previous_report(tmp_path_factory) -> Path:
-    """A good report of the tiny export under the run name every case uses (01 only: cheap)."""
+def last_good(tmp_path_factory) -> Path:
+    """A good report of the tiny export under the run name every case uses (01 only: cheap).
+
+    Built once per xdist worker (not grouped): the cases spread over both workers.
+    """
     folder = tmp_path_factory.mktemp("previous")
     paths = write_tables(folder / "data", base_tables())
     params = write_params(folder / "params.yaml", own_params(folder, paths))

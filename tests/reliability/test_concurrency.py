@@ -46,9 +46,9 @@ def test_two_run_names_at_once_both_succeed(tmp_path):
         assert sorted(snapshot(reports / name / "notebooks")) == ["01_preprocessing.ipynb"]
 
 
-def test_same_run_name_at_once_the_second_refuses(tmp_path, previous_report):
+def test_same_run_name_at_once_the_second_refuses(tmp_path, last_good):
     reports = tmp_path / "reports"
-    copy_report(previous_report, reports)
+    copy_report(last_good, reports)
     path = _params(tmp_path, RUN_NAME)
     first = start_cli("run", str(path), "--quiet", "--only", "01_preprocessing")
     wait_for(lambda: executing_notebook(reports), what="the first run to execute 01")
@@ -67,8 +67,8 @@ def test_same_run_name_at_once_the_second_refuses(tmp_path, previous_report):
     # Only the first run's files: the second made no staging or failed directory.
     assert sorted(p.name for p in reports.iterdir()) == [RUN_NAME]
     manifest = json.loads((reports / RUN_NAME / "manifest.json").read_text())
-    previous = json.loads((previous_report / "manifest.json").read_text())
+    previous = json.loads((last_good / "manifest.json").read_text())
     assert manifest["started"] >= previous["finished"]
     assert json.loads((reports / RUN_NAME / "metrics.json").read_text()) == json.loads(
-        (previous_report / "metrics.json").read_text()
+        (last_good / "metrics.json").read_text()
     )  # same params and data as the previous report: the same metrics

@@ -17,9 +17,7 @@ def _metrics(report) -> dict:
     return json.loads((report / "metrics.json").read_text())["preprocessing"]
 
 
-def test_encoding_bom_thousands_and_quoted_date_are_read_like_plain_files(
-    tmp_path, previous_report
-):
+def test_encoding_bom_thousands_and_quoted_date_are_read_like_plain_files(tmp_path, last_good):
     tables = base_tables()
     customers = tables["customers"].copy()
     customers.loc[customers.index[:10], "region"] = "Île-de-France"
@@ -39,7 +37,7 @@ def test_encoding_bom_thousands_and_quoted_date_are_read_like_plain_files(
     assert out.returncode == 0, out.stderr
     report = tmp_path / "reports" / RUN_NAME
     # The same rows as the plain UTF-8 export: the ledger and the label agree exactly.
-    mine, plain = _metrics(report), _metrics(previous_report)
+    mine, plain = _metrics(report), _metrics(last_good)
     assert mine["ledger"] == plain["ledger"]
     assert mine["label"] == plain["label"]
     clean = pd.read_parquet(report / "artifacts" / "customers_clean.parquet")

@@ -62,8 +62,8 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start_full_run(tmp_path: Path, previous_report: Path):
-    report = copy_report(previous_report, tmp_path / "reports")
+def _start_full_run(tmp_path: Path, last_good: Path):
+    report = copy_report(last_good, tmp_path / "reports")
     paths = write_tables(tmp_path / "data", base_tables())
     params = write_params(tmp_path / "params.yaml", own_params(tmp_path, paths))
     process = start_cli("run", str(params), "--quiet")
@@ -71,9 +71,9 @@ def _start_full_run(tmp_path: Path, previous_report: Path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_killed_run_keeps_previous_report_and_rerun_succeeds(tmp_path, previous_report, sig):
+def test_killed_run_keeps_last_good_and_rerun_succeeds(tmp_path, last_good, sig):
     reports = tmp_path / "reports"
-    report, params, process = _start_full_run(tmp_path, previous_report)
+    report, params, process = _start_full_run(tmp_path, last_good)
     before = snapshot(report)
     lock = reports / f".{RUN_NAME}.lock"
     wait_for(lambda: executing_notebook(reports), what="01_preprocessing to start")
