@@ -13,7 +13,7 @@ pytestmark = pytest.mark.notebooks
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_input_fails_clearly_and_keeps_the_last_good(case, tmp_path, last_good):
+def test_bad_input_fails_clearly_and_keeps_the_previous_report(case, tmp_path, last_good):
     report = copy_report(last_good, tmp_path / "reports")
     before = snapshot(report)
     params, args = write_case(case, tmp_path)

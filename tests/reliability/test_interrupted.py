@@ -71,7 +71,7 @@ def _start_full_run(tmp_path: Path, last_good: Path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_killed_run_keeps_last_good_and_rerun_succeeds(tmp_path, last_good, sig):
+def test_killed_run_keeps_the_previous_report_and_rerun_succeeds(tmp_path, last_good, sig):
     reports = tmp_path / "reports"
     report, params, process = _start_full_run(tmp_path, last_good)
     before = snapshot(report)
