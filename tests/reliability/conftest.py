@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.cases import base_tables
+from tests.reliability.builders import base_tables
 from tests.reliability.owndata import RUN_NAME, cli, own_params, write_params, write_tables
 from tests.xdist_loadgroup import apply_xdist_groups
 

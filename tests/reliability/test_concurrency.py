@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.reliability.cases import base_tables
+from tests.reliability.builders import base_tables
 from tests.reliability.owndata import (
     RUN_NAME,
     copy_report,

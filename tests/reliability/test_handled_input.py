@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.reliability.cases import base_tables
+from tests.reliability.builders import base_tables
 from tests.reliability.owndata import RUN_NAME, cli, own_params, write_params, write_tables
 
 pytestmark = pytest.mark.notebooks

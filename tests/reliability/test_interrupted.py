@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.cases import base_tables
+from tests.reliability.builders import base_tables
 from tests.reliability.owndata import (
     RUN_NAME,
     cli,
