@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .errors import ParamsError
 from .runner.notebooks import NotebookSpec, discover_notebooks
@@ -64,6 +64,20 @@ def expand_path(value: str | Path, base: Path | None = None) -> Path:
     return path.resolve()
 
 
+def _iso_date(value: Any) -> Any:
+    """A quoted ISO date ("2025-12-31") is a date too; anything else is left to the check."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+#: A date written bare (YAML reads it as a date) or quoted (YAML reads a string).
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 class _Source(BaseModel):
     model_config = _STRICT
 
@@ -74,8 +88,8 @@ class SyntheticSource(_Source):
     source: Literal["synthetic"]
     n_customers: int = Field(20_000, ge=50, description="number of customers to simulate")
     n_products: int = Field(500, ge=16, description="size of the product catalogue")
-    start: date = Field(date(2023, 1, 1), description="first day of the simulated history")
-    end: date = Field(date(2025, 12, 31), description="last day of the simulated history")
+    start: IsoDate = Field(date(2023, 1, 1), description="first day of the simulated history")
+    end: IsoDate = Field(date(2025, 12, 31), description="last day of the simulated history")
     dirty: bool = Field(True, description="inject realistic defects with known counts")
 
 
@@ -124,7 +138,7 @@ class FilesSource(_Source):
     transactions: TableFile | None = None
     campaign: TableFile | None = None
     products: TableFile | None = None
-    observation_end: date | None = Field(None, description="last day the export covers")
+    observation_end: IsoDate | None = Field(None, description="last day the export covers")
 
 
 DataSource = Annotated[
@@ -224,6 +238,8 @@ def _pydantic_problems(exc: ValidationError, prefix: str) -> list[str]:
         where = ".".join(full)
         found = error.get("input")
         message = error["msg"]
+        if error["type"] == "date_type":
+            message = "expected a date written YYYY-MM-DD"
         if error["type"] == "literal_error" or error["type"].endswith("_type"):
             message = f"{message}, found {_describe(found)}"
         problems.append(f"{where}: {message}")

@@ -176,6 +176,46 @@ def _campaign_features(data: MarketingData) -> tuple[pd.DataFrame, pd.Series]:
     return table.reset_index(drop=True), label.astype(int).reset_index(drop=True)
 
 
+def _check_rows_left(raw: MarketingData, clean: MarketingData, ledger: pd.DataFrame) -> None:
+    """Cleaning that removes every row is a data problem to report, never an empty report."""
+    for table in ("transactions", "campaign", "customers"):
+        before, after = getattr(raw, table), getattr(clean, table)
+        if before is None or len(before) == 0 or (after is not None and len(after)):
+            continue
+        removed = ledger[(ledger["table"] == table) & (ledger["action"] == "removed")]
+        reasons = {str(r.reason): int(r.rows) for r in removed.itertuples() if r.rows}
+        raise DataValidationError(
+            table,
+            f"cleaning removed all {len(before)} rows (by reason: {reasons}); expected some "
+            "rows to survive: check the file against the cleaning rules in the ledger",
+        )
+
+
+def _check_label(label: pd.Series, info: dict) -> None:
+    """A model needs at least two customers and both label values."""
+    if info["kind"] == "purchase_in_horizon":
+        meaning = (
+            f"purchase within horizon_days={info['horizon_days']} of the cutoff {info['cutoff']}"
+        )
+        fix = "choose another cutoff or horizon_days"
+    else:
+        meaning = f"the campaign's {info['column']!r} column"
+        fix = "a response column needs both responders (1) and non-responders (0)"
+    if len(label) < 2:
+        raise DataValidationError(
+            "label",
+            f"expected at least 2 customers to learn from, found {len(label)}; the data "
+            "has too few customers for the workbook",
+        )
+    classes = sorted(int(value) for value in label.unique())
+    if len(classes) < 2:
+        raise DataValidationError(
+            "label",
+            f"expected both values 0 and 1 in the label ({meaning}), found only {classes[0]} "
+            f"for all {len(label)} customers; {fix}",
+        )
+
+
 def preprocess(
     data: MarketingData,
     *,
@@ -226,6 +266,7 @@ def preprocess(
         data, outlier_quantile=outlier_quantile, outlier_multiplier=outlier_multiplier
     )
     clean = cleaned.data
+    _check_rows_left(data, clean, cleaned.ledger)
     cut = resolve_cutoff(cutoff, clean, horizon_days)
     label_info: dict
     if clean.transactions is not None and len(clean.transactions):
@@ -263,6 +304,7 @@ def preprocess(
             "expected dated transactions or a campaign table with a response column to build a label, "
             f"found tables: {', '.join(clean.tables()) or 'none'}",
         )
+    _check_label(label, label_info)
     # Rows are ordered by the raw id before pseudonymization, so that the order
     # (and every seeded split made on it later) does not depend on the key.
     model_table = (

@@ -48,6 +48,7 @@ _BINARY_COLUMNS = ("treatment", "response")
 _BOM_REMNANTS = ("\ufeff", "ï»¿")
 # A plain pattern string keeps the replacement vectorized (Arrow); a compiled re runs per row.
 _FLOAT_LIKE_ID = r"^(\d+)\.0*$"
+_CURRENCY_SYMBOLS = "$€£¥₹₽₩₺"
 _TABLE_FILE_OPTIONS = ("path", "columns", "delimiter", "encoding", "date_format")
 _TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix")
 
@@ -287,6 +288,17 @@ def _parse_numbers(
     text = values.astype("str").where(values.notna()).str.strip()
     parsed = pd.to_numeric(text, errors="coerce")
     bad = text.notna() & (text != "") & parsed.isna()
+    symbols = sorted(set(text[bad].str.cat()) & set(_CURRENCY_SYMBOLS)) if bad.any() else []
+    if symbols:
+        # Stripping a symbol would silently mix currencies; the export must say what it holds.
+        raise DataValidationError(
+            where,
+            f"expected plain numbers, found {int(bad.sum())} value(s) with a currency symbol "
+            f"({', '.join(symbols)}); export the column without currency symbols (amounts are "
+            "taken to be in one currency)",
+            column=column,
+            examples=_shown(text[bad]),
+        )
     if bad.any():
         raise DataValidationError(
             where,

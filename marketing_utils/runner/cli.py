@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
     from ..errors import WorkbookError
+    from .safety import RunInterrupted
 
     try:
         if args.command == "list":
@@ -219,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if exc.__class__.__name__ == "ParamsError" else 1
+    except RunInterrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 128 + exc.signum
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

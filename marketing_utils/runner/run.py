@@ -223,11 +223,14 @@ def run_workbook(
             failed.parent.mkdir(parents=True, exist_ok=True)
             if staging.exists():
                 os.rename(staging, failed)
+            kept = (
+                f"\nThe previous report (if any) is unchanged: {final}\n"
+                f"Partly executed notebooks kept for debugging: {failed / 'notebooks'}"
+            )
             if isinstance(exc, RunError):
-                raise RunError(
-                    f"{exc}\nThe previous report (if any) is unchanged: {final}\n"
-                    f"Partly executed notebooks kept for debugging: {failed / 'notebooks'}"
-                ) from exc
+                raise RunError(f"{exc}{kept}") from exc
+            if isinstance(exc, RunInterrupted):
+                raise RunInterrupted(f"{exc}{kept}", exc.signum) from exc
             raise
 
 

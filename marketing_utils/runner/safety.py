@@ -7,6 +7,7 @@ destroys the last good report.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -33,36 +34,48 @@ def _process_alive(pid: int) -> bool:
 class RunLock:
     """An exclusive lock on a run name, held for the whole run.
 
-    The lock is a file created with ``O_EXCL``; it records the owner's pid so
-    that the lock of a killed run (SIGKILL leaves it behind) is recognized as
-    stale and taken over instead of blocking the next run forever.
+    The lock is an ``flock`` on ``<output_dir>/.<run_name>.lock``, which also
+    records the owner's pid for the message a second run shows. The kernel
+    releases an ``flock`` when its owner dies, however it dies, so the lock of
+    a killed run (SIGKILL leaves the file behind) is taken over by the next
+    run, and two runs starting at the same instant cannot both win: there is
+    no window between "is it stale?" and "take it" as with a pid check.
+    POSIX only (``fcntl``); the output folder must be on a local file system.
     """
 
     def __init__(self, output_dir: Path, run_name: str) -> None:
         self.path = Path(output_dir) / f".{run_name}.lock"
         self.run_name = run_name
+        self._handle: int | None = None
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(2):
+        while True:
+            handle = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
             try:
-                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                owner = self._owner()
-                if owner and _process_alive(owner.get("pid", -1)):
-                    raise RunError(
-                        f"another run named '{self.run_name}' is in progress (pid {owner['pid']}, "
-                        f"started {owner.get('started', '?')}); wait for it to finish, or use "
-                        f"another run_name. Lock file: {self.path}"
-                    ) from None
-                self.path.unlink(missing_ok=True)  # stale: its owner is gone
-                continue
-            with os.fdopen(handle, "w") as stream:
-                json.dump(
-                    {"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}, stream
-                )
-            return self
-        raise RunError(f"could not take the lock {self.path}")
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(handle)
+                owner = self._owner() or {}
+                raise RunError(
+                    f"another run named '{self.run_name}' is in progress (pid "
+                    f"{owner.get('pid', '?')}, started {owner.get('started', '?')}); wait for it "
+                    f"to finish, or use another run_name. Lock file: {self.path}"
+                ) from None
+            # The previous holder unlinks the file on exit; a lock taken on the unlinked
+            # file between our open and flock would lock nothing, so try again.
+            try:
+                current = os.stat(self.path).st_ino == os.fstat(handle).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                break
+            os.close(handle)
+        owner = {"pid": os.getpid(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        os.ftruncate(handle, 0)
+        os.write(handle, json.dumps(owner).encode())
+        self._handle = handle
+        return self
 
     def _owner(self) -> dict | None:
         try:
@@ -71,7 +84,11 @@ class RunLock:
             return None
 
     def __exit__(self, *exc) -> None:
+        # Unlink while still holding the lock, so nobody can lock the file being removed.
         self.path.unlink(missing_ok=True)
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None
 
 
 def recover(output_dir: Path, run_name: str) -> None:
@@ -108,7 +125,15 @@ def publish(staging: Path, output_dir: Path, run_name: str) -> Path:
 
 
 class RunInterrupted(BaseException):
-    """Raised in the runner when the process receives SIGTERM."""
+    """Raised in the runner when the process receives SIGTERM.
+
+    A ``BaseException``, so that no ``except Exception`` on the way up swallows
+    it; ``signum`` gives the command its exit code (128 + signal number).
+    """
+
+    def __init__(self, message: str, signum: int = signal.SIGTERM) -> None:
+        super().__init__(message)
+        self.signum = int(signum)
 
 
 @contextmanager
@@ -116,7 +141,8 @@ def terminate_as_exception():
     """Turn SIGTERM into :class:`RunInterrupted`, so cleanup code runs before exit."""
 
     def handler(signum, frame):
-        raise RunInterrupted(f"received signal {signum}")
+        name = signal.Signals(signum).name
+        raise RunInterrupted(f"run interrupted by signal {signum} ({name})", signum)
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)

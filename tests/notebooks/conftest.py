@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.xdist_loadgroup import apply_xdist_groups
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,7 +34,8 @@ def ci_report(tmp_path_factory):
     return run_report("ci.yaml", tmp_path_factory.mktemp("reports"))
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
     # Tests that share a session report run on one xdist worker, so each report is built once.
     for item in items:
         reports = sorted(
@@ -40,6 +43,7 @@ def pytest_collection_modifyitems(items):
         )
         if reports:
             item.add_marker(pytest.mark.xdist_group(reports[0]))
+    apply_xdist_groups(config, items)
 
 
 #: Lighter settings for the public-dataset reports in tests (tens of thousands of rows):

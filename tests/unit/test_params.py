@@ -175,6 +175,15 @@ def test_bad_run_name_and_dates(tmp_path, notebooks):
     assert any(p.startswith("run_name: String should match pattern") for p in problems)
 
 
+def test_quoted_iso_dates_are_dates_and_others_are_named(tmp_path, notebooks):
+    quoted = GOOD.format(out=tmp_path).replace("start: 2024-01-01", 'start: "2024-01-01"')
+    assert _load(tmp_path, notebooks, quoted).data["start"] == "2024-01-01"
+    wrong = GOOD.format(out=tmp_path).replace("start: 2024-01-01", 'start: "01/01/2024"')
+    assert _problems(tmp_path, notebooks, wrong) == [
+        "data.start: expected a date written YYYY-MM-DD, found '01/01/2024' (str)"
+    ]
+
+
 def test_all_problems_listed_together(tmp_path, notebooks):
     text = GOOD.format(out=tmp_path).replace("value: 5", "valeu: 5") + "sede: 1\n"
     assert len(_problems(tmp_path, notebooks, text)) == 2

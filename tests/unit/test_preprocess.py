@@ -136,6 +136,40 @@ def test_no_label_source_is_refused():
         preprocess(MarketingData(customers=customers, source="t"), key=KEY)
 
 
+def test_all_rows_cleaned_away_is_an_error_not_an_empty_table():
+    # Every line has a non-positive price: 7 rows in, 7 removed for that reason.
+    data = _data().replace(transactions=_transactions().assign(unit_price=0.0, amount=0.0))
+    with pytest.raises(DataValidationError) as caught:
+        preprocess(data, cutoff="2024-03-01", horizon_days=30, key=KEY)
+    assert str(caught.value) == (
+        "transactions: cleaning removed all 7 rows (by reason: {'nonpositive_price': 7}); "
+        "expected some rows to survive: check the file against the cleaning rules in the ledger"
+    )
+
+
+def test_one_class_label_names_the_label_settings():
+    # With the cutoff 2024-02-01 and 7 days, nobody of a, b, c buys in [Feb 1, Feb 8).
+    with pytest.raises(DataValidationError) as caught:
+        preprocess(_data(), cutoff="2024-02-01", horizon_days=7, key=KEY)
+    assert str(caught.value) == (
+        "label: expected both values 0 and 1 in the label (purchase within horizon_days=7 of "
+        "the cutoff 2024-02-01), found only 0 for all 2 customers; choose another cutoff or "
+        "horizon_days"
+    )
+    campaign = pd.DataFrame({"customer_id": ["x", "y"], "treatment": [1, 0], "response": [0, 0]})
+    with pytest.raises(DataValidationError, match="found only 0 for all 2 customers"):
+        preprocess(MarketingData(campaign=campaign, source="t"), key=KEY)
+
+
+def test_a_single_customer_is_too_few():
+    one = _transactions().query("customer_id == 'a'")
+    data = _data().replace(transactions=one)
+    with pytest.raises(
+        DataValidationError, match="expected at least 2 customers to learn from, found 1"
+    ):
+        preprocess(data, cutoff="2024-03-01", horizon_days=30, key=KEY)
+
+
 def test_ledger_against_injected():
     ledger = pd.DataFrame(
         {

@@ -328,7 +328,7 @@ def test_unparseable_dates_are_listed(tmp_path):
     assert "date_format" in message
 
 
-@pytest.mark.parametrize("value", ['"1,234.50"', "$12"])
+@pytest.mark.parametrize("value", ['"1,234.50"', "12 EUR"])
 def test_non_numeric_amount_suggests_thousands_and_decimal(tmp_path, value):
     path = _write(tmp_path / "tx.csv", f"customer_id,timestamp,amount\na,2024-01-01,{value}\n")
     message = _raises(
@@ -339,6 +339,19 @@ def test_non_numeric_amount_suggests_thousands_and_decimal(tmp_path, value):
     )
     assert value.strip('"') in message
     assert "decimal" in message
+
+
+@pytest.mark.parametrize(("value", "symbols"), [("$12", "$"), ('"£1,200"', "£"), ("12€", "€")])
+def test_currency_symbols_are_refused_by_name(tmp_path, value, symbols):
+    text = f"customer_id,timestamp,amount\na,2024-01-01,{value}\nb,2024-01-01,3\n"
+    path = _write(tmp_path / "tx.csv", text)
+    message = _raises(
+        lambda: load_table_file(path, "transactions", thousands=","),
+        path=path,
+        column="amount",
+        problem=f"found 1 value(s) with a currency symbol ({symbols})",
+    )
+    assert f"Examples: {value.strip(chr(34))!r}." in message
 
 
 def test_thousands_option_loads_the_same_file(tmp_path):

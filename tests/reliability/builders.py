@@ -1,0 +1,141 @@
+"""How each bad-input case of :mod:`tests.reliability.cases` writes its files and params.
+
+Every builder takes the case's folder and returns ``(params, extra_cli_args)``,
+where ``params`` is a mapping (written as YAML) or raw YAML text. Defects are
+put into a few known rows, so the expected messages can be written by hand.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from tests.reliability.owndata import own_params, own_tables, write_tables
+
+TX_COLUMNS = [
+    "customer_id",
+    "timestamp",
+    "order_id",
+    "product_id",
+    "category",
+    "quantity",
+    "unit_price",
+    "amount",
+]
+
+
+@functools.cache
+def _base() -> dict[str, pd.DataFrame]:
+    tables = own_tables(150, seed=1)
+    return {"customers": tables["customers"], "transactions": tables["transactions"]}
+
+
+def base_tables() -> dict[str, pd.DataFrame]:
+    """Fresh copies of the tiny export every case starts from (150 customers)."""
+    return {name: frame.copy() for name, frame in _base().items()}
+
+
+def files(folder: Path, tables: dict, options: dict | None = None, **params_changes):
+    paths = write_tables(folder / "data", tables)
+    params = own_params(folder, paths, options=options)
+    params.update(params_changes)
+    return params, []
+
+
+def params_edit(edit: Callable[[dict, Path], None]):
+    def build(folder: Path):
+        params, args = files(folder, base_tables())
+        edit(params, folder)
+        return params, args
+
+    return build
+
+
+def yaml_text(text: Callable[[Path], str]):
+    def build(folder: Path):
+        params, _ = files(folder, base_tables())
+        return text(folder) if callable(text) else text, []
+
+    return build
+
+
+def transactions_file(write: Callable[[pd.DataFrame, Path], None], options: dict | None = None):
+    def build(folder: Path):
+        tables = base_tables()
+        params, args = files(folder, tables, options={"transactions": options or {}})
+        write(tables["transactions"], folder / "data" / "transactions.csv")
+        return params, args
+
+    return build
+
+
+def with_rows(column: str, values: list[str]):
+    """Transactions with ``values`` written into the first rows of ``column``."""
+
+    def write(frame: pd.DataFrame, path: Path) -> None:
+        frame = frame.astype({column: "object"})
+        for position, value in enumerate(values):
+            frame.iloc[position, frame.columns.get_loc(column)] = value
+        frame.to_csv(path, index=False)
+
+    return write
+
+
+def small_history(folder: Path, customers: list[str], purchase_days: list[str]):
+    """A hand-made export: each customer buys once on each of ``purchase_days``."""
+    base = base_tables()["customers"]
+    chosen = base[base["customer_id"].isin(customers)]
+    rows = [
+        (customer, f"{day} 10:00:00", f"O-{customer}-{day}", "P00001", "home", 1.0, 5.0, 5.0)
+        for customer in customers
+        for day in purchase_days
+    ]
+    transactions = pd.DataFrame(rows, columns=TX_COLUMNS)
+    return files(folder, {"customers": chosen, "transactions": transactions})
+
+
+def all_prices_zero(folder: Path):
+    tables = base_tables()
+    tables["customers"] = tables["customers"].head(3)
+    rows = [
+        (cid, f"2024-05-0{i + 1} 10:00:00", f"O{i}", "P00001", "home", 1.0, 0.0, 0.0)
+        for i, cid in enumerate(["C000001", "C000002", "C000003", "C000001", "C000002"])
+    ]
+    tables["transactions"] = pd.DataFrame(rows, columns=TX_COLUMNS)
+    return files(folder, tables)
+
+
+def latin1_customers(folder: Path):
+    tables = base_tables()
+    params, args = files(folder, tables)
+    minimal = pd.DataFrame(
+        {"customer_id": ["C000001", "C000002"], "region": ["Île-de-France", "Zürich"]}
+    )
+    minimal.to_csv(folder / "data" / "customers.csv", index=False, encoding="latin-1")
+    return params, args
+
+
+def duplicate_customer(folder: Path):
+    tables = base_tables()
+    tables["customers"] = pd.concat([tables["customers"], tables["customers"].iloc[[4]]])
+    return files(folder, tables)
+
+
+def campaign_yes_no(folder: Path):
+    tables = base_tables()
+    ids = tables["customers"]["customer_id"].head(6)
+    tables["campaign"] = pd.DataFrame(
+        {"customer_id": ids, "treatment": ["1", "0", "yes", "1", "no", "0"], "response": 0}
+    )
+    return files(folder, tables)
+
+
+def missing_input(params: dict, folder: Path) -> None:
+    params["data"]["transactions"]["path"] = str(folder / "data" / "orders.csv")
+
+
+def unset_variable(params: dict, folder: Path) -> None:
+    params["data"]["transactions"]["path"] = "${RELIABILITY_UNSET_DIR}/transactions.csv"

@@ -1,0 +1,29 @@
+"""Bad input, end to end through ``marketing-workbook run``: the exact message, the exit code,
+and the previous report of the same run name left byte for byte as it was."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.reliability.cases import CASES, write_case
+from tests.reliability.conftest import normalized_stderr
+from tests.reliability.owndata import RUN_NAME, cli, copy_report, snapshot
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_fails_clearly_and_keeps_the_previous_report(case, tmp_path, last_good):
+    report = copy_report(last_good, tmp_path / "reports")
+    before = snapshot(report)
+    params, args = write_case(case, tmp_path)
+
+    out = cli("run", str(params), "--quiet", *args)
+
+    assert normalized_stderr(out.stderr, tmp_path) == case.expected_stderr()
+    assert out.returncode == case.exit_code
+    assert out.stdout == ""
+    assert snapshot(report) == before
+    leftovers = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    expected = [".failed", RUN_NAME] if case.stage.startswith("0") else [RUN_NAME]
+    assert leftovers == expected  # no lock, no staging directory left behind
