@@ -17,13 +17,14 @@ import json
 import math
 import os
 import re
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ._atomic import atomic_output
 
 __all__ = ["Artifacts", "to_jsonable"]
 
@@ -65,15 +66,8 @@ def to_jsonable(value: Any) -> Any:
 
 def _atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write through a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as temporary:
+        temporary.write_bytes(payload)
 
 
 class Artifacts:

@@ -9,12 +9,12 @@ the workbook's allow-list (:data:`TRUSTED_TYPES`), and refuses otherwise.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import skops.io as sio
 
+from ._atomic import atomic_output
 from .errors import WorkbookError
 
 __all__ = ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model", "untrusted_types"]
@@ -51,16 +51,10 @@ def save_model(model, path: str | os.PathLike) -> list[str]:
         file is not written, so a model that cannot be read back is never saved.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_output(path) as temporary:
         sio.dump(model, temporary)
         found = untrusted_types(temporary)
         _check_allowed(found, TRUSTED_TYPES, path)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
     return found
 
 

@@ -14,7 +14,6 @@ previous output untouched.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from ._atomic import temporary_beside
 from .errors import DataValidationError
 
 __all__ = [
@@ -222,12 +222,7 @@ class ChunkWriter:
         self.rows = 0
 
     def __enter__(self) -> ChunkWriter:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        os.close(handle)
-        self._temporary = Path(name)
+        self._temporary = temporary_beside(self.path)
         return self
 
     def write(self, chunk: pd.DataFrame) -> None:
@@ -292,12 +287,7 @@ class ScoreSpill:
 
     def __enter__(self) -> ScoreSpill:
         if self._on_disk:
-            self._out.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(
-                dir=self._out.parent, prefix=f".{self._out.name}.", suffix=".pass1.tmp"
-            )
-            os.close(handle)
-            self._path = Path(name)
+            self._path = temporary_beside(self._out, ".pass1.tmp")
         return self
 
     def add(self, chunk: pd.DataFrame) -> None:
