@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from .base import Recommender
 from .interactions import TimeSplit
-from .metrics import METRIC_NAMES, catalog_coverage, per_customer_metrics
+from .metrics import METRIC_NAMES, catalog_coverage, mean_metrics, per_customer_metrics
 
 __all__ = ["Evaluation", "evaluate_recommenders", "recommend_with_fallback"]
 
@@ -133,15 +133,7 @@ def evaluate_recommenders(
         )
         for cut in cutoffs:
             per = per_customer_metrics(lists, split.truth, cut)
-            scores = {
-                "precision": per["precision"].mean(),
-                "recall": per["recall"].mean(),
-                "ndcg": per["ndcg"].mean(),
-                "map": per["ap"].mean(),
-                "hit_rate": per["hit"].mean(),
-                "coverage": catalog_coverage(lists, cut, n_catalog),
-            }
-            scores = {key: float(value) for key, value in scores.items()}
+            scores = {**mean_metrics(per), "coverage": catalog_coverage(lists, cut, n_catalog)}
             curves.append({"method": name, "k": cut, **scores})
             if cut == k:
                 rows[name] = {**scores, "n_evaluated": int(len(per))}

@@ -43,7 +43,7 @@ class Interactions:
         Shape (n_customers, n_products), float64; entry ``(u, i)`` is the
         weight of customer ``u``'s purchases of product ``i`` (0 = none).
     customer_ids : numpy.ndarray
-        Row labels, sorted.
+        Row labels, in an order set by the rows' contents (see ``_order_by_content``).
     product_ids : numpy.ndarray
         Column labels, sorted.
     weighting : str
@@ -226,6 +226,9 @@ def interaction_matrix(
     if weighting == "binary":
         matrix.data = np.ones_like(matrix.data)
     matrix.sort_indices()
+    order = _order_by_content(matrix)
+    matrix = matrix[order]
+    customers_kept = customers_kept[order]
     counts["customers"] = int(matrix.shape[0])
     counts["products"] = int(matrix.shape[1])
     counts["interactions"] = int(matrix.nnz)
@@ -237,6 +240,22 @@ def interaction_matrix(
         half_life_days=half_life_days,
         counts=counts,
     )
+
+
+def _order_by_content(matrix: sp.csr_matrix) -> np.ndarray:
+    """Row order given by each row's entries, not by the customer's pseudonym.
+
+    Pseudonyms change with the pseudonymization key; in pseudonym order, sums
+    over customers (similarities) and ties between neighbours would change with
+    the key, and so would the report's metrics. Rows with equal content are
+    interchangeable, so any order among them gives the same numbers.
+    """
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    keys = [
+        (indices[start:end].tobytes(), data[start:end].tobytes())
+        for start, end in zip(indptr[:-1], indptr[1:], strict=True)
+    ]
+    return np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 
 
 def future_purchases(

@@ -25,6 +25,7 @@ list.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -221,11 +222,23 @@ def ranking_metrics(
             "truth", "expected at least one customer with a relevant product, found none"
         )
     return {
-        "precision": float(per["precision"].mean()),
-        "recall": float(per["recall"].mean()),
-        "ndcg": float(per["ndcg"].mean()),
-        "map": float(per["ap"].mean()),
-        "hit_rate": float(per["hit"].mean()),
+        **mean_metrics(per),
         "coverage": catalog_coverage(recommendations, k, n_catalog),
         "n_evaluated": int(len(per)),
+    }
+
+
+def mean_metrics(per_customer: pd.DataFrame) -> dict[str, float]:
+    """Means of :func:`per_customer_metrics`' columns: precision, recall, ndcg, map, hit_rate.
+
+    The sums are exactly rounded (:func:`math.fsum`), so the means do not
+    depend on the order of the customers: pseudonyms, hence that order,
+    change with the pseudonymization key, and the report's metrics must not.
+    """
+    n = len(per_customer)
+    columns = {"precision": "precision", "recall": "recall", "ndcg": "ndcg"}
+    columns |= {"map": "ap", "hit_rate": "hit"}
+    return {
+        name: math.fsum(per_customer[column].to_numpy(dtype=float)) / n if n else float("nan")
+        for name, column in columns.items()
     }

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from marketing_utils.params import _Top
+from marketing_utils.runner.notebooks import discover_notebooks
 from tests.reliability.builders import (
     TX_COLUMNS,
     all_prices_zero,
@@ -82,7 +84,9 @@ class Case:
 
 
 HEADER = ", ".join(repr(c) for c in TX_COLUMNS)
-NOTEBOOKS = "01_preprocessing, 02_segmentation, 03_propensity_modeling, 04_evaluation, 05_campaign_uplift, 07_demand_forecasting"
+# Derived, not copied: the messages list whatever notebooks and top-level keys exist.
+NOTEBOOKS = ", ".join(spec.stem for spec in discover_notebooks())
+TOP_KEYS = ", ".join([*_Top.model_fields, *(spec.section for spec in discover_notebooks())])
 
 CASES: list[Case] = [
     # --- the params file: validated whole before anything runs (exit code 2) -----------------
@@ -105,9 +109,7 @@ CASES: list[Case] = [
         "misspelled top-level key",
         params_edit(lambda p, f: p.update(sead=3)),
         "params",
-        "top level: unknown key 'sead'; did you mean 'seed'? (accepted keys: run_name, "
-        "output_dir, seed, data, report, preprocessing, segmentation, propensity_modeling, "
-        "evaluation, campaign_uplift, demand_forecasting)",
+        f"top level: unknown key 'sead'; did you mean 'seed'? (accepted keys: {TOP_KEYS})",
     ),
     Case(
         "unknown_notebook_key",

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.datasets.synthetic import make_synthetic
+from marketing_utils.runner.notebooks import discover_notebooks
 from tests.privacy_scan import assert_report_is_private, assert_segment_tables_respect_min_size
 from tests.reliability.owndata import (
     IMG,
@@ -91,20 +92,15 @@ class Elements(HTMLParser):
 def test_every_stage_ran(hostile):
     _, report = hostile
     manifest = json.loads((report / "manifest.json").read_text())
-    assert {e["stem"]: e["status"] for e in manifest["notebooks"]} == {
-        "01_preprocessing": "ran",
-        "02_segmentation": "ran",
-        "03_propensity_modeling": "ran",
-        "04_evaluation": "ran",
-        "05_campaign_uplift": "ran",
-        "07_demand_forecasting": "ran",
-    }
+    statuses = {e["stem"]: e["status"] for e in manifest["notebooks"]}
+    assert statuses == {spec.stem: "ran" for spec in discover_notebooks()}
+    assert len(statuses) >= 7
 
 
 def test_markup_from_the_data_is_text_in_every_page(hostile):
     _, report = hostile
     pages = sorted(report.rglob("*.html"))
-    assert len(pages) == 7  # the index and six notebooks
+    assert len(pages) == 1 + len(discover_notebooks())  # the index and every notebook
     shown = 0
     for page in pages:
         parsed = Elements()

@@ -77,3 +77,30 @@ def test_fallback_lists_are_marked(split):
     recs = recommend_with_fallback(item, ["E", "A"], fallback=popularity, n=2)
     assert recs["customer_id"].tolist() == ["A", "A", "E", "E"]
     assert recs.loc[recs["customer_id"] == "E", "source"].tolist() == ["popularity", "popularity"]
+
+
+def test_metrics_do_not_depend_on_the_pseudonymization_key():
+    """Two keys give two orders of the customers; every metric must be the same to the bit."""
+    from marketing_utils.datasets.synthetic import make_synthetic
+    from marketing_utils.privacy import pseudonymize_ids
+    from marketing_utils.recommend.user_cf import UserKNNRecommender
+
+    transactions = make_synthetic(400, seed=3, n_products=60).transactions
+    transactions = transactions.dropna(subset=["customer_id", "product_id", "timestamp"])
+    cutoff = transactions["timestamp"].quantile(0.8).normalize()
+    tables = []
+    for key in (b"first key", b"another key"):
+        renamed = transactions.assign(
+            customer_id=pseudonymize_ids(transactions["customer_id"].astype(str), key=key)
+        )
+        split = time_split(renamed, cutoff=cutoff, horizon_days=90)
+        popularity = PopularityRecommender().fit(split.interactions)
+        models = {
+            "popularity": popularity,
+            "item_cf": ItemKNNRecommender("cosine", 5).fit(split.interactions),
+            "user_cf": UserKNNRecommender("jaccard", 5).fit(split.interactions),
+        }
+        evaluation = evaluate_recommenders(models, split, k=5, fallback=popularity)
+        tables.append(evaluation.table)
+    assert tables[0]["n_evaluated"].min() > 20
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)
