@@ -110,11 +110,8 @@ def rfm_summary(
         end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
         rows = rows.filter(nw.col(ff.DAY) <= end_day)
 
-    daily = ff.group_by(rows, customer_id_col, ff.DAY).agg(
-        *([nw.col(monetary_value_col).sum()] if monetary_value_col is not None else [])
-    )
     per_customer = ff.collect(
-        ff.summarize_days(daily, customer_id_col, monetary_value_col), backend
+        ff.summarize_customers(rows, customer_id_col, monetary_value_col), backend
     )
     if end_day is None:
         # The last transaction day over all customers is the last of their last days.
@@ -225,7 +222,7 @@ def customer_features(
     ).filter(nw.col(ff.DAY) < cutoff_day)
 
     if categories is None and CATEGORY in schema:
-        seen = rows.select(CATEGORY).unique().collect().get_column(CATEGORY)
+        seen = ff.collect(rows.select(CATEGORY).unique()).get_column(CATEGORY)
         categories = sorted(seen.drop_nulls().to_list())
     categories = list(dict.fromkeys(categories or []))
     per_customer = _spend_by_customer(rows, cutoff_day, windows, categories, has_orders=has_orders)
@@ -281,7 +278,7 @@ def make_labels(transactions: Any, *, cutoff: Any, horizon_days: int, customers:
     )
     days = lazy.select(CUSTOMER_ID, ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY))
     in_horizon = (nw.col(ff.DAY) >= cutoff_day) & (nw.col(ff.DAY) < cutoff_day + horizon_days)
-    buyers = days.filter(in_horizon).select(CUSTOMER_ID).unique().collect()
+    buyers = ff.collect(days.filter(in_horizon).select(CUSTOMER_ID).unique())
     buyer_ids = buyers.get_column(CUSTOMER_ID).to_list()
 
     if customers is None:
@@ -328,25 +325,24 @@ def _spend_by_customer(
             for i, category in enumerate(categories)
         )
     summed = [_category_sum(i) for i in range(len(categories))]
-    daily = ff.group_by(rows, CUSTOMER_ID, ff.DAY).agg(nw.col(AMOUNT, *summed).sum())
     # Windows start on a day boundary, so per-day totals split exactly between them.
-    window_columns = []
+    window_columns, window_summed = [], []
     for w in windows:
         in_window = nw.col(ff.DAY) >= cutoff_day - w
         window_columns.append(
             nw.when(in_window).then(nw.col(AMOUNT)).otherwise(0.0).alias(f"spend_{w}d")
         )
-        summed.append(f"spend_{w}d")
+        window_summed.append(f"spend_{w}d")
         if not has_orders:
             window_columns.append(in_window.cast(nw.Int64).alias(f"orders_{w}d"))
-            summed.append(f"orders_{w}d")
-    if window_columns:
-        daily = daily.with_columns(*window_columns)
-    return ff.summarize_days(
-        daily,
+            window_summed.append(f"orders_{w}d")
+    return ff.summarize_customers(
+        rows,
         CUSTOMER_ID,
         AMOUNT,
-        extra=[nw.col(AMOUNT).sum().alias("total_spend"), *(nw.col(c).sum() for c in summed)],
+        summed=summed,
+        daily_columns=window_columns,
+        daily_summed=window_summed,
     )
 
 
