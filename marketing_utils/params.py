@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .compute import check_scheduler_address
 from .errors import ParamsError
 from .runner.notebooks import NotebookSpec, discover_notebooks
 
 __all__ = [
     "DATA_SOURCES",
+    "ComputeOptions",
     "WorkbookParams",
     "expand_path",
     "load_params",
@@ -37,6 +39,8 @@ __all__ = [
 ]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+# pydantic errors whose message does not show the value found.
+_SHOW_INPUT = ("literal_error", "greater_than_equal", "less_than_equal")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -148,6 +152,49 @@ class ReportOptions(BaseModel):
     title: str | None = Field(None, description="title of the report index")
 
 
+_MEMORY = re.compile(r"^(auto|\d+(\.\d+)?\s*([kKMGTP]i?B|B))$")
+
+
+class DaskOptions(BaseModel):
+    """Where Dask computes: an existing scheduler, or a local cluster of this size."""
+
+    model_config = _STRICT
+    scheduler: str | None = Field(
+        None, description="address of a running Dask scheduler; absent: a local cluster"
+    )
+    n_workers: int | None = Field(None, ge=1, description="local cluster: worker processes")
+    threads_per_worker: int | None = Field(None, ge=1, description="local cluster: threads")
+    memory_limit: str | None = Field(None, description="local cluster: memory per worker")
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else check_scheduler_address(value)
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not _MEMORY.match(value):
+            raise ValueError(
+                f"expected a size such as '4GB' or '512MiB' or 'auto', found {value!r}"
+            )
+        return value
+
+
+class ComputeOptions(BaseModel):
+    """The engine of the transaction stages and, for Dask, where it runs.
+
+    ``engine`` applies only when the file sets it: then it is injected into
+    every notebook that declares an ``engine`` parameter.
+    """
+
+    model_config = _STRICT
+    engine: Literal["pandas", "polars", "dask"] = Field(
+        "pandas", description="engine of the transaction stages: pandas, polars or dask"
+    )
+    dask: DaskOptions = DaskOptions()
+
+
 class _Top(BaseModel):
     model_config = _STRICT
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
@@ -155,6 +202,7 @@ class _Top(BaseModel):
     seed: int = Field(42, ge=0)
     data: DataSource
     report: ReportOptions = ReportOptions()
+    compute: ComputeOptions = ComputeOptions()
 
 
 class WorkbookParams(BaseModel):
@@ -175,12 +223,16 @@ class WorkbookParams(BaseModel):
     data: dict[str, Any]
     report: ReportOptions
     sections: dict[str, dict[str, Any]]
+    compute: ComputeOptions = ComputeOptions()
 
     def notebook_parameters(self, spec: NotebookSpec, run_dir: Path) -> dict[str, Any]:
         """The values injected into a notebook's parameters cell."""
         values = dict(self.sections.get(spec.section, {}))
         injected = {"run_dir": str(run_dir), "seed": self.seed, "run_name": self.run_name}
         injected["data"] = self.data
+        injected["compute"] = self.compute.model_dump(mode="json")
+        if "engine" in self.compute.model_fields_set:
+            injected["engine"] = self.compute.engine
         values.update({k: v for k, v in injected.items() if k in spec.parameters})
         return values
 
@@ -224,7 +276,7 @@ def _pydantic_problems(exc: ValidationError, prefix: str) -> list[str]:
         where = ".".join(full)
         found = error.get("input")
         message = error["msg"]
-        if error["type"] == "literal_error" or error["type"].endswith("_type"):
+        if error["type"] in _SHOW_INPUT or error["type"].endswith("_type"):
             message = f"{message}, found {_describe(found)}"
         problems.append(f"{where}: {message}")
     return problems
@@ -322,6 +374,13 @@ def validate_params(
         top_keys + list(by_section),
         "top level",
     )
+    compute_raw = raw.get("compute")
+    if isinstance(compute_raw, dict):
+        problems += _unknown_keys(compute_raw, list(ComputeOptions.model_fields), "compute")
+        if isinstance(compute_raw.get("dask"), dict):
+            problems += _unknown_keys(
+                compute_raw["dask"], list(DaskOptions.model_fields), "compute.dask"
+            )
     data_raw = raw.get("data")
     if isinstance(data_raw, dict) and data_raw.get("source") in DATA_SOURCES:
         model = DATA_SOURCES[data_raw["source"]]
@@ -347,6 +406,15 @@ def validate_params(
     for name, spec in by_section.items():
         sections[name], section_problems = _check_section(name, raw.get(name), spec)
         problems += section_problems
+    if top is not None and "engine" in top.compute.model_fields_set:
+        for name in by_section:
+            given = raw.get(name) if isinstance(raw.get(name), dict) else {}
+            if "engine" in given and given["engine"] != top.compute.engine:
+                problems.append(
+                    f"{name}.engine: {given['engine']!r} contradicts compute.engine "
+                    f"{top.compute.engine!r}; set the engine once (compute.engine applies to "
+                    f"every transaction stage, or remove it and keep {name}.engine)"
+                )
     data_values: dict = {}
     if top is not None:
         data_values, file_problems = _check_data_files(top.data)
@@ -365,6 +433,7 @@ def validate_params(
         data=data_values,
         report=top.report,
         sections=sections,
+        compute=top.compute,
     )
 
 
