@@ -258,6 +258,10 @@ def summarize_customers(
                 daily_summed=daily_summed,
             )
             return nw.from_native(summary, eager_only=True).lazy()
+    if rows.implementation.is_dask():
+        return _summarize_customers_dask(
+            rows, customer_id_col, amount_col, summed, daily_columns, daily_summed
+        )
     values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
     daily = group_by(rows, customer_id_col, DAY).agg(*[nw.col(c).sum() for c in values])
     if daily_columns:
@@ -265,6 +269,38 @@ def summarize_customers(
     extra = [nw.col(amount_col).sum().alias("total_spend")] if amount_col else []
     extra += [nw.col(c).sum() for c in dict.fromkeys([*summed, *daily_summed])]
     return summarize_days(daily, customer_id_col, amount_col, extra=extra)
+
+
+def _summarize_customers_dask(
+    rows: nw.LazyFrame,
+    customer_id_col: str,
+    amount_col: str | None,
+    summed: Sequence[str],
+    daily_columns: Sequence[nw.Expr],
+    daily_summed: Sequence[str],
+) -> nw.LazyFrame:
+    """Dask: shuffle the events so that each customer is in one partition, then pandas per partition.
+
+    One shuffle, and every partition is summarized by the same pandas code as
+    an in-memory frame, so the results are those of pandas. (The generic
+    formulation's window function also fails in dask-expr once group-bys
+    split their output over several partitions.)
+    """
+    from marketing_utils._features_pandas import summarize_customers_pandas
+
+    options = {"summed": summed, "daily_columns": daily_columns, "daily_summed": daily_summed}
+
+    def summarize(part: pd.DataFrame) -> pd.DataFrame:
+        if len(part) == 0:
+            return meta
+        return summarize_customers_pandas(part, customer_id_col, amount_col, **options)
+
+    events = rows.to_native()
+    meta = summarize_customers_pandas(
+        events._meta_nonempty, customer_id_col, amount_col, **options
+    ).iloc[:0]
+    summary = events.shuffle(on=customer_id_col).map_partitions(summarize, meta=meta)
+    return nw.from_native(summary)
 
 
 def summarize_days(
