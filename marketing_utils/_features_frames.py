@@ -226,6 +226,29 @@ def group_by(lazy: nw.LazyFrame, *keys: str) -> nw.LazyGroupBy:
     return lazy.group_by(*keys, drop_null_keys=not lazy.implementation.is_polars())
 
 
+def encode_ids(rows: nw.LazyFrame, customer_id_col: str) -> tuple[nw.LazyFrame, Any]:
+    """On pandas, customer ids as sorted integer codes (and the ids); else unchanged (and None).
+
+    Hashing strings is most of the cost of the group-bys on pandas; with
+    integer codes it is paid once.
+    """
+    if not rows.implementation.is_pandas():
+        return rows, None
+    from marketing_utils._features_pandas import encode_customer_ids
+
+    coded, ids = encode_customer_ids(rows.to_native(), customer_id_col)
+    return nw.from_native(coded, eager_only=True).lazy(), ids
+
+
+def decode_ids(result: nw.DataFrame, customer_id_col: str, ids: Any) -> nw.DataFrame:
+    """Undo :func:`encode_ids` on a collected per-customer result."""
+    if ids is None:
+        return result
+    from marketing_utils._features_pandas import decode_customer_ids
+
+    return nw.from_native(decode_customer_ids(result.to_native(), customer_id_col, ids))
+
+
 def summarize_customers(
     rows: nw.LazyFrame,
     customer_id_col: str,

@@ -60,11 +60,11 @@ def summarize_customers_pandas(
         ``REPEAT_MEAN`` (with an amount; NaN without repeat days), the
         ``summed`` and ``daily_summed`` sums, and ``total_spend`` (with an amount).
     """
-    codes, ids = pd.factorize(frame[customer_id_col], sort=True)
     day = frame[DAY].to_numpy(dtype=np.int64)
     low = int(day.min())
     span = int(day.max()) - low + 1
-    customer_day = codes.astype(np.int64) * span + (day - low)
+    codes, ids = _customer_codes(frame[customer_id_col], span)
+    customer_day = codes * span + (day - low)
 
     values = [c for c in dict.fromkeys([*([amount_col] if amount_col else []), *summed])]
     if values:
@@ -108,3 +108,34 @@ def summarize_customers_pandas(
         sums = daily[to_sum].groupby(group, observed=True, sort=False).sum()
         result |= {column: sums[column].to_numpy() for column in to_sum}
     return pd.DataFrame(result)
+
+
+def _customer_codes(ids: pd.Series, span: int) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """Integer codes ordered like the ids, and the ids of the codes.
+
+    Integer ids (such as the codes of :func:`encode_customer_ids`) are their
+    own codes, shifted to start at 0, when the customer-day key cannot overflow.
+    """
+    if pd.api.types.is_integer_dtype(ids.dtype) and isinstance(ids.dtype, np.dtype):
+        values = ids.to_numpy(dtype=np.int64)
+        low, high = int(values.min()), int(values.max())
+        if (high - low + 1) * span < 2**62:
+            return values - low, np.arange(low, high + 1, dtype=np.int64)
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes.astype(np.int64), uniques
+
+
+def encode_customer_ids(frame: pd.DataFrame, customer_id_col: str) -> tuple[pd.DataFrame, pd.Index]:
+    """The frame with its customer ids replaced by integer codes, and the ids of the codes.
+
+    Codes follow the sorted ids, so sorting by code sorts by id. Every
+    group-by and join after this hashes integers instead of strings; only the
+    per-customer result is decoded (:func:`decode_customer_ids`).
+    """
+    codes, ids = pd.factorize(frame[customer_id_col], sort=True)
+    return frame.assign(**{customer_id_col: codes.astype(np.int64)}), ids
+
+
+def decode_customer_ids(frame: pd.DataFrame, customer_id_col: str, ids: pd.Index) -> pd.DataFrame:
+    """Undo :func:`encode_customer_ids` on a (per-customer) result."""
+    return frame.assign(**{customer_id_col: ids.take(frame[customer_id_col].to_numpy())})

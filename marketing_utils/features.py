@@ -109,6 +109,7 @@ def rfm_summary(
     if observation_period_end is not None:
         end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
         rows = rows.filter(nw.col(ff.DAY) <= end_day)
+    rows, ids = ff.encode_ids(rows, customer_id_col)
 
     per_customer = ff.collect(
         ff.summarize_customers(rows, customer_id_col, monetary_value_col), backend
@@ -119,7 +120,7 @@ def rfm_summary(
     summary = per_customer.select(
         customer_id_col, *ff.rfm_columns(int(end_day), monetary=monetary_value_col is not None)
     )
-    return ff.to_native(summary.sort(customer_id_col))
+    return ff.to_native(ff.decode_ids(summary.sort(customer_id_col), customer_id_col, ids))
 
 
 def customer_features(
@@ -225,6 +226,7 @@ def customer_features(
         seen = ff.collect(rows.select(CATEGORY).unique()).get_column(CATEGORY)
         categories = sorted(seen.drop_nulls().to_list())
     categories = list(dict.fromkeys(categories or []))
+    rows, ids = ff.encode_ids(rows, CUSTOMER_ID)
     per_customer = _spend_by_customer(rows, cutoff_day, windows, categories, has_orders=has_orders)
     if has_orders:
         per_customer = per_customer.join(
@@ -233,7 +235,7 @@ def customer_features(
     else:
         per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
     features = per_customer.select(CUSTOMER_ID, *_feature_columns(cutoff_day, windows, categories))
-    result = ff.collect(features, backend)
+    result = ff.decode_ids(ff.collect(features, backend), CUSTOMER_ID, ids)
     if returns is not None:
         result = fa.with_returns_rate(result, returns, cutoff_day, backend)
     if customers is not None:
