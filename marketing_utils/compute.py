@@ -16,11 +16,13 @@ parameter, and ``compute.engine`` to those that declare ``engine``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import WorkbookError
 
-__all__ = ["ENGINES", "check_scheduler_address", "dask_client"]
+__all__ = ["ENGINES", "ComputeOptions", "DaskOptions", "check_scheduler_address", "dask_client"]
 
 ENGINES = ("pandas", "polars", "dask")
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://\S+$")
@@ -93,3 +95,46 @@ def dask_client(
         "memory_limit": memory_limit,
     }
     return Client(processes=True, **{k: v for k, v in sizes.items() if v is not None})
+
+
+_MEMORY = re.compile(r"^(auto|\d+(\.\d+)?\s*([kKMGTP]i?B|B))$")
+
+
+class DaskOptions(BaseModel):
+    """Where Dask computes: an existing scheduler, or a local cluster of this size."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    scheduler: str | None = Field(
+        None, description="address of a running Dask scheduler; absent: a local cluster"
+    )
+    n_workers: int | None = Field(None, ge=1, description="local cluster: worker processes")
+    threads_per_worker: int | None = Field(None, ge=1, description="local cluster: threads")
+    memory_limit: str | None = Field(None, description="local cluster: memory per worker")
+
+    @field_validator("scheduler")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else check_scheduler_address(value)
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str | None) -> str | None:
+        if value is not None and not _MEMORY.match(value):
+            raise ValueError(
+                f"expected a size such as '4GB' or '512MiB' or 'auto', found {value!r}"
+            )
+        return value
+
+
+class ComputeOptions(BaseModel):
+    """The engine of the transaction stages and, for Dask, where it runs.
+
+    ``engine`` applies only when the file sets it: then it is injected into
+    every notebook that declares an ``engine`` parameter.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    engine: Literal["pandas", "polars", "dask"] = Field(
+        "pandas", description="engine of the transaction stages: pandas, polars or dask"
+    )
+    dask: DaskOptions = DaskOptions()

@@ -20,12 +20,17 @@ never share an event.
 
 Cost
 ----
-Days are integers (days since 1970-01-01), so the work is three hash
-group-bys keyed on the customer id: transactions to customer-days, then the
-customer-day table twice (its first day, which the repeat-purchase mean
-leaves out, and the per-customer summary). ``customer_features`` adds one
-group-by over (customer, order) when there are order ids. No ``n_unique``
-is used: narwhals' Dask ``n_unique`` counts a value once per partition.
+Days are integers (days since 1970-01-01). Transactions are summed per
+customer-day, then the customer-day table is summarized per customer; the
+first purchase day, which the repeat-purchase mean leaves out, comes from the
+same customer summary. Each engine takes its fastest route to the same
+numbers: pandas codes the customer ids as sorted integers once and works on a
+sorted customer-day table (:mod:`marketing_utils._features_pandas`); Polars
+runs the narwhals query on its streaming engine; Dask shuffles the events by
+customer and summarizes each partition with the pandas code.
+``customer_features`` adds one group-by over (customer, order) when there are
+order ids. No ``n_unique`` is used: narwhals' Dask ``n_unique`` counts a value
+once per partition.
 """
 
 from __future__ import annotations

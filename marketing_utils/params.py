@@ -15,6 +15,7 @@ Relative paths are resolved against the current working directory, and
 from __future__ import annotations
 
 import difflib
+import glob
 import os
 import re
 from datetime import date, datetime
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .compute import check_scheduler_address
+from .compute import ComputeOptions, DaskOptions
 from .errors import ParamsError
 from .runner.notebooks import NotebookSpec, discover_notebooks
 
@@ -152,49 +153,6 @@ class ReportOptions(BaseModel):
     title: str | None = Field(None, description="title of the report index")
 
 
-_MEMORY = re.compile(r"^(auto|\d+(\.\d+)?\s*([kKMGTP]i?B|B))$")
-
-
-class DaskOptions(BaseModel):
-    """Where Dask computes: an existing scheduler, or a local cluster of this size."""
-
-    model_config = _STRICT
-    scheduler: str | None = Field(
-        None, description="address of a running Dask scheduler; absent: a local cluster"
-    )
-    n_workers: int | None = Field(None, ge=1, description="local cluster: worker processes")
-    threads_per_worker: int | None = Field(None, ge=1, description="local cluster: threads")
-    memory_limit: str | None = Field(None, description="local cluster: memory per worker")
-
-    @field_validator("scheduler")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        return None if value is None else check_scheduler_address(value)
-
-    @field_validator("memory_limit")
-    @classmethod
-    def _memory(cls, value: str | None) -> str | None:
-        if value is not None and not _MEMORY.match(value):
-            raise ValueError(
-                f"expected a size such as '4GB' or '512MiB' or 'auto', found {value!r}"
-            )
-        return value
-
-
-class ComputeOptions(BaseModel):
-    """The engine of the transaction stages and, for Dask, where it runs.
-
-    ``engine`` applies only when the file sets it: then it is injected into
-    every notebook that declares an ``engine`` parameter.
-    """
-
-    model_config = _STRICT
-    engine: Literal["pandas", "polars", "dask"] = Field(
-        "pandas", description="engine of the transaction stages: pandas, polars or dask"
-    )
-    dask: DaskOptions = DaskOptions()
-
-
 class _Top(BaseModel):
     model_config = _STRICT
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)
@@ -238,12 +196,23 @@ class WorkbookParams(BaseModel):
 
     def input_files(self) -> list[Path]:
         """Every input file the data section names."""
-        found = [Path(self.data["path"])] if "path" in self.data else []
+        found = _input_paths(Path(self.data["path"])) if "path" in self.data else []
         for table in ("customers", "transactions", "campaign", "products"):
             options = self.data.get(table)
             if isinstance(options, dict):
-                found.append(Path(options["path"]))
+                found += _input_paths(Path(options["path"]))
         return found
+
+
+def _input_paths(path: Path) -> list[Path]:
+    """The files a data path names: itself, the Parquet files of a directory, or a glob's matches."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+    if glob.has_magic(str(path)):
+        return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    return []
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -338,7 +307,7 @@ def _check_data_files(data: BaseModel) -> tuple[dict, list[str]]:
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             return
-        if not path.is_file():
+        if not _input_paths(path):
             problems.append(f"{where}: input file not found: {path} (given as {options['path']!r})")
         options["path"] = str(path)
 

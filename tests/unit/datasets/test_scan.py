@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from marketing_utils.datasets.scan import resolve_files, scan_transactions
-from marketing_utils.errors import DataValidationError
+from marketing_utils.errors import DataValidationError, ParamsError
 from marketing_utils.features import customer_features
 from tests.unit.test_features import assert_same_frames, random_tables
 
@@ -120,3 +120,43 @@ def test_missing_and_wrongly_mapped_columns_are_named(export):
         scan_transactions(first, delimiter=";", columns={"timestamp": "Date"})
     with pytest.raises(ValueError, match="engine must be one of"):
         scan_transactions(first, engine="spark")
+
+
+def test_files_source_reads_a_parquet_directory_and_a_csv_glob(export, log):
+    from marketing_utils.datasets.files import load_files
+
+    from_directory = load_files(transactions={"path": str(export / "parquet")})
+    assert len(from_directory.transactions) == len(log)
+    assert from_directory.transactions["amount"].sum() == pytest.approx(log["amount"].sum())
+    options = {**CSV_OPTIONS, "path": str(export / "csv" / "orders_*.csv")}
+    from_glob = load_files(transactions=options).transactions
+    assert len(from_glob) == len(log)
+    assert from_glob["timestamp"].tolist() == log["timestamp"].dt.floor("s").tolist()
+
+
+def test_files_of_a_glob_must_share_their_columns(tmp_path):
+    from marketing_utils.datasets.files import load_files
+
+    pd.DataFrame({"customer_id": ["a"], "timestamp": ["2024-01-01"], "amount": [1.0]}).to_csv(
+        tmp_path / "t1.csv", index=False
+    )
+    pd.DataFrame({"customer_id": ["b"], "timestamp": ["2024-01-02"], "total": [2.0]}).to_csv(
+        tmp_path / "t2.csv", index=False
+    )
+    with pytest.raises(DataValidationError, match=r"t2.csv.*expected the columns of t1.csv"):
+        load_files(transactions={"path": str(tmp_path / "t*.csv")})
+
+
+def test_params_accept_a_directory_and_hash_each_of_its_files(export, tmp_path):
+    from marketing_utils.params import validate_params
+
+    raw = {
+        "run_name": "dir",
+        "data": {"source": "files", "transactions": {"path": str(export / "parquet")}},
+    }
+    params = validate_params(raw, [])
+    files = params.input_files()
+    assert len(files) >= 14 and all(f.suffix == ".parquet" for f in files)
+    raw["data"]["transactions"]["path"] = str(tmp_path / "nothing_*.parquet")
+    with pytest.raises(ParamsError, match="input file not found"):
+        validate_params(raw, [])
