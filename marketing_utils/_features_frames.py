@@ -6,7 +6,7 @@ pandas, Polars (eager or lazy) and Dask.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral
 from typing import Any
 
@@ -302,28 +302,50 @@ def _summarize_customers_dask(
     daily_columns: Sequence[nw.Expr],
     daily_summed: Sequence[str],
 ) -> nw.LazyFrame:
-    """Dask: shuffle the events so that each customer is in one partition, then pandas per partition.
+    """Dask: :func:`summarize_customers` on pandas, partition by partition (see :func:`by_customer`).
 
-    One shuffle, and every partition is summarized by the same pandas code as
-    an in-memory frame, so the results are those of pandas. (The generic
-    formulation's window function also fails in dask-expr once group-bys
-    split their output over several partitions.)
+    The generic formulation's window function also fails in dask-expr once
+    group-bys split their output over several partitions.
     """
-    from marketing_utils._features_pandas import summarize_customers_pandas
-
     options = {"summed": summed, "daily_columns": daily_columns, "daily_summed": daily_summed}
+    return by_customer(
+        rows,
+        customer_id_col,
+        lambda events: summarize_customers(events, customer_id_col, amount_col, **options),
+    )
 
-    def summarize(part: pd.DataFrame) -> pd.DataFrame:
+
+def by_customer(
+    rows: nw.LazyFrame, customer_id_col: str, build: Callable[[nw.LazyFrame], nw.LazyFrame]
+) -> nw.LazyFrame:
+    """Dask: shuffle the events so that each customer is in one partition, then ``build`` on pandas.
+
+    ``build`` turns a pandas-backed frame of events into one row per customer;
+    it runs on each partition (on the workers, when a ``distributed`` client
+    is active), so the results are those of pandas, after a single shuffle.
+    """
+
+    def per_partition(part: pd.DataFrame) -> pd.DataFrame:
         if len(part) == 0:
             return meta
-        return summarize_customers_pandas(part, customer_id_col, amount_col, **options)
+        events, ids = encode_ids(nw.from_native(part, eager_only=True).lazy(), customer_id_col)
+        return decode_ids(collect(build(events)), customer_id_col, ids).to_native()
 
     events = rows.to_native()
-    meta = summarize_customers_pandas(
-        events._meta_nonempty, customer_id_col, amount_col, **options
-    ).iloc[:0]
-    summary = events.shuffle(on=customer_id_col).map_partitions(summarize, meta=meta)
-    return nw.from_native(summary)
+    meta = per_partition(events._meta_nonempty).iloc[:0]
+    shuffled = events.shuffle(on=customer_id_col, shuffle_method=_shuffle_method())
+    return nw.from_native(shuffled.map_partitions(per_partition, meta=meta))
+
+
+def _shuffle_method() -> str:
+    """Dask's peer-to-peer shuffle on a cluster; in-memory tasks, not disk, without one."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):
+        return "tasks"
+    return "p2p"
 
 
 def summarize_days(

@@ -231,16 +231,25 @@ def customer_features(
         seen = ff.collect(rows.select(CATEGORY).unique()).get_column(CATEGORY)
         categories = sorted(seen.drop_nulls().to_list())
     categories = list(dict.fromkeys(categories or []))
-    rows, ids = ff.encode_ids(rows, CUSTOMER_ID)
-    per_customer = _spend_by_customer(rows, cutoff_day, windows, categories, has_orders=has_orders)
-    if has_orders:
-        per_customer = per_customer.join(
-            _order_counts(rows, cutoff_day, windows), on=CUSTOMER_ID, how="inner"
+
+    def customer_table(events: nw.LazyFrame) -> nw.LazyFrame:
+        per_customer = _spend_by_customer(
+            events, cutoff_day, windows, categories, has_orders=has_orders
         )
+        if has_orders:
+            per_customer = per_customer.join(
+                _order_counts(events, cutoff_day, windows), on=CUSTOMER_ID, how="inner"
+            )
+        else:
+            per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
+        return per_customer.select(CUSTOMER_ID, *_feature_columns(cutoff_day, windows, categories))
+
+    if rows.implementation.is_dask():
+        # One shuffle by customer, then every partition is one pandas computation.
+        result = ff.collect(ff.by_customer(rows, CUSTOMER_ID, customer_table), backend)
     else:
-        per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
-    features = per_customer.select(CUSTOMER_ID, *_feature_columns(cutoff_day, windows, categories))
-    result = ff.decode_ids(ff.collect(features, backend), CUSTOMER_ID, ids)
+        rows, ids = ff.encode_ids(rows, CUSTOMER_ID)
+        result = ff.decode_ids(ff.collect(customer_table(rows), backend), CUSTOMER_ID, ids)
     if returns is not None:
         result = fa.with_returns_rate(result, returns, cutoff_day, backend)
     if customers is not None:
