@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> None:
         measured["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         report["runs"].append(measured)
         print(f"{name}: {measured['total_seconds']:.0f} s", flush=True)
+    if RESULTS.exists():  # keep the other params files' runs of an earlier run
+        done = {run["params"] for run in report["runs"]}
+        earlier = json.loads(RESULTS.read_text())["runs"]
+        report["runs"] = [r for r in earlier if r["params"] not in done] + report["runs"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
 

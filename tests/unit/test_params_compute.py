@@ -128,3 +128,16 @@ def test_cli_validate_rejects_a_bad_engine(tmp_path):
     assert "compute.engine: Input should be 'pandas', 'polars' or 'dask', found 'spark'" in (
         out.stderr
     )
+
+
+def test_the_workbook_notebooks_declare_what_the_runner_injects(tmp_path):
+    from marketing_utils.runner.notebooks import discover_notebooks
+
+    specs = {spec.stem: spec for spec in discover_notebooks()}
+    assert {"compute", "engine"} <= set(specs["01_preprocessing"].parameters)
+    assert specs["03_propensity_modeling"].parameters["max_customers"].default == 0
+    root = Path(__file__).resolve().parents[2]
+    params = load_params(root / "params" / "large.yaml")
+    assert params.compute.engine == "polars"
+    injected = params.notebook_parameters(specs["01_preprocessing"], tmp_path)
+    assert injected["engine"] == "polars" and injected["compute"]["engine"] == "polars"
