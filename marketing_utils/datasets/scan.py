@@ -239,7 +239,11 @@ def _read_dask(files, kind, separator, renames, text, date_format):
 
     names = [str(f) for f in files]
     if kind == "parquet":
-        frame = dd.read_parquet(names, columns=list(renames))
+        # Partitions of at most 64 MiB of Parquet (whole row groups), whatever the file sizes,
+        # so that a worker summarizes about a million rows at a time.
+        frame = dd.read_parquet(
+            names, columns=list(renames), split_row_groups="adaptive", blocksize="64MiB"
+        )
     else:
         frame = dd.read_csv(
             names, sep=separator, usecols=list(renames), dtype=dict.fromkeys(text, "str")
