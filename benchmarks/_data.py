@@ -27,7 +27,9 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
-def make_transactions(n_rows: int, seed: int = 0) -> pa.Table:
+def make_transactions(
+    n_rows: int, seed: int = 0, *, n_customers: int | None = None, first_order: int = 0
+) -> pa.Table:
     """A canonical transactions table with ``n_rows`` rows.
 
     Parameters
@@ -36,6 +38,11 @@ def make_transactions(n_rows: int, seed: int = 0) -> pa.Table:
         Number of rows (order lines).
     seed : int, default 0
         Seed of the random generator; the same seed gives the same table.
+    n_customers : int, optional
+        Customers the orders are drawn from; default ``n_rows // 20``. Chunks of a
+        larger dataset share one customer base this way.
+    first_order : int, default 0
+        Number of the first order, so that chunks do not reuse order ids.
 
     Returns
     -------
@@ -43,7 +50,7 @@ def make_transactions(n_rows: int, seed: int = 0) -> pa.Table:
         customer_id, timestamp (ns), order_id, category, quantity, unit_price, amount.
     """
     rng = np.random.default_rng(seed)
-    n_customers = max(1, n_rows // ROWS_PER_CUSTOMER)
+    n_customers = n_customers or max(1, n_rows // ROWS_PER_CUSTOMER)
     # Orders have 1, 2 or 3 lines; draw enough orders, then cut at n_rows lines.
     lines_per_order = rng.choice([1, 2, 3], size=n_rows, p=[0.4, 0.3, 0.3])
     n_orders = int(np.searchsorted(np.cumsum(lines_per_order), n_rows)) + 1
@@ -57,7 +64,7 @@ def make_transactions(n_rows: int, seed: int = 0) -> pa.Table:
         {
             "customer_id": _ids("C", order_customer[order_of_line], 8),
             "timestamp": pa.array(order_time[order_of_line].astype("datetime64[ns]")),
-            "order_id": _ids("O", order_of_line, 9),
+            "order_id": _ids("O", order_of_line + first_order, 9),
             "category": pa.array(np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), n_rows)]),
             "quantity": quantity,
             "unit_price": unit_price,
@@ -75,4 +82,26 @@ def transactions_parquet(n_rows: int, seed: int = 0, directory: Path | None = No
         partial = path.with_suffix(".partial")
         pq.write_table(make_transactions(n_rows, seed), partial)
         partial.rename(path)
+    return path
+
+
+def transactions_dataset(
+    n_rows: int, chunk_rows: int = 5_000_000, seed: int = 0, directory: Path | None = None
+) -> Path:
+    """A directory of Parquet files holding ``n_rows`` transactions, written chunk by chunk.
+
+    Each chunk is generated and written on its own, so that memory stays that of
+    one chunk; all chunks share ``n_rows // 20`` customers. Written on first use.
+    """
+    directory = directory or Path(tempfile.gettempdir()) / "marketing_workbook_bench"
+    path = directory / f"transactions_{n_rows}_{seed}_dataset"
+    if (path / "_complete").exists():
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    n_customers = max(1, n_rows // ROWS_PER_CUSTOMER)
+    for number, start in enumerate(range(0, n_rows, chunk_rows)):
+        rows = min(chunk_rows, n_rows - start)
+        chunk = make_transactions(rows, seed + number, n_customers=n_customers, first_order=start)
+        pq.write_table(chunk, path / f"part-{number:04d}.parquet", row_group_size=1_000_000)
+    (path / "_complete").write_text("")
     return path

@@ -1,9 +1,16 @@
-"""Benchmark: rfm_summary and customer_features on pandas and Polars, against lifetimes.
+"""Benchmark: rfm_summary and customer_features on pandas, Polars and Dask, against lifetimes.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_features.py [--rows 2000000 10000000] [--repeat 3]
-        [--lifetimes-python /tmp/lifetimes-venv/bin/python]
+    .venv/bin/python benchmarks/bench_features.py [--rows 100000 1000000 2000000 10000000]
+        [--repeat 2] [--lifetimes-python /tmp/lifetimes-venv/bin/python]
+
+What is timed: the call ``rfm_summary(frame)`` (the lifetimes-equivalent
+summary: frequency, recency, T, monetary value) and ``customer_features(frame,
+cutoff=...)`` (every feature), with the transactions already in memory in the
+engine's own frame type: a pandas DataFrame, a Polars DataFrame, or a Dask
+DataFrame made from the pandas frame (one partition per million rows, the
+default threaded scheduler). Reading the file is not timed.
 
 Every measurement runs in a fresh subprocess that reads the same Parquet file
 (see ``_data.py``) and times the call ``--repeat`` times; the best time is
@@ -42,6 +49,7 @@ TARGETS = {  # (rows, task, engine): what the issue asks for
     (10_000_000, "rfm_summary", "pandas"): ("seconds", 3.0),
     (10_000_000, "rfm_summary", "polars"): ("seconds", 1.0),
 }
+MAX_EXPONENT = 1.1  # "no worse than linear": slope of log(time) against log(rows)
 
 
 # --- child: one measurement in a fresh process ----------------------------------------
@@ -78,6 +86,14 @@ def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
             import pandas as pd
 
             frame = pd.read_parquet(path)
+        elif engine == "dask":
+            import dask
+            import dask.dataframe as dd
+            import pandas as pd
+
+            loaded = pd.read_parquet(path)
+            frame = dd.from_pandas(loaded, npartitions=max(2, len(loaded) // 1_000_000))
+            frame = dask.persist(frame)[0]  # in memory, like the other engines' frames
         else:
             import polars as pl
 
@@ -91,6 +107,7 @@ def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
     from importlib.metadata import version
 
     libraries = ["lifetimes", "pandas"] if engine == "lifetimes" else [engine, "narwhals"]
+    libraries += ["pandas"] if engine == "dask" else []
     loaded = _rss_mb()
     seconds, cpu_seconds = [], []
     for _ in range(repeat):
@@ -161,8 +178,10 @@ def _load_average() -> list[float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[2_000_000, 10_000_000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=[100_000, 1_000_000, 2_000_000, 10_000_000]
+    )
+    parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--lifetimes-python", default="/tmp/lifetimes-venv/bin/python")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "TASK", "PATH"))
     parser.add_argument("--output", default=None)
@@ -188,9 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for rows in args.rows:
             path = transactions_parquet(rows)
-            jobs = [("pandas", "rfm_summary"), ("polars", "rfm_summary")]
+            jobs = [("pandas", "rfm_summary"), ("polars", "rfm_summary"), ("dask", "rfm_summary")]
             jobs += [("lifetimes", "rfm_summary")] if has_lifetimes else []
-            jobs += [("pandas", "customer_features"), ("polars", "customer_features")]
+            jobs += [(engine, "customer_features") for engine in ("pandas", "polars", "dask")]
             outputs = {}
             for engine, task in jobs:
                 python = args.lifetimes_python if engine == "lifetimes" else sys.executable
@@ -205,17 +224,25 @@ def main(argv: list[str] | None = None) -> None:
                 )
             if has_lifetimes:
                 reference = outputs["lifetimes", "rfm_summary"]
-                for engine in ("pandas", "polars"):
+                for engine in ("pandas", "polars", "dask"):
                     run = _find(report, rows, engine, "rfm_summary")
                     run["matches_lifetimes"] = _same_summary(
                         outputs[engine, "rfm_summary"], reference
                     )
     _add_ratios_and_targets(report)
+    report["growth"] = _growth(report)
     report["machine"]["load_average_at_end"] = _load_average()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print()
+    if not has_lifetimes:
+        print(
+            f"**lifetimes reference unavailable** (no interpreter at {args.lifetimes_python}): "
+            "no speed ratios and no value-by-value check in this run.\n"
+        )
     print(_markdown(report))
+    print()
+    print(_growth_markdown(report["growth"]))
     print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")
 
 
@@ -243,6 +270,50 @@ def _add_ratios_and_targets(report: dict) -> None:
             elif "speedup_vs_lifetimes" in run:
                 run["target"] = f">= {value:g}x lifetimes"
                 run["target_met"] = run["speedup_vs_lifetimes"] >= value
+
+
+def _growth(report: dict) -> list[dict]:
+    """Exponent b of time = a * rows^b, fitted by least squares on log-log, per engine and task."""
+    import numpy as np
+
+    fits = []
+    pairs = sorted({(run["engine"], run["task"]) for run in report["runs"]})
+    for engine, task in pairs:
+        runs = sorted(
+            (r for r in report["runs"] if (r["engine"], r["task"]) == (engine, task)),
+            key=lambda r: r["rows"],
+        )
+        if len(runs) < 2:
+            continue
+        rows = np.log([r["rows"] for r in runs])
+        seconds = np.log([r["best_seconds"] for r in runs])
+        exponent = float(np.polyfit(rows, seconds, 1)[0])
+        fits.append(
+            {
+                "engine": engine,
+                "task": task,
+                "rows": [r["rows"] for r in runs],
+                "exponent": round(exponent, 2),
+                "target": f"<= {MAX_EXPONENT} (linear)",
+                "target_met": exponent <= MAX_EXPONENT,
+            }
+        )
+    return fits
+
+
+def _growth_markdown(fits: list[dict]) -> str:
+    lines = [
+        "| engine | task | sizes (rows) | exponent of time vs rows | target | met |",
+        "| --- | --- | --- | ---: | --- | --- |",
+    ]
+    for fit in fits:
+        sizes = ", ".join(f"{n:,}" for n in fit["rows"])
+        met = "yes" if fit["target_met"] else "no"
+        lines.append(
+            f"| {fit['engine']} | {fit['task']} | {sizes} | {fit['exponent']:.2f} | "
+            f"{fit['target']} | {met} |"
+        )
+    return "\n".join(lines)
 
 
 def _markdown(report: dict) -> str:

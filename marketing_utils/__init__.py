@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "artifacts": ["Artifacts"],
     "clean": ["CleanResult", "clean_data", "normalize_category"],
+    "compute": ["dask_client"],
+    "datasets.scan": ["scan_transactions"],
     "datasets.sources": ["load_data"],
     "datasets.synthetic": ["SyntheticData", "make_synthetic"],
     "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],
@@ -30,6 +32,7 @@ _EXPORTS = {
         "suppress_small_groups",
     ],
     "profile": ["describe_tables", "missing_share"],
+    "sampling": ["sample_customers"],
     "schema": ["PII_COLUMNS", "MarketingData"],
     "segment": [
         "DEFAULT_SEGMENT_MAP",

@@ -20,12 +20,17 @@ never share an event.
 
 Cost
 ----
-Days are integers (days since 1970-01-01), so the work is three hash
-group-bys keyed on the customer id: transactions to customer-days, then the
-customer-day table twice (its first day, which the repeat-purchase mean
-leaves out, and the per-customer summary). ``customer_features`` adds one
-group-by over (customer, order) when there are order ids. No ``n_unique``
-is used: narwhals' Dask ``n_unique`` counts a value once per partition.
+Days are integers (days since 1970-01-01). Transactions are summed per
+customer-day, then the customer-day table is summarized per customer; the
+first purchase day, which the repeat-purchase mean leaves out, comes from the
+same customer summary. Each engine takes its fastest route to the same
+numbers: pandas codes the customer ids as sorted integers once and works on a
+sorted customer-day table (:mod:`marketing_utils._features_pandas`); Polars
+runs the narwhals query on its streaming engine; Dask shuffles the events by
+customer and summarizes each partition with the pandas code.
+``customer_features`` adds one group-by over (customer, order) when there are
+order ids. No ``n_unique`` is used: narwhals' Dask ``n_unique`` counts a value
+once per partition.
 """
 
 from __future__ import annotations
@@ -109,12 +114,10 @@ def rfm_summary(
     if observation_period_end is not None:
         end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
         rows = rows.filter(nw.col(ff.DAY) <= end_day)
+    rows, ids = ff.encode_ids(rows, customer_id_col)
 
-    daily = ff.group_by(rows, customer_id_col, ff.DAY).agg(
-        *([nw.col(monetary_value_col).sum()] if monetary_value_col is not None else [])
-    )
     per_customer = ff.collect(
-        ff.summarize_days(daily, customer_id_col, monetary_value_col), backend
+        ff.summarize_customers(rows, customer_id_col, monetary_value_col), backend
     )
     if end_day is None:
         # The last transaction day over all customers is the last of their last days.
@@ -122,7 +125,7 @@ def rfm_summary(
     summary = per_customer.select(
         customer_id_col, *ff.rfm_columns(int(end_day), monetary=monetary_value_col is not None)
     )
-    return ff.to_native(summary.sort(customer_id_col))
+    return ff.to_native(ff.decode_ids(summary.sort(customer_id_col), customer_id_col, ids))
 
 
 def customer_features(
@@ -225,18 +228,28 @@ def customer_features(
     ).filter(nw.col(ff.DAY) < cutoff_day)
 
     if categories is None and CATEGORY in schema:
-        seen = rows.select(CATEGORY).unique().collect().get_column(CATEGORY)
+        seen = ff.collect(rows.select(CATEGORY).unique()).get_column(CATEGORY)
         categories = sorted(seen.drop_nulls().to_list())
     categories = list(dict.fromkeys(categories or []))
-    per_customer = _spend_by_customer(rows, cutoff_day, windows, categories, has_orders=has_orders)
-    if has_orders:
-        per_customer = per_customer.join(
-            _order_counts(rows, cutoff_day, windows), on=CUSTOMER_ID, how="inner"
+
+    def customer_table(events: nw.LazyFrame) -> nw.LazyFrame:
+        per_customer = _spend_by_customer(
+            events, cutoff_day, windows, categories, has_orders=has_orders
         )
+        if has_orders:
+            per_customer = per_customer.join(
+                _order_counts(events, cutoff_day, windows), on=CUSTOMER_ID, how="inner"
+            )
+        else:
+            per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
+        return per_customer.select(CUSTOMER_ID, *_feature_columns(cutoff_day, windows, categories))
+
+    if rows.implementation.is_dask():
+        # One shuffle by customer, then every partition is one pandas computation.
+        result = ff.collect(ff.by_customer(rows, CUSTOMER_ID, customer_table), backend)
     else:
-        per_customer = per_customer.with_columns(nw.col(ff.N_DAYS).alias("n_orders"))
-    features = per_customer.select(CUSTOMER_ID, *_feature_columns(cutoff_day, windows, categories))
-    result = ff.collect(features, backend)
+        rows, ids = ff.encode_ids(rows, CUSTOMER_ID)
+        result = ff.decode_ids(ff.collect(customer_table(rows), backend), CUSTOMER_ID, ids)
     if returns is not None:
         result = fa.with_returns_rate(result, returns, cutoff_day, backend)
     if customers is not None:
@@ -281,7 +294,7 @@ def make_labels(transactions: Any, *, cutoff: Any, horizon_days: int, customers:
     )
     days = lazy.select(CUSTOMER_ID, ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY))
     in_horizon = (nw.col(ff.DAY) >= cutoff_day) & (nw.col(ff.DAY) < cutoff_day + horizon_days)
-    buyers = days.filter(in_horizon).select(CUSTOMER_ID).unique().collect()
+    buyers = ff.collect(days.filter(in_horizon).select(CUSTOMER_ID).unique())
     buyer_ids = buyers.get_column(CUSTOMER_ID).to_list()
 
     if customers is None:
@@ -328,25 +341,24 @@ def _spend_by_customer(
             for i, category in enumerate(categories)
         )
     summed = [_category_sum(i) for i in range(len(categories))]
-    daily = ff.group_by(rows, CUSTOMER_ID, ff.DAY).agg(nw.col(AMOUNT, *summed).sum())
     # Windows start on a day boundary, so per-day totals split exactly between them.
-    window_columns = []
+    window_columns, window_summed = [], []
     for w in windows:
         in_window = nw.col(ff.DAY) >= cutoff_day - w
         window_columns.append(
             nw.when(in_window).then(nw.col(AMOUNT)).otherwise(0.0).alias(f"spend_{w}d")
         )
-        summed.append(f"spend_{w}d")
+        window_summed.append(f"spend_{w}d")
         if not has_orders:
             window_columns.append(in_window.cast(nw.Int64).alias(f"orders_{w}d"))
-            summed.append(f"orders_{w}d")
-    if window_columns:
-        daily = daily.with_columns(*window_columns)
-    return ff.summarize_days(
-        daily,
+            window_summed.append(f"orders_{w}d")
+    return ff.summarize_customers(
+        rows,
         CUSTOMER_ID,
         AMOUNT,
-        extra=[nw.col(AMOUNT).sum().alias("total_spend"), *(nw.col(c).sum() for c in summed)],
+        summed=summed,
+        daily_columns=window_columns,
+        daily_summed=window_summed,
     )
 
 

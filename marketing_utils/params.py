@@ -15,6 +15,7 @@ Relative paths are resolved against the current working directory, and
 from __future__ import annotations
 
 import difflib
+import glob
 import os
 import re
 from datetime import date, datetime
@@ -24,11 +25,13 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from .compute import ComputeOptions, DaskOptions
 from .errors import ParamsError
 from .runner.notebooks import NotebookSpec, discover_notebooks
 
 __all__ = [
     "DATA_SOURCES",
+    "ComputeOptions",
     "WorkbookParams",
     "expand_path",
     "load_params",
@@ -37,6 +40,8 @@ __all__ = [
 ]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+# pydantic errors whose message does not show the value found.
+_SHOW_INPUT = ("literal_error", "greater_than_equal", "less_than_equal")
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -169,6 +174,7 @@ class _Top(BaseModel):
     seed: int = Field(42, ge=0)
     data: DataSource
     report: ReportOptions = ReportOptions()
+    compute: ComputeOptions = ComputeOptions()
 
 
 class WorkbookParams(BaseModel):
@@ -189,23 +195,38 @@ class WorkbookParams(BaseModel):
     data: dict[str, Any]
     report: ReportOptions
     sections: dict[str, dict[str, Any]]
+    compute: ComputeOptions = ComputeOptions()
 
     def notebook_parameters(self, spec: NotebookSpec, run_dir: Path) -> dict[str, Any]:
         """The values injected into a notebook's parameters cell."""
         values = dict(self.sections.get(spec.section, {}))
         injected = {"run_dir": str(run_dir), "seed": self.seed, "run_name": self.run_name}
         injected["data"] = self.data
+        injected["compute"] = self.compute.model_dump(mode="json")
+        if "engine" in self.compute.model_fields_set:
+            injected["engine"] = self.compute.engine
         values.update({k: v for k, v in injected.items() if k in spec.parameters})
         return values
 
     def input_files(self) -> list[Path]:
         """Every input file the data section names."""
-        found = [Path(self.data["path"])] if "path" in self.data else []
+        found = _input_paths(Path(self.data["path"])) if "path" in self.data else []
         for table in ("customers", "transactions", "campaign", "products"):
             options = self.data.get(table)
             if isinstance(options, dict):
-                found.append(Path(options["path"]))
+                found += _input_paths(Path(options["path"]))
         return found
+
+
+def _input_paths(path: Path) -> list[Path]:
+    """The files a data path names: itself, the Parquet files of a directory, or a glob's matches."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+    if glob.has_magic(str(path)):
+        return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+    return []
 
 
 def _suggest(word: str, choices: list[str]) -> str:
@@ -240,7 +261,7 @@ def _pydantic_problems(exc: ValidationError, prefix: str) -> list[str]:
         message = error["msg"]
         if error["type"] == "date_type":
             message = "expected a date written YYYY-MM-DD"
-        if error["type"] == "literal_error" or error["type"].endswith("_type"):
+        if error["type"] in _SHOW_INPUT or error["type"].endswith("_type"):
             message = f"{message}, found {_describe(found)}"
         problems.append(f"{where}: {message}")
     return problems
@@ -302,7 +323,7 @@ def _check_data_files(data: BaseModel) -> tuple[dict, list[str]]:
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
             return
-        if not path.is_file():
+        if not _input_paths(path):
             problems.append(f"{where}: input file not found: {path} (given as {options['path']!r})")
         options["path"] = str(path)
 
@@ -338,6 +359,13 @@ def validate_params(
         top_keys + list(by_section),
         "top level",
     )
+    compute_raw = raw.get("compute")
+    if isinstance(compute_raw, dict):
+        problems += _unknown_keys(compute_raw, list(ComputeOptions.model_fields), "compute")
+        if isinstance(compute_raw.get("dask"), dict):
+            problems += _unknown_keys(
+                compute_raw["dask"], list(DaskOptions.model_fields), "compute.dask"
+            )
     data_raw = raw.get("data")
     if isinstance(data_raw, dict) and data_raw.get("source") in DATA_SOURCES:
         model = DATA_SOURCES[data_raw["source"]]
@@ -363,6 +391,15 @@ def validate_params(
     for name, spec in by_section.items():
         sections[name], section_problems = _check_section(name, raw.get(name), spec)
         problems += section_problems
+    if top is not None and "engine" in top.compute.model_fields_set:
+        for name in by_section:
+            given = raw.get(name) if isinstance(raw.get(name), dict) else {}
+            if "engine" in given and given["engine"] != top.compute.engine:
+                problems.append(
+                    f"{name}.engine: {given['engine']!r} contradicts compute.engine "
+                    f"{top.compute.engine!r}; set the engine once (compute.engine applies to "
+                    f"every transaction stage, or remove it and keep {name}.engine)"
+                )
     data_values: dict = {}
     if top is not None:
         data_values, file_problems = _check_data_files(top.data)
@@ -381,6 +418,7 @@ def validate_params(
         data=data_values,
         report=top.report,
         sections=sections,
+        compute=top.compute,
     )
 
 

@@ -25,6 +25,7 @@ without one are taken as UTC). Input files are only ever read.
 from __future__ import annotations
 
 import csv
+import glob
 import os
 from collections.abc import Mapping
 from itertools import chain
@@ -128,7 +129,24 @@ def _locate_decode_error(path: Path, encoding: str, delimiter: str) -> tuple[str
 
 
 def _read(path: Path, where: str, delimiter: str | None, encoding: str, read_options: dict):
-    """The file as a frame with clean header names, or an error saying what to fix."""
+    """The file as a frame with clean header names, or an error saying what to fix.
+
+    A directory of Parquet files or a glob pattern is read file by file and
+    concatenated; every file must have the same columns.
+    """
+    if not path.is_file() and (path.is_dir() or glob.has_magic(where)):
+        from .scan import resolve_files
+
+        files, _ = resolve_files(path)
+        frames = [_read(file, str(file), delimiter, encoding, read_options) for file in files]
+        for file, frame in zip(files[1:], frames[1:], strict=True):
+            if list(frame.columns) != list(frames[0].columns):
+                raise DataValidationError(
+                    str(file),
+                    f"expected the columns of {files[0].name}: {list(frames[0].columns)}; "
+                    f"found {list(frame.columns)}",
+                )
+        return pd.concat(frames, ignore_index=True)
     if not path.is_file():
         raise DataValidationError(where, "expected an existing file, found none at this path")
     if path.stat().st_size == 0:

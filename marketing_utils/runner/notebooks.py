@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: Parameters the runner injects itself; a params section may not set them.
-RUNNER_PARAMETERS = ("run_dir", "seed", "run_name", "data")
+RUNNER_PARAMETERS = ("run_dir", "seed", "run_name", "data", "compute")
 
 _NOTEBOOK_NAME = re.compile(r"^(\d{2})_([a-z][a-z0-9_]*)\.ipynb$")
 

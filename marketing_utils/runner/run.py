@@ -287,7 +287,12 @@ def _run_in(
         "run_name": params.run_name,
         "params_file": params.source,
         "data_source": params.data.get("source"),
-        "params": {"seed": params.seed, "data": params.data, "sections": params.sections},
+        "params": {
+            "seed": params.seed,
+            "data": params.data,
+            "sections": params.sections,
+            "compute": params.compute.model_dump(mode="json"),
+        },
         "versions": _versions(),
         "git_commit": _git_commit(Path(__file__).resolve().parent),
         "inputs": {

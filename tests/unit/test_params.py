@@ -71,7 +71,7 @@ def test_misspelled_top_level_key(tmp_path, notebooks):
     text = GOOD.format(out=tmp_path) + "sede: 4\n"
     (problem,) = _problems(tmp_path, notebooks, text)
     assert "unknown key 'sede'" in problem and "did you mean 'seed'" in problem
-    assert "accepted keys: run_name, output_dir, seed, data, report, make" in problem
+    assert "accepted keys: run_name, output_dir, seed, data, report, compute, make" in problem
 
 
 def test_misspelled_notebook_key_names_notebook(tmp_path, notebooks):
