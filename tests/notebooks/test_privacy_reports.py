@@ -1,8 +1,8 @@
 """The privacy scan over the report of every params file (shared session reports).
 
 Each test uses one report fixture, so it runs on the xdist worker that builds
-that report anyway. ``params/default.yaml`` is the synthetic source of
-``params/ci.yaml`` at 20,000 customers; the ci report stands for it.
+that report anyway. ``params/default.yaml`` and ``params/large.yaml`` are the synthetic source of
+``params/ci.yaml`` at 20,000 and 100,000 customers; the ci report stands for them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tests.privacy_scan import assert_report_is_private, assert_segment_tables_r
 SCANNED = {
     "ci.yaml": "ci_report",
     "default.yaml": "ci_report",
+    "large.yaml": "ci_report",
     "bank_marketing.yaml": "bank_report",
     "hillstrom.yaml": "hillstrom_report",
     "cdnow.yaml": "cdnow_report",
@@ -28,8 +29,9 @@ SCANNED = {
 
 def test_every_params_file_has_a_scanned_report():
     assert sorted(p.name for p in (ROOT / "params").glob("*.yaml")) == sorted(SCANNED)
-    default = yaml.safe_load((ROOT / "params" / "default.yaml").read_text())
-    assert default["data"]["source"] == "synthetic"
+    for name in ("default.yaml", "large.yaml"):
+        params = yaml.safe_load((ROOT / "params" / name).read_text())
+        assert params["data"]["source"] == "synthetic", name
 
 
 def _scan(report, pii, raw_ids) -> dict:
