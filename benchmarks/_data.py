@@ -8,6 +8,8 @@ its own virtualenv) reads exactly the same data.
 
 from __future__ import annotations
 
+import os
+import platform
 import tempfile
 from pathlib import Path
 
@@ -105,3 +107,15 @@ def transactions_dataset(
         pq.write_table(chunk, path / f"part-{number:04d}.parquet", row_group_size=1_000_000)
     (path / "_complete").write_text("")
     return path
+
+
+def machine_info(note: str | None = None) -> dict:
+    """The facts every benchmark's JSON records about the machine it ran on."""
+    info = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    if note:
+        info["note"] = note
+    return info

@@ -27,12 +27,13 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+from _data import machine_info
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "parquet.json"
@@ -137,11 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     written = time.perf_counter() - tic
     size_gb = sum(f.stat().st_size for f in path.glob("*.parquet")) / 2**30
     report = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine_info(),
         "rows": args.rows,
         "dataset": {"path": str(path), "gb_on_disk": round(size_gb, 2)},
         "runs": [],

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _data import machine_info
 
 TARGET = {"n_customers": 100_000, "n_products": 2_000, "seconds": 60.0, "peak_gb": 4.0}
 
@@ -132,12 +132,7 @@ def main() -> None:
                 "benchmark": "item-based recommendations for all customers (stage 06)",
                 "target": TARGET,
                 "target_met": met,
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "load_average_1min": round(os.getloadavg()[0], 2),
-                    "note": "shared with other jobs: timings are noisy",
-                },
+                "machine": machine_info("shared with other jobs: timings are noisy"),
                 "results": [row],
             },
             indent=2,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import yaml
+from _data import machine_info
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -74,11 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--params", nargs="+", default=["params/default.yaml", "params/large.yaml"])
     args = parser.parse_args(argv)
     report = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine_info(),
         "runs": [],
     }
     for name in args.params:

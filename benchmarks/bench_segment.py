@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _data import machine_info
 
 from marketing_utils.datasets.synthetic import make_synthetic
 from marketing_utils.preprocess import preprocess
@@ -109,12 +108,7 @@ def main() -> None:
                 "benchmark": "segment_customers (stage 02)",
                 "target": TARGET,
                 "target_met": met,
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "load_average_1min": round(os.getloadavg()[0], 2),
-                    "note": "shared with other jobs: timings are noisy",
-                },
+                "machine": machine_info("shared with other jobs: timings are noisy"),
                 "results": rows,
             },
             indent=2,

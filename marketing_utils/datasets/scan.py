@@ -27,20 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataValidationError
+from ..schema import TABLE_COLUMNS
 
 __all__ = ["TRANSACTION_COLUMNS", "resolve_files", "scan_transactions"]
 
 #: Canonical transaction columns a scan keeps (when the files have them).
-TRANSACTION_COLUMNS = (
-    "customer_id",
-    "timestamp",
-    "order_id",
-    "product_id",
-    "category",
-    "quantity",
-    "unit_price",
-    "amount",
-)
+TRANSACTION_COLUMNS = tuple(name for name, _, _ in TABLE_COLUMNS["transactions"])
 _TEXT = ("customer_id", "order_id", "product_id", "category")
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz")

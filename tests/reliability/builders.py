@@ -13,18 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from marketing_utils.schema import TABLE_COLUMNS
 from tests.reliability.owndata import own_params, own_tables, write_tables
 
-TX_COLUMNS = [
-    "customer_id",
-    "timestamp",
-    "order_id",
-    "product_id",
-    "category",
-    "quantity",
-    "unit_price",
-    "amount",
-]
+TX_COLUMNS = [name for name, _, _ in TABLE_COLUMNS["transactions"]]
 
 
 @functools.cache
