@@ -24,11 +24,8 @@ without one are taken as UTC). Input files are only ever read.
 
 from __future__ import annotations
 
-import csv
-import glob
 import os
 from collections.abc import Mapping
-from itertools import chain
 from pathlib import Path
 
 import pandas as pd
@@ -36,26 +33,17 @@ import pandera.pandas as pa
 
 from ..errors import DataValidationError
 from ..schema import PII_COLUMNS, TABLE_COLUMNS, MarketingData, raw_schema
+from ._file_reading import _read
+from ._file_values import _normalize_ids, _parse_binary, _parse_dates, _parse_numbers, _shown
 
 __all__ = ["load_files", "load_table_file", "validate_raw_table"]
 
-_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
-_COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
-_LIKELY_DELIMITERS = (",", ";", "\t", "|")
 _ID_COLUMNS = ("customer_id", "order_id", "product_id")
 _BINARY_COLUMNS = ("treatment", "response")
 # A UTF-8 byte-order mark read with a single-byte encoding such as latin-1.
-_BOM_REMNANTS = ("\ufeff", "ï»¿")
 # A plain pattern string keeps the replacement vectorized (Arrow); a compiled re runs per row.
-_FLOAT_LIKE_ID = r"^(\d+)\.0*$"
-_CURRENCY_SYMBOLS = "$€£¥₹₽₩₺"
 _TABLE_FILE_OPTIONS = ("path", "columns", "delimiter", "encoding", "date_format")
 _TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix")
-
-
-def _shown(values: pd.Series) -> list[object]:
-    return values.drop_duplicates().head(5).tolist()
 
 
 def validate_raw_table(frame: pd.DataFrame, table: str, *, where: str) -> pd.DataFrame:
@@ -91,132 +79,6 @@ def validate_raw_table(frame: pd.DataFrame, table: str, *, where: str) -> pd.Dat
             column=str(first["column"]),
             examples=_shown(same["failure_case"]),
         ) from None
-
-
-def _decodes(raw: bytes, encoding: str) -> bool:
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _locate_decode_error(path: Path, encoding: str, delimiter: str) -> tuple[str | None, list]:
-    """Line, bytes and (when the line splits cleanly) column of the first undecodable byte."""
-    with open(path, "rb") as handle:
-        header = handle.readline()
-        for number, line in enumerate(chain([header], handle), start=1):
-            try:
-                line.decode(encoding)
-            except UnicodeDecodeError as exc:
-                text = line.decode(encoding, errors="replace").rstrip("\r\n")
-                names = header.decode(encoding, errors="replace").strip("\r\n\ufeff")
-                names = next(csv.reader([names], delimiter=delimiter))
-                fields = line.rstrip(b"\r\n").split(delimiter.encode())
-                column = None
-                # A quoted delimiter shifts a naive split; only name a column when counts agree.
-                if number > 1 and len(fields) == len(names):
-                    column = next(
-                        (
-                            name
-                            for name, field in zip(names, fields, strict=True)
-                            if not _decodes(field, encoding)
-                        ),
-                        None,
-                    )
-                return column, [f"line {number}: {text}", exc.object[exc.start : exc.end]]
-    return None, []
-
-
-def _read(path: Path, where: str, delimiter: str | None, encoding: str, read_options: dict):
-    """The file as a frame with clean header names, or an error saying what to fix.
-
-    A directory of Parquet files or a glob pattern is read file by file and
-    concatenated; every file must have the same columns.
-    """
-    if not path.is_file() and (path.is_dir() or glob.has_magic(where)):
-        from .scan import resolve_files
-
-        files, _ = resolve_files(path)
-        frames = [_read(file, str(file), delimiter, encoding, read_options) for file in files]
-        for file, frame in zip(files[1:], frames[1:], strict=True):
-            if list(frame.columns) != list(frames[0].columns):
-                raise DataValidationError(
-                    str(file),
-                    f"expected the columns of {files[0].name}: {list(frames[0].columns)}; "
-                    f"found {list(frame.columns)}",
-                )
-        return pd.concat(frames, ignore_index=True)
-    if not path.is_file():
-        raise DataValidationError(where, "expected an existing file, found none at this path")
-    if path.stat().st_size == 0:
-        raise DataValidationError(where, "expected a header and data rows, found an empty file")
-    frame = _read_any(path, where, delimiter, encoding, read_options)
-    names = [str(name).strip() for name in frame.columns]
-    for remnant in _BOM_REMNANTS:
-        if names and names[0].startswith(remnant):
-            names[0] = names[0].removeprefix(remnant)
-    frame.columns = names
-    if len(names) == 1:
-        others = [mark for mark in _LIKELY_DELIMITERS if mark in names[0] and mark != delimiter]
-        if others:
-            raise DataValidationError(
-                where,
-                f"expected several columns, found one whose name contains {others[0]!r}; "
-                f"set the option delimiter={others[0]!r}",
-                column=names[0],
-            )
-    if len(frame) == 0:
-        raise DataValidationError(where, f"expected data rows, found only a header: {names}")
-    return frame
-
-
-def _read_any(path: Path, where: str, delimiter: str | None, encoding: str, read_options: dict):
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES:
-        suffixes = suffixes[:-1]
-    suffix = suffixes[-1] if suffixes else ""
-    if suffix in _PARQUET_SUFFIXES:
-        try:
-            return pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise DataValidationError(
-                where, f"expected a Parquet file, could not read it: {exc}"
-            ) from None
-    if suffix not in _CSV_SUFFIXES:
-        raise DataValidationError(
-            where,
-            f"expected a file ending in one of {_CSV_SUFFIXES + _PARQUET_SUFFIXES}, "
-            f"found {path.name!r}",
-        )
-    separator = delimiter or ("\t" if suffix == ".tsv" else ",")
-    try:
-        frame = pd.read_csv(path, sep=separator, encoding=encoding, **read_options)
-    except UnicodeDecodeError:
-        column, examples = _locate_decode_error(path, encoding, separator)
-        raise DataValidationError(
-            where,
-            f"expected text in the encoding {encoding!r}, found bytes it cannot decode; "
-            "set the `encoding` option, e.g. encoding='latin-1' (Western European exports) "
-            "or 'cp1252' (Windows)",
-            column=column,
-            examples=examples,
-        ) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataValidationError(
-            where,
-            f"could not parse as delimited text with delimiter={separator!r}: {exc}; "
-            "check the `delimiter`, `decimal` and `thousands` options",
-        ) from None
-    # pandas turns the surplus leading fields of rows longer than the header into an index.
-    if not isinstance(frame.index, pd.RangeIndex):
-        raise DataValidationError(
-            where,
-            f"expected at most {frame.shape[1]} fields per row (as in the header), found rows "
-            "with more; check the `delimiter` option and the quoting of values",
-            examples=frame.index[:3].tolist(),
-        )
-    return frame
 
 
 def _source_columns(
@@ -260,88 +122,6 @@ def _source_columns(
         if name in found and name not in mapped and name not in renames:
             renames[name] = name
     return renames
-
-
-def _normalize_ids(values: pd.Series) -> pd.Series:
-    """Ids as strings; whole numbers read as floats ("13085.0") lose the ".0"."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        whole = values.dropna()
-        if (whole == whole.round()).all():
-            values = values.astype("Int64")
-    text = values.astype("str").where(values.notna())
-    return text.str.replace(_FLOAT_LIKE_ID, r"\1", regex=True)
-
-
-def _parse_dates(values: pd.Series, date_format: str | None, where: str, column: str):
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-    else:
-        text = values.astype("str").where(values.notna()).str.strip()
-        fmt = date_format or "ISO8601"
-        try:
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-        except ValueError:  # mixed UTC offsets cannot share one dtype without utc=True
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-        bad = text.notna() & (text != "") & parsed.isna()
-        if bad.any():
-            raise DataValidationError(
-                where,
-                f"expected dates in the format {fmt!r}, found {int(bad.sum())} value(s) that do "
-                "not parse; set the `date_format` option (e.g. date_format='%d/%m/%Y %H:%M')",
-                column=column,
-                examples=_shown(text[bad]),
-            )
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_convert(None)
-    return parsed
-
-
-def _parse_numbers(
-    values: pd.Series, decimal: str, thousands: str | None, where: str, column: str
-) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype("float64")
-    if pd.api.types.is_numeric_dtype(values):
-        return values
-    text = values.astype("str").where(values.notna()).str.strip()
-    parsed = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & (text != "") & parsed.isna()
-    symbols = sorted(set(text[bad].str.cat()) & set(_CURRENCY_SYMBOLS)) if bad.any() else []
-    if symbols:
-        # Stripping a symbol would silently mix currencies; the export must say what it holds.
-        raise DataValidationError(
-            where,
-            f"expected plain numbers, found {int(bad.sum())} value(s) with a currency symbol "
-            f"({', '.join(symbols)}); export the column without currency symbols (amounts are "
-            "taken to be in one currency)",
-            column=column,
-            examples=_shown(text[bad]),
-        )
-    if bad.any():
-        raise DataValidationError(
-            where,
-            f"expected numbers (decimal={decimal!r}, thousands={thousands!r}), found "
-            f"{int(bad.sum())} value(s) that are not; set the `thousands` option for values "
-            "like '1,234.50' or `decimal=','` for '12,50', and remove currency symbols",
-            column=column,
-            examples=_shown(text[bad]),
-        )
-    return parsed
-
-
-def _parse_binary(values: pd.Series, where: str, column: str) -> pd.Series:
-    numbers = pd.to_numeric(values.astype("str").where(values.notna()), errors="coerce")
-    if pd.api.types.is_bool_dtype(values):
-        numbers = values.astype("int64")
-    bad = ~numbers.isin([0, 1])
-    if bad.any():
-        raise DataValidationError(
-            where,
-            f"expected 0 or 1 in every row, found {int(bad.sum())} other or missing value(s)",
-            column=column,
-            examples=_shown(values[bad].astype("object")),
-        )
-    return numbers.astype("int64")
 
 
 def load_table_file(
