@@ -45,6 +45,7 @@ def dask_client(
     threads_per_worker: int | None = None,
     memory_limit: str | None = None,
     timeout: float = 10.0,
+    where: str = "params compute.dask.scheduler",
 ) -> Any:
     """A ``distributed.Client``: to ``scheduler``, or to a new local cluster.
 
@@ -65,6 +66,8 @@ def dask_client(
         Memory per local worker, e.g. ``"4GB"`` (ignored with a scheduler).
     timeout : float, default 10
         Seconds to wait for the scheduler.
+    where : str, default "params compute.dask.scheduler"
+        What the error messages name as the source of ``scheduler``.
 
     Returns
     -------
@@ -85,7 +88,7 @@ def dask_client(
             return Client(scheduler, timeout=timeout)
         except (OSError, TimeoutError) as exc:
             raise WorkbookError(
-                f"params compute.dask.scheduler: no Dask scheduler answered at {scheduler!r} "
+                f"{where}: no Dask scheduler answered at {scheduler!r} "
                 f"within {timeout:g} s ({exc}); start one with `dask scheduler` or remove "
                 "the address to use a local cluster"
             ) from None

@@ -218,9 +218,9 @@ def _dask_scheduler(scheduler: str | None):
     import dask
 
     if scheduler:
-        from distributed import Client
+        from .compute import dask_client
 
-        with Client(scheduler) as client:
+        with dask_client(scheduler, where="--scheduler") as client:
             yield client
     else:
         with dask.config.set(scheduler="threads"):

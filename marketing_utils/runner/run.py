@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -231,6 +232,10 @@ def run_workbook(
                 raise RunError(f"{exc}{kept}") from exc
             if isinstance(exc, RunInterrupted):
                 raise RunInterrupted(f"{exc}{kept}", exc.signum) from exc
+            if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: the same ending as SIGTERM
+                raise RunInterrupted(
+                    f"run interrupted by signal {int(signal.SIGINT)} (SIGINT){kept}", signal.SIGINT
+                ) from exc
             raise
 
 

@@ -70,7 +70,9 @@ def _start_full_run(tmp_path: Path, last_good: Path):
     return report, params, process
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=["SIGTERM", "SIGINT", "SIGKILL"]
+)
 def test_killed_run_keeps_the_previous_report_and_rerun_succeeds(tmp_path, last_good, sig):
     reports = tmp_path / "reports"
     report, params, process = _start_full_run(tmp_path, last_good)
@@ -82,13 +84,14 @@ def test_killed_run_keeps_the_previous_report_and_rerun_succeeds(tmp_path, last_
 
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=120)
-    # No kernel is left running: SIGTERM shuts it down, SIGKILL orphans it and it exits.
+    # No kernel is left running: SIGTERM and SIGINT shut it down, SIGKILL orphans it and it exits.
     wait_for(lambda: not any(alive(pid) for pid in kernels), 60, "the kernel to exit")
 
     assert snapshot(report) == before  # untouched: no file added, removed or half-written
-    if sig == signal.SIGTERM:
-        assert process.returncode == 128 + signal.SIGTERM
-        assert "error: run interrupted by signal 15 (SIGTERM)" in stderr
+    if sig != signal.SIGKILL:
+        assert process.returncode == 128 + sig
+        assert f"error: run interrupted by signal {int(sig)} ({sig.name})" in stderr
+        assert "Traceback" not in stderr
         assert f"The previous report (if any) is unchanged: {report}" in stderr
         assert not lock.exists()  # released on the way out
         assert not list(reports.glob(".tmp-*"))  # moved to .failed for debugging

@@ -340,3 +340,15 @@ def test_dask_cluster_scores_a_directory_of_parquet_files_partition_by_partition
             scheduler=cluster.scheduler_address, ids_pseudonymized=True,
         )  # fmt: skip
     pd.testing.assert_frame_equal(pd.read_parquet(summary.out), expected, check_exact=True)
+
+
+def test_an_unreachable_scheduler_is_named_as_the_cli_option(trained, tmp_path):
+    from marketing_utils.errors import WorkbookError
+
+    table = trained["store"].path("customer_features")
+    with pytest.raises(WorkbookError, match=r"^--scheduler: no Dask scheduler answered at"):
+        _score(
+            trained, table, tmp_path / "out.parquet", engine="dask",
+            scheduler="tcp://127.0.0.1:9", ids_pseudonymized=True,
+        )  # fmt: skip
+    assert not (tmp_path / "out.parquet").exists()
