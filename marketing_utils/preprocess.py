@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .clean import clean_data
+from .compute import ENGINES
 from .errors import DataValidationError
 from .features import customer_features, make_labels
 from .ledger import ledger_summary
@@ -25,8 +26,6 @@ __all__ = [
     "resolve_cutoff",
     "to_engine",
 ]
-
-ENGINES = ("pandas", "polars", "dask")
 
 #: Columns observed only after the outcome: never features.
 OUTCOME_COLUMNS = ("response", "spend", "visit", "conversion", "label")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import temporary_beside
+from .compute import ENGINES
 from .errors import DataValidationError
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "table_columns",
 ]
 
-ENGINES = ("pandas", "polars", "dask")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz")
 

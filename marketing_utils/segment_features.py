@@ -27,6 +27,7 @@ __all__ = [
     "COMPOSITION_PREFIXES",
     "TRANSACTION_CLUSTER_FEATURES",
     "FeatureMatrix",
+    "checked_numbers",
     "default_cluster_columns",
     "prepare_cluster_features",
 ]
@@ -148,24 +149,7 @@ def prepare_cluster_features(
         )
     kept, rows = {}, []
     for name in columns:
-        column = features[name]
-        if pd.api.types.is_bool_dtype(column):
-            column = column.astype(float)
-        if not pd.api.types.is_numeric_dtype(column):
-            raise DataValidationError(
-                where,
-                f"expected a numeric feature, found dtype {column.dtype}",
-                column=name,
-                examples=column.dropna().head(3).tolist(),
-            )
-        column = column.astype(float)
-        if np.isinf(column).any():
-            raise DataValidationError(
-                where,
-                "expected finite values, found infinite ones",
-                column=name,
-                examples=column[np.isinf(column)].head(3).tolist(),
-            )
+        column = checked_numbers(features, name, where, missing_ok=True, what="a numeric feature")
         n_missing = int(column.isna().sum())
         if n_missing == len(column) or column.nunique() <= 1:
             why = "entirely missing" if n_missing == len(column) else "constant"
@@ -198,3 +182,36 @@ def prepare_cluster_features(
     transforms["centre"] = pd.Series(dict(zip(names, centre, strict=True)))
     transforms["scale"] = pd.Series(dict(zip(names, scale, strict=True)))
     return FeatureMatrix(matrix, names, transforms.reset_index())
+
+
+def checked_numbers(
+    table: pd.DataFrame, column: str, where: str, *, missing_ok: bool, what: str = "numbers"
+) -> pd.Series:
+    """``table[column]`` as floats, refused when it is not numeric or not finite.
+
+    Booleans count as numbers. Missing values are refused unless ``missing_ok``.
+
+    Raises
+    ------
+    DataValidationError
+        Naming ``where`` and ``column``, with a few offending values.
+    """
+    values = table[column]
+    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
+        raise DataValidationError(
+            where,
+            f"expected {what}, found dtype {values.dtype}",
+            column=column,
+            examples=values.dropna().head(3).tolist(),
+        )
+    numbers = values.astype(float)
+    bad = np.isinf(numbers) | (numbers.isna() if not missing_ok else False)
+    if bad.any():
+        raise DataValidationError(
+            where,
+            f"expected finite values{'' if missing_ok else ' with none missing'}, found "
+            f"{int(bad.sum())} that are not",
+            column=column,
+            examples=values[bad].head(3).tolist(),
+        )
+    return numbers

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataValidationError
-from .segment_features import FeatureMatrix
+from .segment_features import FeatureMatrix, checked_numbers
 from .segment_rfm import DEFAULT_SEGMENT_MAP, assign_rfm_segments
 
 __all__ = [
@@ -250,32 +250,10 @@ def build_segmentation_model(
     return SegmentationModel(rfm=rule, clusters=clusters, kmeans=kmeans)
 
 
-def _checked_numbers(table: pd.DataFrame, column: str, where: str, *, missing_ok: bool):
-    values = table[column]
-    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
-        raise DataValidationError(
-            where,
-            f"expected numbers, found dtype {values.dtype}",
-            column=column,
-            examples=values.dropna().head(3).tolist(),
-        )
-    numbers = values.astype(float)
-    bad = np.isinf(numbers) | (numbers.isna() if not missing_ok else False)
-    if bad.any():
-        raise DataValidationError(
-            where,
-            f"expected finite values{'' if missing_ok else ' with none missing'}, found "
-            f"{int(bad.sum())} that are not",
-            column=column,
-            examples=values[bad].head(3).tolist(),
-        )
-    return numbers.to_numpy(float)
-
-
 def _rfm_segments(rule: RFMRule, table: pd.DataFrame, where: str) -> np.ndarray:
     scores = {}
     for name, part in (("r", rule.recency), ("f", rule.frequency), ("m", rule.monetary)):
-        values = _checked_numbers(table, part.column, where, missing_ok=False)
+        values = checked_numbers(table, part.column, where, missing_ok=False).to_numpy(float)
         if (values < 0).any():
             raise DataValidationError(
                 where,
@@ -294,7 +272,7 @@ def cluster_matrix(rule: ClusterRule, table: pd.DataFrame, where: str) -> np.nda
     matrix = np.empty((len(table), len(rule.columns)))
     parts = zip(rule.columns, rule.transforms, rule.medians, rule.centres, rule.scales, strict=True)
     for j, (column, transform, median, centre, scale) in enumerate(parts):
-        values = _checked_numbers(table, column, where, missing_ok=True)
+        values = checked_numbers(table, column, where, missing_ok=True).to_numpy(float)
         values = np.where(np.isnan(values), median, values)
         if transform == "log1p" and (values < 0).any():
             raise DataValidationError(

@@ -26,17 +26,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..compute import ENGINES as _ENGINES
 from ..errors import DataValidationError
 from ..schema import TABLE_COLUMNS
+from ._file_reading import _PARQUET_SUFFIXES as _PARQUET
 
 __all__ = ["TRANSACTION_COLUMNS", "resolve_files", "scan_transactions"]
 
 #: Canonical transaction columns a scan keeps (when the files have them).
 TRANSACTION_COLUMNS = tuple(name for name, _, _ in TABLE_COLUMNS["transactions"])
 _TEXT = ("customer_id", "order_id", "product_id", "category")
-_PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz")
-_ENGINES = ("pandas", "polars", "dask")
 
 
 def _kind(path: Path) -> str | None:
