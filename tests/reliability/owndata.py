@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -118,3 +119,19 @@ def kernel_noise_free(stderr: str) -> str:
     """Stderr without the Jupyter kernel's own log lines (not the workbook's messages)."""
     lines = [line for line in stderr.splitlines() if not line.startswith("[IPKernelApp]")]
     return "\n".join(lines).strip()
+
+
+def wait_for(condition, timeout: float = 120.0, what: str = "condition"):
+    """Poll ``condition()`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def executing_notebook(reports: Path):
+    """The notebook being written in a run's staging directory, once papermill has started it."""
+    return next(iter(reports.glob(f".tmp-{RUN_NAME}-*/notebooks/01_preprocessing.ipynb")), None)

@@ -11,13 +11,14 @@ from tests.reliability.builders import base_tables
 from tests.reliability.owndata import (
     RUN_NAME,
     copy_report,
+    executing_notebook,
     own_params,
     snapshot,
     start_cli,
+    wait_for,
     write_params,
     write_tables,
 )
-from tests.reliability.test_interrupted import executing_notebook, wait_for
 
 pytestmark = pytest.mark.notebooks
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -15,30 +14,16 @@ from tests.reliability.owndata import (
     RUN_NAME,
     cli,
     copy_report,
+    executing_notebook,
     own_params,
     snapshot,
     start_cli,
+    wait_for,
     write_params,
     write_tables,
 )
 
 pytestmark = pytest.mark.notebooks
-
-
-def wait_for(condition, timeout: float = 120.0, what: str = "condition"):
-    """Poll ``condition()`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def executing_notebook(reports: Path):
-    """The notebook being written in a run's staging directory, once papermill has started it."""
-    return next(iter(reports.glob(f".tmp-{RUN_NAME}-*/notebooks/01_preprocessing.ipynb")), None)
 
 
 def children(pid: int) -> set[int]:
