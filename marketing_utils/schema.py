@@ -72,6 +72,7 @@ CAPABILITY_DESCRIPTIONS = {
     "campaign.treatment": "a campaign table with a treatment flag and a control group",
     "campaign.response": "a campaign table with a response column",
     "products": "a products table",
+    "ground_truth": "synthetic data with its ground truth (to play a campaign forward)",
 }
 
 
