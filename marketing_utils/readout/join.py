@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import DataValidationError
 from .export import CampaignExport
+from .io import check_outcomes
 
 __all__ = ["MISSING_OUTCOMES", "join_outcomes"]
 
@@ -35,7 +36,7 @@ def join_outcomes(
     export : CampaignExport
         From :func:`read_export_record` (or :func:`export_campaign`).
     outcomes : DataFrame
-        Canonical outcomes (:func:`check_outcomes`).
+        Outcomes; checked and put in canonical form by :func:`check_outcomes`.
     campaign_start : date, optional
         Default: the record's. Outcomes dated before it are excluded (the
         campaign cannot have caused them); needs a start when dates are given.
@@ -67,6 +68,7 @@ def join_outcomes(
             "parameter missing_outcomes",
             f"expected one of {MISSING_OUTCOMES}, found {missing_outcomes!r}",
         )
+    outcomes = check_outcomes(outcomes, where)
     ids = outcomes["customer_id"]
     duplicated = ids[ids.duplicated(keep=False)]
     if len(duplicated):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from .estimates import newcombe_interval
+from .estimates import stratified_newcombe_interval
 from .export import CampaignExport
 
 __all__ = ["REVENUE_SIGMA", "coverage_study", "simulate_outcomes", "true_effects"]
@@ -147,7 +147,9 @@ def coverage_study(
     """How often the readout's interval covers the true effect, over simulated campaigns.
 
     Each campaign draws a new stratified holdout (same rule as
-    :func:`holdout_mask`) and new outcomes; all campaigns are drawn at once
+    :func:`holdout_mask`) and new outcomes, and is read out as
+    :func:`campaign_readout` does (:func:`stratified_newcombe_interval` over
+    the strata); all campaigns are drawn at once
     as arrays (campaigns x customers), so 400 campaigns of a few thousand
     customers take well under a second.
 
@@ -173,10 +175,14 @@ def coverage_study(
     np.put_along_axis(holdout, order, rank < wanted[sorted_stratum], axis=1)
     p = np.where(holdout, p_control[None, :], p_treated[None, :])
     y = rng.random((n_campaigns, n)) < p
-    n_c = holdout.sum(axis=1)
-    x_c = (y & holdout).sum(axis=1)
-    x_t = (y & ~holdout).sum(axis=1)
-    d, low, high = newcombe_interval(x_t, n - n_c, x_c, n_c, confidence)
+    # Conversions by campaign and stratum; the group sizes are the same in every campaign.
+    cell = np.arange(n_campaigns)[:, None] * len(counts) + inverse[None, :]
+    shape = (n_campaigns, len(counts))
+    x_c = np.bincount(cell[y & holdout], minlength=shape[0] * shape[1]).reshape(shape)
+    x_t = np.bincount(cell[y & ~holdout], minlength=shape[0] * shape[1]).reshape(shape)
+    n_c = np.broadcast_to(wanted, shape)
+    n_t = np.broadcast_to(counts - wanted, shape)
+    d, low, high = stratified_newcombe_interval(x_t, n_t, x_c, n_c, confidence)
     truth = float(np.mean(p_treated - p_control))
     return {
         "true_effect": truth,

@@ -93,7 +93,7 @@ class ReadoutResult:
             "incremental_rate": float(o["incremental_rate"]),
             "ci_low": float(o["ci_low"]),
             "ci_high": float(o["ci_high"]),
-            "interval": "newcombe hybrid score (conversion); wald (revenue)",
+            "interval": "stratified newcombe hybrid score (conversion); stratified wald (revenue)",
             "confidence": self.settings["confidence"],
             "treated_rate": float(o["treated_rate"]),
             "holdout_rate": float(o["holdout_rate"]),
@@ -210,12 +210,12 @@ def campaign_readout(
         missing_outcomes=missing_outcomes,
         where=where,
     )
-    overall = effect_table(joined, confidence=confidence).iloc[0]
+    overall = effect_table(joined, strata="stratum", confidence=confidence).iloc[0]
     breakdowns = {}
     for by in BREAKDOWNS:
         if by in joined and joined[by].notna().any():
             merged = joined.assign(**{by: _merge_small(joined, by, min_group_size)})
-            table = effect_table(merged, by, confidence=confidence)
+            table = effect_table(merged, by, strata="stratum", confidence=confidence)
             if "expected_uplift" in joined:
                 table["predicted_uplift"] = merged.groupby(by)["expected_uplift"].mean()
             breakdowns[by] = table
