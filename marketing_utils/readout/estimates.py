@@ -186,8 +186,14 @@ def stratified_newcombe_interval(
     >>> round(float(d[0]), 4), round(float(low[0]), 4), round(float(high[0]), 4)
     (0.2, 0.0524, 0.3339)
     """
-    x_t, n_t = np.atleast_2d(np.asarray(x_treated, float)), np.atleast_2d(np.asarray(n_treated, float))
-    x_c, n_c = np.atleast_2d(np.asarray(x_holdout, float)), np.atleast_2d(np.asarray(n_holdout, float))
+    x_t, n_t = (
+        np.atleast_2d(np.asarray(x_treated, float)),
+        np.atleast_2d(np.asarray(n_treated, float)),
+    )
+    x_c, n_c = (
+        np.atleast_2d(np.asarray(x_holdout, float)),
+        np.atleast_2d(np.asarray(n_holdout, float)),
+    )
     n_cell = n_t + n_c
     weight = n_cell / n_cell.sum(axis=1, keepdims=True)
 
@@ -195,7 +201,9 @@ def stratified_newcombe_interval(
         with np.errstate(invalid="ignore", divide="ignore"):
             p_cell = np.where(n > 0, x / np.where(n > 0, n, 1), 0.0)
             p = (weight * p_cell).sum(axis=1)
-            variance = (weight**2 * np.where(n > 0, p_cell * (1 - p_cell) / np.where(n > 0, n, 1), 0.0)).sum(axis=1)
+            variance = (
+                weight**2 * np.where(n > 0, p_cell * (1 - p_cell) / np.where(n > 0, n, 1), 0.0)
+            ).sum(axis=1)
             total = n.sum(axis=1)
             effective = np.where(variance > 0, p * (1 - p) / variance, total)
         return p, effective, total
@@ -217,8 +225,12 @@ def _stratified_means(m_t, v_t, n_t, m_c, v_c, n_c) -> tuple[np.ndarray, ...]:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_t = (weight * np.nan_to_num(m_t)).sum(axis=1)
         mean_c = (weight * np.nan_to_num(m_c)).sum(axis=1)
-        var_t = (weight**2 * np.where(n_t > 0, np.nan_to_num(v_t) / np.where(n_t > 0, n_t, 1), 0)).sum(axis=1)
-        var_c = (weight**2 * np.where(n_c > 0, np.nan_to_num(v_c) / np.where(n_c > 0, n_c, 1), 0)).sum(axis=1)
+        var_t = (
+            weight**2 * np.where(n_t > 0, np.nan_to_num(v_t) / np.where(n_t > 0, n_t, 1), 0)
+        ).sum(axis=1)
+        var_c = (
+            weight**2 * np.where(n_c > 0, np.nan_to_num(v_c) / np.where(n_c > 0, n_c, 1), 0)
+        ).sum(axis=1)
     return mean_t, var_t, mean_c, var_c
 
 
@@ -301,8 +313,12 @@ def effect_table(
     rd = mean_t - mean_c
     se = np.where((total_t >= 2) & (total_c >= 2), np.sqrt(var_t + var_c), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rate_t = (wide["_yt"] / np.where(n_t > 0, n_t, 1) * (n_t + n_c)).sum(axis=1) / (total_t + total_c)
-        rate_c = (wide["_yc"] / np.where(n_c > 0, n_c, 1) * (n_t + n_c)).sum(axis=1) / (total_t + total_c)
+        rate_t = (wide["_yt"] / np.where(n_t > 0, n_t, 1) * (n_t + n_c)).sum(axis=1) / (
+            total_t + total_c
+        )
+        rate_c = (wide["_yc"] / np.where(n_c > 0, n_c, 1) * (n_t + n_c)).sum(axis=1) / (
+            total_t + total_c
+        )
     table = pd.DataFrame(
         {
             "customers": (total_t + total_c).astype(int),

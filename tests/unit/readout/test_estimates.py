@@ -112,10 +112,14 @@ def test_stratified_newcombe_by_hand():
     n_t, n_c = 0.23333333 * 0.76666667 / 0.00411111, 0.13333333 * 0.86666667 / 0.00577778
     assert n_t == pytest.approx(43.514, abs=1e-3) and n_c == pytest.approx(20.0, abs=1e-4)
     _, ref_low, ref_high = newcombe_interval(0.23333333 * n_t, n_t, 0.13333333 * n_c, n_c)
-    assert (float(low[0]), float(high[0])) == pytest.approx((float(ref_low), float(ref_high)), abs=1e-5)
+    assert (float(low[0]), float(high[0])) == pytest.approx(
+        (float(ref_low), float(ref_high)), abs=1e-5
+    )
     # One stratum is the plain Newcombe interval.
     one = stratified_newcombe_interval([[56]], [[70]], [[48]], [[80]])
-    assert [float(v[0]) for v in one] == pytest.approx([float(v) for v in newcombe_interval(56, 70, 48, 80)])
+    assert [float(v[0]) for v in one] == pytest.approx(
+        [float(v) for v in newcombe_interval(56, 70, 48, 80)]
+    )
 
 
 def test_effect_table_with_strata():
@@ -128,7 +132,9 @@ def test_effect_table_with_strata():
     row = effect_table(joined, strata="stratum").loc["all"]
     d, low, high = stratified_newcombe_interval([[5, 3]], [[10, 30]], [[2, 1]], [[10, 10]])
     assert row["stratified"]
-    assert (row["incremental_rate"], row["ci_low"], row["ci_high"]) == pytest.approx((d[0], low[0], high[0]))
+    assert (row["incremental_rate"], row["ci_low"], row["ci_high"]) == pytest.approx(
+        (d[0], low[0], high[0])
+    )
     assert row["treated_rate"] == pytest.approx(0.233333, abs=1e-6)
     assert row["incremental_revenue_per_contact"] == pytest.approx(1.0)  # 10 x the rate difference
     # Unstratified, the same customers give the pooled rates 8/40 and 3/20.
@@ -136,7 +142,9 @@ def test_effect_table_with_strata():
     assert pooled["incremental_rate"] == pytest.approx(8 / 40 - 3 / 20)
     assert not pooled["stratified"]
     # A group whose stratum lacks a holdout customer is compared unstratified.
-    by = effect_table(joined.assign(part=np.where(joined["stratum"] == "B", "b", "all")), "part", strata="stratum")
+    by = effect_table(
+        joined.assign(part=np.where(joined["stratum"] == "B", "b", "all")), "part", strata="stratum"
+    )
     assert by["stratified"].tolist() == [True, True]
     lone = joined[~((joined["stratum"] == "A") & (joined["treatment"] == 0))]
     assert not effect_table(lone, strata="stratum").loc["all", "stratified"]

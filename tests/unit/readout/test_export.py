@@ -40,11 +40,16 @@ def test_export_of_a_targeting_list(targeting_list):
     assert customers["customer_id"].tolist() == targeting_list["customer_id"][:30].tolist()
     assert export.info["stratify_by"] == "decile"
     # 2 of 10 held out in each of the deciles 1-3.
-    assert customers.groupby("decile")["treatment"].apply(lambda t: int((t == 0).sum())).tolist() == [2, 2, 2]
+    assert customers.groupby("decile")["treatment"].apply(
+        lambda t: int((t == 0).sum())
+    ).tolist() == [2, 2, 2]
     assert export.info["n_treated"] == 24 and export.info["n_holdout"] == 6
     assert export.info["campaign_start"] == "2025-10-02"
     assert {"score", "decile", "segment"} <= set(customers.columns)
-    assert export.import_table()["customer_id"].tolist() == customers.loc[customers["treatment"] == 1, "customer_id"].tolist()
+    assert (
+        export.import_table()["customer_id"].tolist()
+        == customers.loc[customers["treatment"] == 1, "customer_id"].tolist()
+    )
 
 
 def test_export_is_seeded_and_independent_of_row_order(targeting_list):
@@ -73,7 +78,10 @@ def test_export_of_a_campaign_plan_is_stratified_by_offer(campaign_plan):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda t: t.assign(customer_id=["cust_000"] * 2 + t["customer_id"][2:].tolist()), "more than once"),
+        (
+            lambda t: t.assign(customer_id=["cust_000"] * 2 + t["customer_id"][2:].tolist()),
+            "more than once",
+        ),
         (lambda t: t.assign(selected=False), "found none of 40 selected"),
         (lambda t: t.drop(columns=["selected"]), "expected a targeting list"),
         (lambda t: t.assign(selected="maybe"), "expected True/False"),
@@ -102,14 +110,19 @@ def test_write_and_read_back(targeting_list, tmp_path):
     out, record = write_campaign_export(export, tmp_path / "out" / "import.csv", inputs=(source,))
     assert record.name == "import.export.json"
     assert file_sha256(source) == before  # the input is untouched
-    assert sorted(p.name for p in out.parent.iterdir()) == ["import.csv", "import.export.json"]  # no temporaries
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "import.csv",
+        "import.export.json",
+    ]  # no temporaries
     imported = pd.read_csv(out)
     assert imported["customer_id"].tolist() == export.import_table()["customer_id"].tolist()
     document = json.loads(record.read_text())
     assert document["import_file"]["sha256"] == file_sha256(out)
     assert document["source"]["files"] == [{"name": "targeting_list.csv", "sha256": before}]
     back = read_export_record(record)
-    assert back.customers[["customer_id", "treatment"]].equals(export.customers[["customer_id", "treatment"]])
+    assert back.customers[["customer_id", "treatment"]].equals(
+        export.customers[["customer_id", "treatment"]]
+    )
     assert back.customers["score"].tolist() == pytest.approx(export.customers["score"].tolist())
     assert verify_import_file(back, out) == file_sha256(out)
 

@@ -70,10 +70,18 @@ def test_unknown_ids_and_early_dates_are_counted_exclusions(export):
 
 def test_missing_outcome_rows_count_as_not_converted_or_are_excluded(export):
     outcomes = _outcomes(export, export.customers["customer_id"][:5]).iloc[:20]
-    holdout_in = export.customers.set_index("customer_id").loc[outcomes["customer_id"], "treatment"].eq(0).sum()
+    holdout_in = (
+        export.customers.set_index("customer_id")
+        .loc[outcomes["customer_id"], "treatment"]
+        .eq(0)
+        .sum()
+    )
     assert holdout_in > 0  # the fixture keeps some holdout customers in the file
     joined, ledger = join_outcomes(export, outcomes)
-    assert len(joined) == 30 and _ledger(ledger)["of which without an outcome row, counted as not converted"] == 10
+    assert (
+        len(joined) == 30
+        and _ledger(ledger)["of which without an outcome row, counted as not converted"] == 10
+    )
     assert joined["converted"].sum() == 5
     joined, ledger = join_outcomes(export, outcomes, missing_outcomes="exclude")
     assert len(joined) == 20 and _ledger(ledger)["excluded: no outcome row"] == 10
@@ -108,7 +116,10 @@ def test_dates_need_a_campaign_start(targeting_list):
         (pd.DataFrame({"customer_id": ["a"]}), "missing \\['converted'\\]"),
         (pd.DataFrame({"customer_id": ["a"], "converted": [2]}), "expected 0/1"),
         (pd.DataFrame({"customer_id": ["a"], "converted": [1], "revenue": [-3.0]}), "amounts >= 0"),
-        (pd.DataFrame({"customer_id": ["a"], "converted": [1], "date": ["soon"]}), "expected dates"),
+        (
+            pd.DataFrame({"customer_id": ["a"], "converted": [1], "date": ["soon"]}),
+            "expected dates",
+        ),
         (pd.DataFrame({"customer_id": [None], "converted": [1]}), "missing"),
     ],
 )
@@ -119,7 +130,9 @@ def test_check_outcomes_names_the_problem(table, message):
 
 
 def test_check_outcomes_accepts_true_false_and_missing_revenue():
-    table = pd.DataFrame({"customer_id": ["a", "b"], "converted": ["true", "false"], "revenue": [12.5, None]})
+    table = pd.DataFrame(
+        {"customer_id": ["a", "b"], "converted": ["true", "false"], "revenue": [12.5, None]}
+    )
     out = check_outcomes(table)
     assert out["converted"].tolist() == [1, 0]
     assert out["revenue"].tolist() == [12.5, 0.0]

@@ -33,7 +33,9 @@ def population():
 
 
 def test_true_effect_by_hand():
-    listing = pd.DataFrame({"customer_id": list("abcd"), "score": 0.5, "decile": 1, "selected": True})
+    listing = pd.DataFrame(
+        {"customer_id": list("abcd"), "score": 0.5, "decile": 1, "selected": True}
+    )
     truth = pd.DataFrame(
         {"customer_id": list("abcd"), "p_response_control": [0.1, 0.2, 0.4, 0.0],
          "p_response_treated": [0.5, 0.2, 0.2, 0.0]}
@@ -50,7 +52,9 @@ def test_true_effect_by_hand():
 def test_simulated_outcomes_follow_the_truth(population):
     truth, listing, cutoff = population
     export = export_campaign(listing, holdout_share=0.5, seed=1, campaign_start=cutoff)
-    outcomes = simulate_outcomes(export, truth, seed=2, campaign_start=cutoff, window_days=30, order_values=40.0)
+    outcomes = simulate_outcomes(
+        export, truth, seed=2, campaign_start=cutoff, window_days=30, order_values=40.0
+    )
     assert outcomes["customer_id"].tolist() == export.customers["customer_id"].tolist()
     merged = export.customers.merge(outcomes, on="customer_id").merge(truth, on="customer_id")
     for group, column in ((1, "p_response_treated"), (0, "p_response_control")):
@@ -58,11 +62,17 @@ def test_simulated_outcomes_follow_the_truth(population):
         expected, n = part[column].mean(), len(part)
         assert abs(part["converted"].mean() - expected) < 4 * np.sqrt(expected * (1 - expected) / n)
     converted = outcomes["converted"] == 1
-    assert (outcomes.loc[converted, "revenue"] >= 1).all() and (outcomes.loc[~converted, "revenue"] == 0).all()
+    assert (outcomes.loc[converted, "revenue"] >= 1).all() and (
+        outcomes.loc[~converted, "revenue"] == 0
+    ).all()
     dates = outcomes.loc[converted, "date"]
-    assert dates.min() >= pd.Timestamp(cutoff) and dates.max() < pd.Timestamp(cutoff) + pd.Timedelta(days=30)
+    assert dates.min() >= pd.Timestamp(cutoff) and dates.max() < pd.Timestamp(
+        cutoff
+    ) + pd.Timedelta(days=30)
     assert outcomes.loc[~converted, "date"].isna().all()
-    again = simulate_outcomes(export, truth, seed=2, campaign_start=cutoff, window_days=30, order_values=40.0)
+    again = simulate_outcomes(
+        export, truth, seed=2, campaign_start=cutoff, window_days=30, order_values=40.0
+    )
     assert again.equals(outcomes)
 
 
@@ -80,7 +90,9 @@ def test_coverage_over_400_simulated_campaigns(population):
     )
     seconds = time.perf_counter() - tic
     assert study["n_campaigns"] == 400
-    assert study["true_effect"] == pytest.approx((truth["p_response_treated"] - truth["p_response_control"]).mean())
+    assert study["true_effect"] == pytest.approx(
+        (truth["p_response_treated"] - truth["p_response_control"]).mean()
+    )
     assert 0.93 <= study["coverage"] <= 0.97, study
     assert study["below"] + study["above"] == pytest.approx(1 - study["coverage"])
     assert abs(study["mean_estimate"] - study["true_effect"]) < 0.005  # unbiased

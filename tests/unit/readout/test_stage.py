@@ -31,7 +31,13 @@ def _campaign(plan: pd.DataFrame):
 
 def test_readout_of_a_plan(campaign_plan):
     export, outcomes = _campaign(campaign_plan)
-    result = campaign_readout(export, outcomes, cost_per_contact=2.0, min_group_size=5, true_effect={"incremental_rate": 0.2})
+    result = campaign_readout(
+        export,
+        outcomes,
+        cost_per_contact=2.0,
+        min_group_size=5,
+        true_effect={"incremental_rate": 0.2},
+    )
     o = result.overall
     assert (o["treated"], o["holdout"]) == (21, 9)
     joined = result.joined
@@ -57,7 +63,9 @@ def test_readout_of_a_plan(campaign_plan):
     assert result.calibration is None  # a plan has no propensity score
     # The planner at this campaign's size and holdout share.
     baseline = o["holdout_rate"]
-    assert result.next_test["mde_current"] == pytest.approx(minimum_detectable_lift(30, 9 / 30, baseline))
+    assert result.next_test["mde_current"] == pytest.approx(
+        minimum_detectable_lift(30, 9 / 30, baseline)
+    )
     metrics = result.metrics()
     for key in ("incremental_rate", "ci_low", "ci_high", "true_effect", "ci_covers_truth"):
         assert key in metrics
@@ -76,7 +84,11 @@ def test_readout_of_a_targeting_list_checks_calibration(targeting_list):
     export = export_campaign(targeting_list, holdout_share=0.2, seed=4)
     customers = export.customers
     outcomes = pd.DataFrame(
-        {"customer_id": customers["customer_id"], "converted": (customers["score"] > 0.6).astype(int), "revenue": 0.0}
+        {
+            "customer_id": customers["customer_id"],
+            "converted": (customers["score"] > 0.6).astype(int),
+            "revenue": 0.0,
+        }
     )
     result = campaign_readout(export, outcomes, min_group_size=1)
     calibration = result.calibration

@@ -17,7 +17,9 @@ SPEC = NotebookSpec(
 
 
 def test_parameters_given_lists_non_empty_parameters():
-    params = SimpleNamespace(sections={"campaign_readout": {"outcomes_path": "out.csv", "export_record": ""}})
+    params = SimpleNamespace(
+        sections={"campaign_readout": {"outcomes_path": "out.csv", "export_record": ""}}
+    )
     assert _parameters_given(params, SPEC) == {"parameter:outcomes_path"}
     assert _parameters_given(SimpleNamespace(sections={}), SPEC) == set()
 
