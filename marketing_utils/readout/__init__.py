@@ -6,11 +6,19 @@
 * :mod:`.estimates`: treated against holdout with Newcombe / Wald intervals;
 * :mod:`.power`: minimum detectable lift and sample size for the next test;
 * :mod:`.io`: reading records and outcomes, the campaign table fed back;
+* :mod:`.inputs`: a real campaign's files, or the synthetic deployment of a report run;
 * :mod:`.stage`: :func:`campaign_readout`, what the notebook calls; :mod:`.plots`: its figures.
 """
 
-from .estimates import effect_table, newcombe_interval, wald_difference_interval, wilson_interval
+from .estimates import (
+    effect_table,
+    newcombe_interval,
+    stratified_newcombe_interval,
+    wald_difference_interval,
+    wilson_interval,
+)
 from .export import CampaignExport, export_campaign, read_campaign_source, write_campaign_export
+from .inputs import ReadoutInputs, readout_inputs
 from .io import (
     campaign_table,
     check_outcomes,
@@ -26,6 +34,7 @@ from .stage import ReadoutResult, campaign_readout
 
 __all__ = [
     "CampaignExport",
+    "ReadoutInputs",
     "ReadoutResult",
     "campaign_readout",
     "campaign_table",
@@ -40,8 +49,10 @@ __all__ = [
     "read_campaign_source",
     "read_export_record",
     "read_outcomes",
+    "readout_inputs",
     "required_customers",
     "simulate_outcomes",
+    "stratified_newcombe_interval",
     "true_effects",
     "verify_import_file",
     "wald_difference_interval",

@@ -273,7 +273,9 @@ def effect_table(
     -------
     DataFrame
         Indexed by group, columns :data:`GROUP_COLUMNS` and ``stratified``.
-        Rates are shares (0.031 = 3.1%); the revenue of the holdout is per
+        Rates are shares (0.031 = 3.1%), stratum-weighted when ``strata`` is
+        given (so that ``incremental_rate = treated_rate - holdout_rate``);
+        the counts are plain sums. The revenue of the holdout is per
         customer (they were not contacted). ``incremental_conversions`` and
         ``incremental_revenue`` scale the per-contact effect to the treated
         customers: what the contacts added.
