@@ -54,7 +54,8 @@ def _order_values(store) -> pd.Series | float:
 
 
 def _deployed_source(store, source: str) -> tuple[pd.DataFrame, str]:
-    plan = store.exists("campaign_plan")
+    plan_csv = store.run_dir / "artifacts" / "campaign_plan.csv"
+    plan = store.exists("campaign_plan") or plan_csv.is_file()
     listing = store.run_dir / "artifacts" / "targeting_list.csv"
     if source not in ("auto", "campaign_plan", "targeting_list"):
         raise DataValidationError(
@@ -62,7 +63,9 @@ def _deployed_source(store, source: str) -> tuple[pd.DataFrame, str]:
             f"expected 'auto', 'campaign_plan' or 'targeting_list', found {source!r}",
         )
     if source == "campaign_plan" or (source == "auto" and plan):
-        return store.load("campaign_plan"), "campaign_plan"
+        if store.exists("campaign_plan"):
+            return store.load("campaign_plan"), "campaign_plan"
+        return read_campaign_source(plan_csv), plan_csv.name
     if not listing.is_file():
         raise FileNotFoundError(f"targeting list {listing} not found: run 04_evaluation first")
     return read_campaign_source(listing), listing.name

@@ -10,6 +10,10 @@ customer spends its own mean order value times a log-normal factor
 (``exp(N(0, 0.4^2))``, as the generator's campaign does) on a day drawn
 uniformly in the campaign window.
 
+The generator runs one campaign, so on synthetic data every offer of a
+plan has the same true response probabilities; the offers differ only in
+what was predicted for them.
+
 The **true effect** the readout estimates is the average effect of
 contacting the deployed customers, ``mean_i (p_T,i - p_C,i)`` over every
 exported customer: what the difference of the treated and holdout conversion

@@ -57,3 +57,24 @@ def test_a_real_campaign_needs_its_record_and_a_matching_list(targeting_list, tm
 def test_without_outcomes_or_truth_there_is_nothing_to_read_out(tmp_path):
     with pytest.raises(DataValidationError, match="no\\s+ground truth"):
         readout_inputs(Artifacts(tmp_path), seed=1)
+
+
+def test_synthetic_deployment_prefers_the_plan(campaign_plan, targeting_list, tmp_path):
+    store = Artifacts(tmp_path)
+    ids = campaign_plan["customer_id"]
+    store.save(
+        "truth",
+        pd.DataFrame({"customer_id": ids, "p_response_control": 0.1, "p_response_treated": 0.3}),
+    )
+    store.save("preprocessing_info", {"source_info": {"cutoff": "2025-10-02"}})
+    store.save("campaign_plan", campaign_plan)
+    targeting_list.to_csv(tmp_path / "artifacts" / "targeting_list.csv", index=False)
+    inputs = readout_inputs(store, seed=3, holdout_share=0.3)
+    assert inputs.simulated and inputs.export.info["source_kind"] == "campaign_plan"
+    assert inputs.export.info["stratify_by"] == "offer"
+    assert inputs.campaign_start == "2025-10-02"
+    assert inputs.true_effect["incremental_rate"] == pytest.approx(0.2)
+    assert (tmp_path / "artifacts" / "campaign_import.csv").is_file()
+    assert len(inputs.outcomes) == 30
+    listing = readout_inputs(store, seed=3, source="targeting_list")
+    assert listing.export.info["source_kind"] == "targeting_list"
