@@ -117,6 +117,8 @@ class ReadoutResult:
         if self.truth is not None:
             metrics["true_effect"] = self.truth["incremental_rate"]
             metrics["ci_covers_truth"] = bool(self.truth["ci_covers_truth"])
+            if "incremental_revenue_per_contact" in self.truth:
+                metrics["true_revenue_per_contact"] = self.truth["incremental_revenue_per_contact"]
         return metrics
 
 

@@ -84,7 +84,13 @@ def test_ci_report_records_the_readout(ci_report):
     metrics = all_metrics["readout"]
     for key in KEYS:
         assert key in metrics, key
-    assert metrics["ci_covers_truth"] is True
+    # A 95% interval misses the truth in 1 run of 20 (the coverage itself is tested over 400
+    # simulated campaigns in tests/unit/readout): here, the estimate is within 4 standard errors.
+    assert metrics["ci_covers_truth"] == (
+        metrics["ci_low"] <= metrics["true_effect"] <= metrics["ci_high"]
+    )
+    se = (metrics["ci_high"] - metrics["ci_low"]) / (2 * 1.96)
+    assert abs(metrics["incremental_rate"] - metrics["true_effect"]) < 4 * se
     assert (
         metrics["n_exported"] == metrics["n_treated"] + metrics["n_holdout"] + metrics["n_excluded"]
     )
