@@ -29,7 +29,7 @@ from .io import (
 )
 from .join import join_outcomes
 from .power import mde_by_holdout_share, minimum_detectable_lift, required_customers
-from .simulate import coverage_study, simulate_outcomes, true_effects
+from .simulate import coverage_study, export_coverage, simulate_outcomes, true_effects
 from .stage import ReadoutResult, campaign_readout
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "coverage_study",
     "effect_table",
     "export_campaign",
+    "export_coverage",
     "join_outcomes",
     "mde_by_holdout_share",
     "minimum_detectable_lift",

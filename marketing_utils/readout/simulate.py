@@ -29,7 +29,13 @@ from ..errors import DataValidationError
 from .estimates import stratified_newcombe_interval
 from .export import CampaignExport
 
-__all__ = ["REVENUE_SIGMA", "coverage_study", "simulate_outcomes", "true_effects"]
+__all__ = [
+    "REVENUE_SIGMA",
+    "coverage_study",
+    "export_coverage",
+    "simulate_outcomes",
+    "true_effects",
+]
 
 #: Spread of a converted customer's spend around its mean order value (log scale).
 REVENUE_SIGMA = 0.4
@@ -197,3 +203,30 @@ def coverage_study(
         "mean_width": float(np.mean(high - low)),
         "n_campaigns": int(n_campaigns),
     }
+
+
+def export_coverage(
+    export: CampaignExport,
+    truth: pd.DataFrame,
+    *,
+    n_campaigns: int = 400,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict:
+    """:func:`coverage_study` on a deployed list: its customers, strata and holdout share.
+
+    Shows how often the readout's interval would cover the truth if this
+    campaign were rerun many times (new holdout, new outcomes): one run's
+    interval misses it with probability ``1 - confidence``.
+    """
+    table = _truth_for(export, truth)
+    strata = export.customers["stratum"].astype(str).to_numpy()
+    return coverage_study(
+        table["p_response_control"].to_numpy(),
+        table["p_response_treated"].to_numpy(),
+        strata,
+        holdout_share=float(export.info["holdout_share"]),
+        n_campaigns=n_campaigns,
+        seed=seed,
+        confidence=confidence,
+    )

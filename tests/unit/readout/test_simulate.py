@@ -11,7 +11,12 @@ import pytest
 from marketing_utils.datasets.synthetic import make_synthetic
 from marketing_utils.evaluate import assign_deciles
 from marketing_utils.readout.export import export_campaign
-from marketing_utils.readout.simulate import coverage_study, simulate_outcomes, true_effects
+from marketing_utils.readout.simulate import (
+    coverage_study,
+    export_coverage,
+    simulate_outcomes,
+    true_effects,
+)
 from marketing_utils.readout.stage import campaign_readout
 
 
@@ -111,3 +116,18 @@ def test_readout_path_covers_the_truth_as_often_as_the_study(population):
         covered.append(result.truth["ci_covers_truth"])
     # 20 campaigns at 95%: fewer than 16 covered has probability below 0.3%.
     assert sum(covered) >= 16
+
+
+def test_export_coverage_reruns_the_deployed_campaign(population):
+    truth, listing, cutoff = population
+    export = export_campaign(listing, holdout_share=0.2, seed=1, campaign_start=cutoff)
+    study = export_coverage(export, truth, n_campaigns=400, seed=0)
+    same = coverage_study(
+        truth["p_response_control"].to_numpy(),
+        truth["p_response_treated"].to_numpy(),
+        listing["decile"].to_numpy(),
+        holdout_share=0.2,
+        n_campaigns=400,
+        seed=0,
+    )
+    assert study == same  # strata named "1".."10" or numbered: the same draws
