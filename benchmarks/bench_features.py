@@ -80,7 +80,7 @@ def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
         import warnings
 
         warnings.filterwarnings("ignore", category=FutureWarning)
-        from marketing_utils.features import customer_features, rfm_summary
+        from marketing_utils.preprocess.features import customer_features, rfm_summary
 
         if engine == "pandas":
             import pandas as pd

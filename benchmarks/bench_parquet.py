@@ -48,7 +48,7 @@ def _child(engine: str, task: str, path: str) -> None:
     warnings.filterwarnings("ignore")
     from marketing_utils.compute import dask_client
     from marketing_utils.datasets.scan import scan_transactions
-    from marketing_utils.features import customer_features, rfm_summary
+    from marketing_utils.preprocess.features import customer_features, rfm_summary
 
     client = None
     if engine == "dask":

@@ -26,8 +26,8 @@ import pandas as pd
 from _data import machine_info
 
 from marketing_utils.datasets.synthetic import make_synthetic
-from marketing_utils.preprocess import preprocess
-from marketing_utils.segment import segment_customers
+from marketing_utils.preprocess.stage import preprocess
+from marketing_utils.segment.stage import segment_customers
 
 TARGET = {"n_customers": 1_000_000, "seconds": 90.0}
 JITTERED = (

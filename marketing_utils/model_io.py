@@ -63,7 +63,7 @@ def _check_allowed(found: list[str], allowed: Iterable[str], path: Path) -> None
     if refused:
         raise UntrustedModelError(
             f"model file {path}: expected only types on the allow-list "
-            f"(marketing_utils.propensity_io.TRUSTED_TYPES), found {len(refused)} other "
+            f"(marketing_utils.model_io.TRUSTED_TYPES), found {len(refused)} other "
             f"type(s): {', '.join(refused)}. The file was not loaded; if you trust its origin, "
             "pass these names in `trusted`."
         )

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from .errors import DataValidationError
-from .evaluate import check_scores, gain_at, top_decile_lift
-from .evaluate_economics import CampaignEconomics, best_depth, profit_curve
+from ..errors import DataValidationError
+from .economics import CampaignEconomics, best_depth, profit_curve
+from .metrics import check_scores, gain_at, top_decile_lift
 
 __all__ = ["compare_targeting", "rfm_columns", "rfm_scores", "segment_rule_scores"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
-from .evaluate import check_scores
-from .privacy import suppress_small_groups
+from ..errors import DataValidationError
+from ..privacy import suppress_small_groups
+from .metrics import check_scores
 
 __all__ = ["calibration_by_group", "classification_metrics", "confusion_table"]
 

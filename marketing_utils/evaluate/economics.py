@@ -31,8 +31,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import make_scorer
 from sklearn.model_selection import TunedThresholdClassifierCV
 
-from .errors import DataValidationError
-from .evaluate import check_scores, gains_curve
+from ..errors import DataValidationError
+from .metrics import check_scores, gains_curve
 
 __all__ = [
     "THRESHOLD_RULES",
@@ -119,7 +119,7 @@ def profit_curve(y_true, y_score, economics: CampaignEconomics) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The columns of :func:`marketing_utils.evaluate.gains_curve` plus
+        The columns of :func:`marketing_utils.evaluate.metrics.gains_curve` plus
         ``revenue`` (v x responders), ``cost`` (c x contacts), ``profit`` and
         ``roi`` (profit / cost; missing when nothing is spent).
     """

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from .errors import DataValidationError
-from .evaluate import check_scores
-from .evaluate_baselines import rfm_columns, rfm_scores, segment_rule_scores
+from ..errors import DataValidationError
+from .baselines import rfm_columns, rfm_scores, segment_rule_scores
+from .metrics import check_scores
 
 __all__ = ["evaluation_frame"]
 

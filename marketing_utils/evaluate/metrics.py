@@ -18,7 +18,7 @@ them, with one convention for **tied scores** used throughout:
   nothing disappears silently.
 
 Money (profit curves, the targeting decision) is in
-:mod:`marketing_utils.evaluate_economics`.
+:mod:`marketing_utils.evaluate.economics`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
-from .errors import DataValidationError
+from ..errors import DataValidationError
 
 __all__ = [
     "RANKING_METRICS",

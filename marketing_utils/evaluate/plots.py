@@ -2,7 +2,7 @@
 
 scikit-learn draws ROC and precision-recall curves; the marketing charts
 (cumulative gains and lift with the random and perfect-model references, the
-profit curve) are drawn here from the tables of :mod:`marketing_utils.evaluate`.
+profit curve) are drawn here from the tables of :mod:`marketing_utils.evaluate.metrics`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from .plotting import PALETTE, finish
+from ..plotting import PALETTE, finish
 
 __all__ = [
     "calibration_chart",

@@ -1,7 +1,7 @@
 """Stage 04 end to end: evaluate the held-out scores and decide whom to contact.
 
 The notebook ``04_evaluation`` makes one call, :func:`evaluate_targeting`, on
-the frame :func:`marketing_utils.evaluate_inputs.evaluation_frame` builds from
+the frame :func:`marketing_utils.evaluate.inputs.evaluation_frame` builds from
 the artifacts of 01-03, then
 walks through the result; every number it shows is computed here.
 """
@@ -14,18 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .evaluate import (
-    RANKING_METRICS,
-    assign_deciles,
-    bootstrap_metrics,
-    check_scores,
-    decile_table,
-    gains_curve,
-    ks_statistic,
-)
-from .evaluate_baselines import compare_targeting
-from .evaluate_classification import calibration_by_group, classification_metrics, confusion_table
-from .evaluate_economics import (
+from .baselines import compare_targeting
+from .classification import calibration_by_group, classification_metrics, confusion_table
+from .economics import (
     CampaignEconomics,
     TargetingRule,
     best_depth,
@@ -35,6 +26,15 @@ from .evaluate_economics import (
     profit_curve,
     realized_profit,
     threshold_tuning_check,
+)
+from .metrics import (
+    RANKING_METRICS,
+    assign_deciles,
+    bootstrap_metrics,
+    check_scores,
+    decile_table,
+    gains_curve,
+    ks_statistic,
 )
 
 __all__ = [
@@ -214,11 +214,11 @@ def evaluate_targeting(
         the others count for the size of the list the contact limit applies to.
     economics : CampaignEconomics
     threshold_rule : {"break_even", "max_realized"}
-        See :func:`marketing_utils.evaluate_economics.choose_targeting`.
+        See :func:`marketing_utils.evaluate.economics.choose_targeting`.
     n_bins : int
         Groups of the decile table.
     n_bootstrap, confidence, seed :
-        Bootstrap intervals (see :func:`marketing_utils.evaluate.bootstrap_metrics`).
+        Bootstrap intervals (see :func:`marketing_utils.evaluate.metrics.bootstrap_metrics`).
     min_group_size : int
         Smallest segment shown in the calibration table.
     segment_source : str

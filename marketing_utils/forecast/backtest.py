@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
-from .forecast_metrics import forecast_scores
+from ..errors import DataValidationError
+from .metrics import forecast_scores
 
 __all__ = [
     "METRICS",

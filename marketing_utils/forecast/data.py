@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .errors import DataValidationError
+from ..errors import DataValidationError
 
 __all__ = [
     "FREQUENCIES",

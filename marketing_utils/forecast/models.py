@@ -25,8 +25,8 @@ from functools import partial
 import numpy as np
 from sklearn.linear_model import LinearRegression
 
-from .errors import DataValidationError
-from .forecast_data import Frequency, get_frequency
+from ..errors import DataValidationError
+from .data import Frequency, get_frequency
 
 __all__ = [
     "MODEL_NAMES",

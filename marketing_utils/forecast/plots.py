@@ -7,9 +7,9 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from .forecast import DemandForecast, DemandSeries
-from .forecast_single import BASELINE, SeriesForecast
-from .plotting import PALETTE, finish
+from ..plotting import PALETTE, finish
+from .series import BASELINE, SeriesForecast
+from .stage import DemandForecast, DemandSeries
 
 __all__ = [
     "backtest_errors_figure",

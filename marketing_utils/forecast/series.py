@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
-from .forecast_backtest import METRICS, Backtest, backtest, prediction_interval
-from .forecast_data import Frequency, get_frequency
-from .forecast_models import make_models
+from ..errors import DataValidationError
+from .backtest import METRICS, Backtest, backtest, prediction_interval
+from .data import Frequency, get_frequency
+from .models import make_models
 
 __all__ = ["BASELINE", "SeriesForecast", "forecast_series", "verdict"]
 

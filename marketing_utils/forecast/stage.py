@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import DataValidationError
-from .forecast_backtest import (
+from ..errors import DataValidationError
+from .backtest import (
     METRICS,
     Backtest,
     Split,
@@ -29,7 +29,7 @@ from .forecast_backtest import (
     prediction_interval,
     rolling_origin_splits,
 )
-from .forecast_data import (
+from .data import (
     FREQUENCIES,
     DemandSeries,
     Frequency,
@@ -37,8 +37,8 @@ from .forecast_data import (
     get_frequency,
     period_totals,
 )
-from .forecast_models import MODEL_NAMES, make_models
-from .forecast_single import SeriesForecast, forecast_series, verdict
+from .models import MODEL_NAMES, make_models
+from .series import SeriesForecast, forecast_series, verdict
 
 __all__ = [
     "FREQUENCIES",

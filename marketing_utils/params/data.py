@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 
-from ..params import parse_data_params
-from ..schema import MarketingData
+from .file import parse_data_params
+
+if TYPE_CHECKING:
+    from ..schema import MarketingData
 
 __all__ = ["load_data"]
 
@@ -32,7 +36,7 @@ def load_data(data: dict | BaseModel, *, seed: int = 42, horizon_days: int = 90)
     source = data if isinstance(data, BaseModel) else parse_data_params(data)
     name = source.source
     if name == "synthetic":
-        from .synthetic import make_synthetic
+        from ..datasets.synthetic import make_synthetic
 
         return make_synthetic(
             source.n_customers,
@@ -44,18 +48,18 @@ def load_data(data: dict | BaseModel, *, seed: int = 42, horizon_days: int = 90)
             dirty=source.dirty,
         )
     if name == "bank_marketing":
-        from .public import load_bank_marketing
+        from ..datasets.public import load_bank_marketing
 
         return load_bank_marketing(source.path, include_duration=source.include_duration)
     if name == "hillstrom":
-        from .public import load_hillstrom
+        from ..datasets.public import load_hillstrom
 
         return load_hillstrom(source.path, response=source.response)
     if name == "cdnow":
-        from .public import load_cdnow
+        from ..datasets.public import load_cdnow
 
         return load_cdnow(source.path)
-    from .files import load_files
+    from ..datasets.files import load_files
 
     tables = {
         table: options.model_dump()

@@ -23,10 +23,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .compute import ComputeOptions, DaskOptions
-from .errors import ParamsError
-from .params_sources import DATA_SOURCES, DataSource, SyntheticSource, TableFile, expand_path
-from .runner.notebooks import NotebookSpec, discover_notebooks
+from ..compute import ComputeOptions, DaskOptions
+from ..errors import ParamsError
+from .notebooks import NotebookSpec, discover_notebooks
+from .sources import DATA_SOURCES, DataSource, SyntheticSource, TableFile, expand_path
 
 __all__ = [
     "DATA_SOURCES",

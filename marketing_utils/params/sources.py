@@ -2,7 +2,7 @@
 
 Paths may hold ``${VAR}`` or ``${VAR:-default}``, replaced from the environment,
 and are resolved against the current working directory (:func:`expand_path`).
-Private to :mod:`marketing_utils.params`, which re-exports the public names.
+Private to :mod:`marketing_utils.params.file`, which re-exports the public names.
 """
 
 from __future__ import annotations

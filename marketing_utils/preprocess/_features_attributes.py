@@ -1,6 +1,6 @@
 """Per-customer attributes joined onto the features: returns rate, tenure, age, demographics.
 
-Private helpers of :func:`marketing_utils.features.customer_features`. The
+Private helpers of :func:`marketing_utils.preprocess.features.customer_features`. The
 returns and customers tables may come in any backend; their per-customer
 summaries are computed in their own backend and then collected into the
 backend of the features, where the (small) joins happen.
@@ -13,9 +13,9 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from marketing_utils import _features_frames as ff
-from marketing_utils._features_frames import AMOUNT, CUSTOMER_ID, TIMESTAMP
 from marketing_utils.errors import DataValidationError
+from marketing_utils.preprocess import _features_frames as ff
+from marketing_utils.preprocess._features_columns import AMOUNT, CUSTOMER_ID, TIMESTAMP
 
 CUSTOMER_ATTRIBUTES = ("gender", "region", "channel", "income")
 

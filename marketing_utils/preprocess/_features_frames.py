@@ -1,4 +1,4 @@
-"""Plumbing shared by :mod:`marketing_utils.features`: frames, checks and calendar days.
+"""Plumbing shared by :mod:`marketing_utils.preprocess.features`: frames, checks and calendar days.
 
 Everything here is written once with narwhals, so that it runs unchanged on
 pandas, Polars (eager or lazy) and Dask.
@@ -14,23 +14,22 @@ import narwhals as nw
 import pandas as pd
 
 from marketing_utils.errors import DataValidationError
-
-# Canonical column names (see marketing_utils.schema.TABLE_COLUMNS).
-CUSTOMER_ID = "customer_id"
-TIMESTAMP = "timestamp"
-AMOUNT = "amount"
-ORDER_ID = "order_id"
-CATEGORY = "category"
+from marketing_utils.preprocess._features_columns import (
+    CUSTOMER_ID,
+    DAY,
+    FIRST_DAY,
+    LAST_DAY,
+    N_DAYS,
+    REPEAT_MEAN,
+)
+from marketing_utils.preprocess._features_pandas import (
+    decode_customer_ids,
+    encode_customer_ids,
+    summarize_customers_pandas,
+)
 
 _US_PER_DAY = 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
-
-# Internal column names start with "_" and are never part of a result.
-DAY = "_day"
-FIRST_DAY = "_first_day"
-LAST_DAY = "_last_day"
-N_DAYS = "_n_days"
-REPEAT_MEAN = "_repeat_mean"
 
 
 def to_lazy(frame: Any, where: str) -> tuple[nw.LazyFrame, nw.Implementation]:
@@ -234,8 +233,6 @@ def encode_ids(rows: nw.LazyFrame, customer_id_col: str) -> tuple[nw.LazyFrame, 
     """
     if not rows.implementation.is_pandas():
         return rows, None
-    from marketing_utils._features_pandas import encode_customer_ids
-
     coded, ids = encode_customer_ids(rows.to_native(), customer_id_col)
     return nw.from_native(coded, eager_only=True).lazy(), ids
 
@@ -244,8 +241,6 @@ def decode_ids(result: nw.DataFrame, customer_id_col: str, ids: Any) -> nw.DataF
     """Undo :func:`encode_ids` on a collected per-customer result."""
     if ids is None:
         return result
-    from marketing_utils._features_pandas import decode_customer_ids
-
     return nw.from_native(decode_customer_ids(result.to_native(), customer_id_col, ids))
 
 
@@ -265,13 +260,11 @@ def summarize_customers(
     :func:`summarize_days`): ``FIRST_DAY``, ``LAST_DAY``, ``N_DAYS``,
     ``REPEAT_MEAN`` and ``total_spend`` (with an amount) and the sums of the
     ``summed`` and ``daily_summed`` columns. pandas takes a faster route with
-    integer-coded ids (:mod:`marketing_utils._features_pandas`), same results.
+    integer-coded ids (:mod:`marketing_utils.preprocess._features_pandas`), same results.
     """
     if rows.implementation.is_pandas():
         native = rows.to_native()
         if len(native):
-            from marketing_utils._features_pandas import summarize_customers_pandas
-
             summary = summarize_customers_pandas(
                 native,
                 customer_id_col,

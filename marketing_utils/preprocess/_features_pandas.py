@@ -1,6 +1,6 @@
 """The customer-day summary on pandas, with integer-coded customer ids.
 
-Private helper of :func:`marketing_utils._features_frames.summarize_customers`.
+Private helper of :func:`marketing_utils.preprocess._features_frames.summarize_customers`.
 On pandas the generic narwhals formulation hashes the customer id strings
 twice (the customer-day group-by, then the per-customer one) and finds each
 customer's first day with a window function, a third pass. Here the ids are
@@ -23,7 +23,13 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from marketing_utils._features_frames import DAY, FIRST_DAY, LAST_DAY, N_DAYS, REPEAT_MEAN
+from marketing_utils.preprocess._features_columns import (
+    DAY,
+    FIRST_DAY,
+    LAST_DAY,
+    N_DAYS,
+    REPEAT_MEAN,
+)
 
 
 def summarize_customers_pandas(

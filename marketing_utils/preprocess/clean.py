@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.ledger import (
+from marketing_utils.preprocess.ledger import (
     LEDGER_COLUMNS,
     TableLedger,
     ledger_summary,

@@ -25,7 +25,7 @@ customer-day, then the customer-day table is summarized per customer; the
 first purchase day, which the repeat-purchase mean leaves out, comes from the
 same customer summary. Each engine takes its fastest route to the same
 numbers: pandas codes the customer ids as sorted integers once and works on a
-sorted customer-day table (:mod:`marketing_utils._features_pandas`); Polars
+sorted customer-day table (:mod:`marketing_utils.preprocess._features_pandas`); Polars
 runs the narwhals query on its streaming engine; Dask shuffles the events by
 customer and summarizes each partition with the pandas code.
 ``customer_features`` adds one group-by over (customer, order) when there are
@@ -40,10 +40,16 @@ from typing import Any
 
 import narwhals as nw
 
-from marketing_utils import _features_attributes as fa
-from marketing_utils import _features_frames as ff
-from marketing_utils._features_frames import AMOUNT, CATEGORY, CUSTOMER_ID, ORDER_ID, TIMESTAMP
 from marketing_utils.errors import DataValidationError
+from marketing_utils.preprocess import _features_attributes as fa
+from marketing_utils.preprocess import _features_frames as ff
+from marketing_utils.preprocess._features_columns import (
+    AMOUNT,
+    CATEGORY,
+    CUSTOMER_ID,
+    ORDER_ID,
+    TIMESTAMP,
+)
 
 __all__ = ["customer_features", "make_labels", "rfm_summary"]
 

@@ -38,7 +38,7 @@ class TableLedger:
             raise RuntimeError(
                 f"cleaning ledger of table '{self.table}' does not add up: rows_in="
                 f"{self.rows_in}, rows_kept={rows_kept}, removed={removed} "
-                f"({self.entries}); this is a bug in marketing_utils.clean"
+                f"({self.entries}); this is a bug in marketing_utils.preprocess.clean"
             )
         self.entries.append(("rows_kept", "kept", rows_kept))
         return [

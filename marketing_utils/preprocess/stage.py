@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..compute import ENGINES
+from ..errors import DataValidationError
+from ..privacy import drop_pii, pseudonymization_key, pseudonymize_ids
+from ..schema import OUTCOME_COLUMNS, MarketingData
 from .clean import clean_data
-from .compute import ENGINES
-from .errors import DataValidationError
 from .features import customer_features, make_labels
 from .ledger import ledger_summary
-from .privacy import drop_pii, pseudonymization_key, pseudonymize_ids
-from .schema import MarketingData
 
 __all__ = [
     "ENGINES",
@@ -26,9 +26,6 @@ __all__ = [
     "resolve_cutoff",
     "to_engine",
 ]
-
-#: Columns observed only after the outcome: never features.
-OUTCOME_COLUMNS = ("response", "spend", "visit", "conversion", "label")
 
 
 @dataclass(frozen=True)

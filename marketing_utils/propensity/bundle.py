@@ -13,12 +13,12 @@ same features can be rebuilt from a new transaction file:
   purchase in the ``horizon_days`` days from the as-of day on;
 - ``windows``, ``categories``, ``uses_order_id``, ``uses_returns`` and
   ``customer_columns``: the arguments of
-  :func:`marketing_utils.features.customer_features`;
+  :func:`marketing_utils.preprocess.features.customer_features`;
 - ``segment_features``: features taken from notebook 02's segments
   (``rfm_segment``, ``cluster_name``), and ``segmentation``: the file name
   (next to the model) and SHA-256 of notebook 02's saved segmentation, with
   which the segments of new customers are assigned (see
-  :mod:`~marketing_utils.segment_model`), or None;
+  :mod:`~marketing_utils.segment.model`), or None;
 - ``model_sha256``: the model file it describes, so that a stale metadata
   file is never paired with another model.
 
@@ -36,15 +36,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataValidationError
-from .propensity_io import TRUSTED_TYPES, load_model
+from ..errors import DataValidationError
+from ..model_io import TRUSTED_TYPES, load_model
 
 __all__ = [
     "SCORING_FORMAT",
     "ScoringModel",
     "file_sha256",
     "load_scoring_model",
-    "load_segmentation",
     "scoring_metadata",
 ]
 
@@ -91,7 +90,7 @@ def scoring_metadata(
         Notebook 01's ``preprocessing_info`` (its ``label`` and full feature
         lists, from which the windows and categories are read back: they are
         encoded in the names ``spend_{w}d`` and ``share_{category}`` that
-        :func:`~marketing_utils.features.customer_features` gives its columns).
+        :func:`~marketing_utils.preprocess.features.customer_features` gives its columns).
     transaction_columns : iterable of str
         Columns of the clean training transactions (says whether ``order_id``
         counted the orders).
@@ -210,7 +209,7 @@ def load_scoring_model(
         Its metadata; default ``<model stem>_info.json`` in the same folder
         (``propensity_model_info.json``), as notebook 03 writes it.
     trusted : iterable of str
-        Types allowed beyond skops' defaults (see :func:`~marketing_utils.propensity_io.load_model`).
+        Types allowed beyond skops' defaults (see :func:`~marketing_utils.model_io.load_model`).
 
     Raises
     ------
@@ -264,54 +263,3 @@ def load_scoring_model(
             "file with another checksum: the model and its metadata come from different runs",
         )
     return ScoringModel(model=model, info=info, path=path, trusted=tuple(trusted))
-
-
-def load_segmentation(bundle: ScoringModel):
-    """Notebook 02's segmentation the model was trained with, to segment new customers.
-
-    Read from the file the model's metadata names, in the model's folder.
-
-    Returns
-    -------
-    marketing_utils.segment_model.SegmentationModel
-
-    Raises
-    ------
-    DataValidationError
-        When the metadata records no segmentation (a model trained before
-        notebook 02 saved one), or the file is not the one the model was
-        trained with (notebook 02 was rerun after notebook 03).
-    FileNotFoundError
-        When the segmentation files are not next to the model.
-    """
-    from .segment_model_io import load_segmentation_model
-
-    scoring = bundle.scoring or {}
-    used = scoring.get("segment_features", [])
-    record = scoring.get("segmentation")
-    where = f"model metadata for {bundle.path.name}"
-    if not record:
-        raise DataValidationError(
-            where,
-            f"the model uses {used} from notebook 02's segments, and its metadata records no "
-            "saved segmentation to assign them to new customers (notebook 02 did not save "
-            "'segmentation_model' before notebook 03 ran). Rerun notebooks 02 and 03, or "
-            "retrain without them (propensity_modeling.use_segments: false), or score a "
-            "feature table that carries them (--data-kind features)",
-        )
-    path = bundle.path.with_name(Path(record["file"]).name)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"segmentation {path} not found: the model uses {used} from notebook 02's "
-            f"segments, assigned to new customers with {path.name} and "
-            "segmentation_kmeans.skops, which notebook 02 saves next to the model: copy them "
-            "along with it"
-        )
-    if file_sha256(path) != record["sha256"]:
-        raise DataValidationError(
-            f"segmentation {path}",
-            f"expected the segmentation the model was trained with (sha256 "
-            f"{record['sha256'][:12]}...), found another one: notebook 02 was rerun after "
-            "notebook 03. Rerun notebook 03 so that the model and the segments agree",
-        )
-    return load_segmentation_model(path, trusted=bundle.trusted)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .errors import DataValidationError
-from .preprocess import OUTCOME_COLUMNS
+from ..errors import DataValidationError
+from ..schema import OUTCOME_COLUMNS
 
 __all__ = [
     "SEGMENT_COLUMNS",

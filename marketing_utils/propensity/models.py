@@ -27,8 +27,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
-from .propensity_calibration import expected_calibration_error
-from .propensity_data import FeatureSpec, PreparedData
+from .calibration import expected_calibration_error
+from .data import FeatureSpec, PreparedData
 
 __all__ = [
     "COST_ORDER",

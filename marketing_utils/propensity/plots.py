@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from .plotting import PALETTE, finish
+from ..plotting import PALETTE, finish
 
 __all__ = [
     "gradient_descent_chart",

@@ -10,9 +10,9 @@ from sklearn.base import clone
 from sklearn.model_selection import RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 
-from .artifacts import to_jsonable
-from .propensity_data import PreparedData
-from .propensity_models import build_pipeline, check_size, cv_splitter, family_name, limited_threads
+from ..artifacts import to_jsonable
+from .data import PreparedData
+from .models import build_pipeline, check_size, cv_splitter, family_name, limited_threads
 
 __all__ = ["TuningResult", "search_space", "tune_model"]
 

@@ -5,20 +5,20 @@ model table, in this order (every step on the training part only; the test
 part is touched once, at the end):
 
 1. check the label and choose the features from their types
-   (:mod:`~marketing_utils.propensity_data`), add stage 02's segments when present;
+   (:mod:`~marketing_utils.propensity.data`), add stage 02's segments when present;
 2. a seeded, stratified train/test split;
 3. compare untuned candidate families by stratified k-fold cross-validation
-   and pick one by the one-standard-error rule (:mod:`~marketing_utils.propensity_models`);
+   and pick one by the one-standard-error rule (:mod:`~marketing_utils.propensity.models`);
 4. class weights against none for that family;
 5. a seeded hyperparameter search, kept only when it beats the untuned model
-   (:mod:`~marketing_utils.propensity_search`);
+   (:mod:`~marketing_utils.propensity.search`);
 6. sigmoid or isotonic calibration chosen by cross-validation, and the final
-   calibrated model (:mod:`~marketing_utils.propensity_calibration`);
+   calibrated model (:mod:`~marketing_utils.propensity.calibration`);
 7. scores for every customer and the test metrics.
 
-Explanations live in :mod:`~marketing_utils.propensity_explain`, the
-gradient-descent lesson in :mod:`~marketing_utils.propensity_teach`, and
-saving with skops in :mod:`~marketing_utils.propensity_io`.
+Explanations live in :mod:`~marketing_utils.propensity.explain`, the
+gradient-descent lesson in :mod:`~marketing_utils.propensity.teach`, and
+saving with skops in :mod:`~marketing_utils.model_io`.
 """
 
 from __future__ import annotations
@@ -32,17 +32,18 @@ import sklearn
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from .errors import DataValidationError
-from .propensity_calibration import (
+from ..errors import DataValidationError
+from ..model_io import save_model
+from .bundle import scoring_metadata
+from .calibration import (
     CALIBRATION_METHODS,
     CalibrationChoice,
     choose_calibration,
     expected_calibration_error,
     fit_calibrated,
 )
-from .propensity_data import PreparedData, prepare_model_data
-from .propensity_io import save_model
-from .propensity_models import (
+from .data import PreparedData, prepare_model_data
+from .models import (
     build_pipeline,
     compare_class_weights,
     compare_models,
@@ -50,8 +51,7 @@ from .propensity_models import (
     select_class_weight,
     select_family,
 )
-from .propensity_search import TuningResult, tune_model
-from .scoring_model import scoring_metadata
+from .search import TuningResult, tune_model
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -351,7 +351,7 @@ def save_propensity(
     """Write the artifacts of stage 03 by name; returns the names written.
 
     ``propensity_model`` (skops), ``propensity_model_info`` (with the
-    ``scoring`` section of :func:`~marketing_utils.scoring_model.scoring_metadata`),
+    ``scoring`` section of :func:`~marketing_utils.propensity.bundle.scoring_metadata`),
     ``scores`` and ``model_comparison``.
     """
     model_path = store.path("propensity_model", "model")

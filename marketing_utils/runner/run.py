@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..artifacts import Artifacts, to_jsonable
 from ..errors import RunError
-from ..params import WorkbookParams, load_params
+from ..params.file import WorkbookParams, load_params
+from ..params.notebooks import NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .notebooks import NotebookSpec, discover_notebooks
 from .report import render_index, render_notebook_html
 from .safety import RunInterrupted, RunLock, publish, recover, terminate_as_exception
 

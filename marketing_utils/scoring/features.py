@@ -8,11 +8,11 @@ Two kinds of input are accepted:
 - a **transaction log** in the canonical layout (``customer_id``,
   ``timestamp``, ``amount`` and, when the model was trained with them,
   ``order_id`` and ``category``), plus an optional customers table. The
-  features are rebuilt with :func:`~marketing_utils.features.customer_features`
-  and the settings recorded with the model (see :mod:`~marketing_utils.scoring_model`),
+  features are rebuilt with :func:`~marketing_utils.preprocess.features.customer_features`
+  and the settings recorded with the model (see :mod:`~marketing_utils.propensity.bundle`),
   as of a day: the events strictly before it are used. When the model uses
   notebook 02's segments, they are assigned with the segmentation notebook 02
-  saved (:func:`~marketing_utils.segment_model.assign_segments`): the
+  saved (:func:`~marketing_utils.segment.model.assign_segments`): the
   training population's RFM edges and clusters, not a new segmentation of
   the new customers.
 
@@ -24,18 +24,26 @@ collapsed, lowercase) so that ``"Books "`` counts as ``books``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import narwhals as nw
 import pandas as pd
 
-from .errors import DataValidationError
-from .features import customer_features
-from .scoring_io import read_table, table_columns
-from .scoring_model import ScoringModel, load_segmentation
-from .segment_model import assign_segments
+from ..errors import DataValidationError
+from ..preprocess.features import customer_features
+from ..propensity.bundle import ScoringModel, file_sha256
+from ..segment.io import load_segmentation_model
+from ..segment.model import assign_segments
+from .io import read_table, table_columns
 
-__all__ = ["DATA_KINDS", "data_kind", "feature_table", "features_from_transactions"]
+__all__ = [
+    "DATA_KINDS",
+    "data_kind",
+    "feature_table",
+    "features_from_transactions",
+    "load_segmentation",
+]
 
 DATA_KINDS = ("auto", "features", "transactions")
 ID = "customer_id"
@@ -125,7 +133,7 @@ def _with_segments(features: pd.DataFrame, segmentation, used: list[str], where:
 
 
 def _normalized_category() -> nw.Expr:
-    # The same normalization as marketing_utils.clean.normalize_category.
+    # The same normalization as marketing_utils.preprocess.clean.normalize_category.
     text = nw.col("category").cast(nw.String).str.strip_chars()
     return text.str.replace_all(r"\s+", " ").str.to_lowercase().alias("category")
 
@@ -228,3 +236,52 @@ def features_from_transactions(
         )
     rebuilt = f"features rebuilt from {where}"
     return _with_segments(features, segmentation, settings["segment_features"], rebuilt), day
+
+
+def load_segmentation(bundle: ScoringModel):
+    """Notebook 02's segmentation the model was trained with, to segment new customers.
+
+    Read from the file the model's metadata names, in the model's folder.
+
+    Returns
+    -------
+    marketing_utils.segment.model.SegmentationModel
+
+    Raises
+    ------
+    DataValidationError
+        When the metadata records no segmentation (a model trained before
+        notebook 02 saved one), or the file is not the one the model was
+        trained with (notebook 02 was rerun after notebook 03).
+    FileNotFoundError
+        When the segmentation files are not next to the model.
+    """
+    scoring = bundle.scoring or {}
+    used = scoring.get("segment_features", [])
+    record = scoring.get("segmentation")
+    where = f"model metadata for {bundle.path.name}"
+    if not record:
+        raise DataValidationError(
+            where,
+            f"the model uses {used} from notebook 02's segments, and its metadata records no "
+            "saved segmentation to assign them to new customers (notebook 02 did not save "
+            "'segmentation_model' before notebook 03 ran). Rerun notebooks 02 and 03, or "
+            "retrain without them (propensity_modeling.use_segments: false), or score a "
+            "feature table that carries them (--data-kind features)",
+        )
+    path = bundle.path.with_name(Path(record["file"]).name)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"segmentation {path} not found: the model uses {used} from notebook 02's "
+            f"segments, assigned to new customers with {path.name} and "
+            "segmentation_kmeans.skops, which notebook 02 saves next to the model: copy them "
+            "along with it"
+        )
+    if file_sha256(path) != record["sha256"]:
+        raise DataValidationError(
+            f"segmentation {path}",
+            f"expected the segmentation the model was trained with (sha256 "
+            f"{record['sha256'][:12]}...), found another one: notebook 02 was rerun after "
+            "notebook 03. Rerun notebook 03 so that the model and the segments agree",
+        )
+    return load_segmentation_model(path, trusted=bundle.trusted)

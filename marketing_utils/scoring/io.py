@@ -22,9 +22,9 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from ._atomic import temporary_beside
-from .compute import ENGINES
-from .errors import DataValidationError
+from .._atomic import temporary_beside
+from ..compute import ENGINES
+from ..errors import DataValidationError
 
 __all__ = [
     "ENGINES",

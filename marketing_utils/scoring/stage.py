@@ -3,7 +3,7 @@
 :func:`score_new_customers` is what ``marketing-workbook score`` runs. It
 loads the skops model (allow-list checked) with its metadata, reads a
 customer feature table or rebuilds the features from transactions (see
-:mod:`~marketing_utils.scoring_features`), scores every customer and writes
+:mod:`~marketing_utils.scoring.features`), scores every customer and writes
 ``customer_id, score, decile`` to Parquet or CSV, atomically.
 
 Engines
@@ -42,13 +42,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
-from .privacy import pseudonymization_key, pseudonymize_ids
-from .propensity_io import TRUSTED_TYPES
-from .scoring_features import data_kind as resolve_data_kind
-from .scoring_features import feature_table, features_from_transactions
-from .scoring_io import ENGINES, ChunkWriter, ScoreSpill, output_format, table_columns
-from .scoring_model import ScoringModel, load_scoring_model
+from ..errors import DataValidationError
+from ..model_io import TRUSTED_TYPES
+from ..privacy import pseudonymization_key, pseudonymize_ids
+from ..propensity.bundle import ScoringModel, load_scoring_model
+from .features import data_kind as resolve_data_kind
+from .features import feature_table, features_from_transactions
+from .io import ENGINES, ChunkWriter, ScoreSpill, output_format, table_columns
 
 __all__ = ["ScoringSummary", "decile_edges", "deciles_from_edges", "score_new_customers"]
 
@@ -60,7 +60,7 @@ KEY_VARIABLE = "WORKBOOK_PSEUDONYM_KEY"
 def decile_edges(scores, n_bins: int = 10) -> np.ndarray:
     """Lowest score of deciles 1..n_bins-1 (``inf`` for an empty one), exact and global.
 
-    The deciles are those of :func:`marketing_utils.evaluate.assign_deciles`
+    The deciles are those of :func:`marketing_utils.evaluate.metrics.assign_deciles`
     (1 = highest scores, tied scores never split). Deciles fall as scores
     fall, so these ``n_bins - 1`` numbers assign any chunk of the same scores
     with :func:`deciles_from_edges`, without seeing the other chunks. Needs
@@ -218,7 +218,7 @@ def _dask_scheduler(scheduler: str | None):
     import dask
 
     if scheduler:
-        from .compute import dask_client
+        from ..compute import dask_client
 
         with dask_client(scheduler, where="--scheduler") as client:
             yield client

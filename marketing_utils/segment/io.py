@@ -7,7 +7,7 @@ Notebook 02 writes two artifacts:
   centre and scale, the cluster numbers and names, and the name and a
   checksum of the k-means file;
 - ``segmentation_kmeans.skops``: the fitted k-means, loaded only through the
-  allow-list of :func:`marketing_utils.propensity_io.load_model`.
+  allow-list of :func:`marketing_utils.model_io.load_model`.
 
 The checksum is the SHA-256 of the k-means' cluster centres (not of the file,
 whose bytes change from one save to the next), so a k-means from another run
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataValidationError
-from .propensity_io import TRUSTED_TYPES, load_model, save_model
-from .segment_model import TRANSFORMS, ClusterRule, RFMRule, ScoreRule, SegmentationModel
+from ..errors import DataValidationError
+from ..model_io import TRUSTED_TYPES, load_model, save_model
+from .model import TRANSFORMS, ClusterRule, RFMRule, ScoreRule, SegmentationModel
 
 __all__ = [
     "SEGMENTATION_FORMAT",

@@ -21,8 +21,8 @@ training score, a value between two training values gets the lower (worse)
 of their two scores, and values beyond the training range get the top or
 bottom score.
 
-Saving (see :mod:`~marketing_utils.segment_model_io`): the k-means as a skops
-file, loaded through the allow-list of :mod:`~marketing_utils.propensity_io`;
+Saving (see :mod:`~marketing_utils.segment.io`): the k-means as a skops
+file, loaded through the allow-list of :mod:`~marketing_utils.model_io`;
 everything else as JSON.
 """
 
@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataValidationError
-from .segment_features import FeatureMatrix, checked_numbers
-from .segment_rfm import DEFAULT_SEGMENT_MAP, assign_rfm_segments
+from ..errors import DataValidationError
+from .features import FeatureMatrix, checked_numbers
+from .rfm import DEFAULT_SEGMENT_MAP, assign_rfm_segments
 
 __all__ = [
     "TRANSFORMS",
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 ID = "customer_id"
-#: Transforms a clustering feature may have had (see :mod:`~marketing_utils.segment_features`).
+#: Transforms a clustering feature may have had (see :mod:`~marketing_utils.segment.features`).
 TRANSFORMS = ("none", "log1p", "signed_log1p")
 
 
@@ -100,7 +100,7 @@ def score_rule(
     ----------
     values, scores : pandas.Series
         The training values and their scores (from
-        :func:`~marketing_utils.segment_rfm.rfm_scores`), same length.
+        :func:`~marketing_utils.segment.rfm.rfm_scores`), same length.
     column : str
         Feature the values come from.
     higher_is_better : bool
@@ -206,7 +206,7 @@ def build_segmentation_model(
     *,
     rfm_columns: Sequence[str] = ("days_since_last_purchase", "n_orders", "total_spend"),
 ) -> SegmentationModel:
-    """Freeze what :func:`~marketing_utils.segment.segment_customers` learned.
+    """Freeze what :func:`~marketing_utils.segment.stage.segment_customers` learned.
 
     Parameters
     ----------
@@ -298,7 +298,7 @@ def assign_segments(
     Parameters
     ----------
     model : SegmentationModel
-        From :func:`~marketing_utils.segment_model_io.load_segmentation_model`
+        From :func:`~marketing_utils.segment.io.load_segmentation_model`
         (or ``SegmentationResult.model``).
     customer_features : pandas.DataFrame
         One row per customer with ``customer_id``, the RFM columns (when the

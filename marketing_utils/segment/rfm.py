@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment_profile import publishable_profiles
+from marketing_utils.segment.profile import publishable_profiles
 
 __all__ = [
     "DEFAULT_SEGMENT_ACTIONS",
@@ -353,7 +353,7 @@ def rfm_segment_summary(rfm: pd.DataFrame, *, min_size: int = 1) -> pd.DataFrame
 
     Segments below ``min_size`` are merged (see
     :func:`marketing_utils.privacy.suppress_small_groups`). Rows follow the
-    order of :data:`~marketing_utils.segment_rfm.DEFAULT_SEGMENT_MAP`, then any
+    order of :data:`~marketing_utils.segment.rfm.DEFAULT_SEGMENT_MAP`, then any
     custom segment.
     """
     groups = rfm.groupby("rfm_segment")

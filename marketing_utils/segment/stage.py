@@ -6,9 +6,9 @@ history), prepares the behavioural features, chooses k with inertia,
 silhouette, Calinski-Harabasz, Davies-Bouldin and bootstrap stability, fits
 the final k-means (MiniBatchKMeans above a size threshold), compares it with a
 Gaussian mixture, and profiles and names the clusters. The pieces live in
-:mod:`~marketing_utils.segment_rfm`, :mod:`~marketing_utils.segment_features`,
-:mod:`~marketing_utils.segment_cluster`
-and :mod:`~marketing_utils.segment_profile` and are re-exported here.
+:mod:`~marketing_utils.segment.rfm`, :mod:`~marketing_utils.segment.features`,
+:mod:`~marketing_utils.segment.cluster`
+and :mod:`~marketing_utils.segment.profile` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -22,21 +22,21 @@ from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment_cluster import KSelection, compare_with_gmm, fit_kmeans, select_k
-from marketing_utils.segment_features import (
+from marketing_utils.segment.cluster import KSelection, compare_with_gmm, fit_kmeans, select_k
+from marketing_utils.segment.features import (
     FeatureMatrix,
     default_cluster_columns,
     prepare_cluster_features,
 )
-from marketing_utils.segment_model import SegmentationModel, build_segmentation_model
-from marketing_utils.segment_profile import (
+from marketing_utils.segment.model import SegmentationModel, build_segmentation_model
+from marketing_utils.segment.profile import (
     cluster_profiles,
     name_clusters,
     publishable_profiles,
     segment_crosstab,
     standardized_differences,
 )
-from marketing_utils.segment_rfm import (
+from marketing_utils.segment.rfm import (
     DEFAULT_SEGMENT_ACTIONS,
     DEFAULT_SEGMENT_MAP,
     assign_rfm_segments,
@@ -100,7 +100,7 @@ class SegmentationResult:
         Smallest group that may be published.
     revenue_col : str or None
     model : SegmentationModel or None
-        The fitted rules, for :func:`~marketing_utils.segment_model.assign_segments`.
+        The fitted rules, for :func:`~marketing_utils.segment.model.assign_segments`.
     """
 
     segments: pd.DataFrame
@@ -290,7 +290,7 @@ def segment_customers(
         with ``customer_id``).
     columns : sequence of str or "auto"
         Features to cluster; ``"auto"``: see
-        :func:`~marketing_utils.segment_features.default_cluster_columns`.
+        :func:`~marketing_utils.segment.features.default_cluster_columns`.
     k_values : sequence of int, default 2..10
         Numbers of clusters to compare.
     n_clusters : int, optional
@@ -305,7 +305,7 @@ def segment_customers(
         Money column for the share of revenue (``"auto"``: ``total_spend``,
         else ``history``, else none).
     selection_sample, silhouette_sample, n_bootstrap, n_init, min_cluster_stability
-        See :func:`~marketing_utils.segment_cluster.select_k`.
+        See :func:`~marketing_utils.segment.cluster.select_k`.
     minibatch_threshold : int, default 100000
         Above this many customers the final fit uses MiniBatchKMeans.
     skew_threshold : float, default 1.0

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .errors import DataValidationError
+from ..errors import DataValidationError
 
 __all__ = [
     "NOT_FEATURES",

@@ -20,7 +20,7 @@ and shares one interface: ``fit(X, y, treatment)`` then
 
 The models are scikit-learn estimators (``get_params``, ``clone``), but they
 take the treatment as a third argument to ``fit``, so they do not plug into
-``cross_val_score``; :func:`marketing_utils.uplift_stage.cross_validated_qini`
+``cross_val_score``; :func:`marketing_utils.uplift.stage.cross_validated_qini`
 does that job.
 """
 
@@ -42,7 +42,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from .errors import DataValidationError
+from ..errors import DataValidationError
 
 __all__ = [
     "BASE_LEARNERS",

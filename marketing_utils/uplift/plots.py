@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .plotting import PALETTE, finish
-from .uplift_metrics import perfect_qini_curve, perfect_uplift_curve, qini_curve, uplift_curve
+from ..plotting import PALETTE, finish
+from .metrics import perfect_qini_curve, perfect_uplift_curve, qini_curve, uplift_curve
 
 __all__ = [
     "arm_effects_plot",

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import pearsonr, spearmanr
 
-from .errors import DataValidationError
-from .privacy import suppress_small_groups
-from .uplift_metrics import _weighted_rates, check_uplift_inputs, rank_weights, top_count
+from ..errors import DataValidationError
+from ..privacy import suppress_small_groups
+from .metrics import _weighted_rates, check_uplift_inputs, rank_weights, top_count
 
 __all__ = ["policy_comparison", "top_group_composition", "truth_agreement"]
 
@@ -76,7 +76,7 @@ def policy_comparison(
     shares : sequence of float
         Shares ``k`` of customers contacted by the top-k policies; the top
         ``floor(k n + 0.5)`` customers (ties at the cut shared, see
-        :func:`~marketing_utils.uplift_metrics.rank_weights`).
+        :func:`~marketing_utils.uplift.metrics.rank_weights`).
     value_per_response : float, default 20.0
         Value ``v`` of one response (currency units).
     cost_per_contact : float, default 1.0

@@ -25,9 +25,8 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from threadpoolctl import threadpool_limits
 
-from .errors import DataValidationError
-from .uplift import make_base_learner, make_feature_encoder, make_uplift_model
-from .uplift_experiment import (
+from ..errors import DataValidationError
+from .experiment import (
     NOT_FEATURES,
     arm_effects,
     average_treatment_effect,
@@ -36,14 +35,15 @@ from .uplift_experiment import (
     select_arm,
     uplift_table,
 )
-from .uplift_metrics import (
+from .learners import make_base_learner, make_feature_encoder, make_uplift_model
+from .metrics import (
     bootstrap_interval,
     qini_coefficient,
     uplift_at_k,
     uplift_auc_score,
     uplift_by_decile,
 )
-from .uplift_policy import policy_comparison, top_group_composition, truth_agreement
+from .policy import policy_comparison, top_group_composition, truth_agreement
 
 __all__ = ["UpliftResult", "campaign_uplift", "cross_validated_qini", "save_uplift"]
 
@@ -249,11 +249,11 @@ def campaign_uplift(
         The synthetic ground truth (``true_uplift``, ``uplift_type``).
     arm : str, default "womens"
         For multi-arm campaigns: the arm compared with control (see
-        :func:`~marketing_utils.uplift_experiment.select_arm`).
+        :func:`~marketing_utils.uplift.experiment.select_arm`).
     models : tuple of str
-        Uplift models to compare (:data:`~marketing_utils.uplift.UPLIFT_MODELS`).
+        Uplift models to compare (:data:`~marketing_utils.uplift.learners.UPLIFT_MODELS`).
     base_learner : str, default "logistic_regression"
-        :func:`~marketing_utils.uplift.make_base_learner` name; also the
+        :func:`~marketing_utils.uplift.learners.make_base_learner` name; also the
         response model (fitted on the treated training customers).
     test_size : float, default 0.3
     cv_folds : int, default 3

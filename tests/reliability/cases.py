@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from marketing_utils.params import _Top
-from marketing_utils.runner.notebooks import discover_notebooks
+from marketing_utils.params.file import _Top
+from marketing_utils.params.notebooks import discover_notebooks
 from tests.reliability.builders import (
     TX_COLUMNS,
     all_prices_zero,

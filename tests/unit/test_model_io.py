@@ -11,16 +11,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from marketing_utils.errors import WorkbookError
-from marketing_utils.propensity_calibration import fit_calibrated
-from marketing_utils.propensity_data import prepare_model_data
-from marketing_utils.propensity_io import (
+from marketing_utils.model_io import (
     TRUSTED_TYPES,
     UntrustedModelError,
     load_model,
     save_model,
     untrusted_types,
 )
-from marketing_utils.propensity_models import build_pipeline
+from marketing_utils.propensity.calibration import fit_calibrated
+from marketing_utils.propensity.data import prepare_model_data
+from marketing_utils.propensity.models import build_pipeline
 
 
 def _shift(values):
@@ -64,7 +64,7 @@ def test_file_with_a_type_off_the_allow_list_is_refused(tmp_path):
     with pytest.raises(UntrustedModelError) as error:
         load_model(path)
     message = str(error.value)
-    assert "test_propensity_io._shift" in message
+    assert "test_model_io._shift" in message
     assert "The file was not loaded" in message
     assert isinstance(error.value, WorkbookError)
     # A caller who trusts the file can allow the extra type explicitly.

@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate_baselines: the RFM score, the segment rule and the comparison."""
+"""Tests of marketing_utils.evaluate.baselines: the RFM score, the segment rule and the comparison."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.evaluate_baselines import (
+from marketing_utils.evaluate.baselines import (
     compare_targeting,
     rfm_columns,
     rfm_scores,
     segment_rule_scores,
 )
-from marketing_utils.evaluate_economics import CampaignEconomics
+from marketing_utils.evaluate.economics import CampaignEconomics
 
 
 def _features() -> pd.DataFrame:

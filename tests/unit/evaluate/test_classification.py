@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate_classification: confusion matrix, precision/recall, calibration."""
+"""Tests of marketing_utils.evaluate.classification: confusion matrix, precision/recall, calibration."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.evaluate_classification import (
+from marketing_utils.evaluate.classification import (
     calibration_by_group,
     classification_metrics,
     confusion_table,

@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate_economics: profit curves and the targeting decision, by hand."""
+"""Tests of marketing_utils.evaluate.economics: profit curves and the targeting decision, by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.evaluate_economics import (
+from marketing_utils.evaluate.economics import (
     CampaignEconomics,
     TargetingRule,
     best_depth,

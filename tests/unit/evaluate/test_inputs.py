@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate_inputs: joining scores, segments, the rule baseline and the truth."""
+"""Tests of marketing_utils.evaluate.inputs: joining scores, segments, the rule baseline and the truth."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.evaluate_inputs import evaluation_frame
+from marketing_utils.evaluate.inputs import evaluation_frame
 
 
 def _scores() -> pd.DataFrame:

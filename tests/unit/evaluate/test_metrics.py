@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate: gains, lift, deciles, KS and bootstrap, pinned by hand."""
+"""Tests of marketing_utils.evaluate.metrics: gains, lift, deciles, KS and bootstrap, pinned by hand."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 
-from marketing_utils import evaluate
+from marketing_utils.evaluate import metrics as evaluate
 from marketing_utils.errors import DataValidationError
-from marketing_utils.evaluate import (
+from marketing_utils.evaluate.metrics import (
     assign_deciles,
     bootstrap_metrics,
     check_scores,

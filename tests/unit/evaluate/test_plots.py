@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate_plots: every figure is titled and its axes labelled."""
+"""Tests of marketing_utils.evaluate.plots: every figure is titled and its axes labelled."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from marketing_utils import evaluate_plots
-from marketing_utils.evaluate import bootstrap_metrics, decile_table, gains_curve, ks_statistic
-from marketing_utils.evaluate_classification import calibration_by_group
-from marketing_utils.evaluate_economics import CampaignEconomics, profit_curve
+from marketing_utils.evaluate import plots as evaluate_plots
+from marketing_utils.evaluate.classification import calibration_by_group
+from marketing_utils.evaluate.economics import CampaignEconomics, profit_curve
+from marketing_utils.evaluate.metrics import (
+    bootstrap_metrics,
+    decile_table,
+    gains_curve,
+    ks_statistic,
+)
 
 RNG = np.random.default_rng(1)
 P = RNG.beta(1, 3, 300)

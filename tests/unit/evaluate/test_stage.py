@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.evaluate_targeting: the whole evaluation on data with a known truth."""
+"""Tests of marketing_utils.evaluate.stage: the whole evaluation on data with a known truth."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from marketing_utils.artifacts import to_jsonable
-from marketing_utils.evaluate_economics import CampaignEconomics
-from marketing_utils.evaluate_inputs import evaluation_frame
-from marketing_utils.evaluate_targeting import (
+from marketing_utils.evaluate.economics import CampaignEconomics
+from marketing_utils.evaluate.inputs import evaluation_frame
+from marketing_utils.evaluate.stage import (
     evaluate_targeting,
     targeting_list,
     write_targeting_list,

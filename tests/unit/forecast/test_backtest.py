@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.forecast_backtest import (
+from marketing_utils.forecast.backtest import (
     backtest,
     prediction_interval,
     rolling_origin_splits,
 )
-from marketing_utils.forecast_models import drift, seasonal_naive
+from marketing_utils.forecast.models import drift, seasonal_naive
 
 
 def _series(values) -> pd.Series:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.forecast_data import (
+from marketing_utils.forecast.data import (
     OTHER_GROUP,
     UNSEGMENTED,
     demand_series,

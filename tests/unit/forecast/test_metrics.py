@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from marketing_utils.forecast_metrics import (
+from marketing_utils.forecast.metrics import (
     forecast_scores,
     mae,
     mape,

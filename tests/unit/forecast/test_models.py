@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.forecast_models import (
+from marketing_utils.forecast.models import (
     MODEL_NAMES,
     drift,
     holt_winters,

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketing_utils import forecast_plots
-from marketing_utils.forecast import FREQUENCIES, DemandSeries, forecast_demand
+from marketing_utils.forecast import plots as forecast_plots
+from marketing_utils.forecast.stage import FREQUENCIES, DemandSeries, forecast_demand
 
 
 @pytest.fixture(scope="module")

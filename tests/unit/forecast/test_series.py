@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.forecast_models import MODEL_NAMES, make_models
-from marketing_utils.forecast_single import forecast_series, verdict
+from marketing_utils.forecast.models import MODEL_NAMES, make_models
+from marketing_utils.forecast.series import forecast_series, verdict
 
 OPTIONS = {
     "frequency": "monthly",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.forecast import FREQUENCIES, MODEL_NAMES, DemandSeries, forecast_demand
+from marketing_utils.forecast.stage import FREQUENCIES, MODEL_NAMES, DemandSeries, forecast_demand
 
 # The series' frequency comes from the DemandSeries (monthly here).
 OPTIONS = {"horizon": 6, "n_origins": 3, "origin_step": 6, "fourier_order": 2}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from marketing_utils.errors import ParamsError
-from marketing_utils.params import load_params
+from marketing_utils.params.file import load_params
 
 HEAD = """\
 run_name: demo
@@ -48,7 +48,7 @@ def _problems(tmp_path, notebooks, extra: str) -> list[str]:
 
 
 def _injected(params, notebooks, stem: str) -> dict:
-    from marketing_utils.runner.notebooks import discover_notebooks
+    from marketing_utils.params.notebooks import discover_notebooks
 
     spec = next(s for s in discover_notebooks(notebooks) if s.stem == stem)
     return params.notebook_parameters(spec, Path("/run"))
@@ -115,7 +115,7 @@ def test_engine_set_twice_with_different_values_is_refused(tmp_path, notebooks):
 
 
 def test_cli_validate_rejects_a_bad_engine(tmp_path):
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     bad = tmp_path / "bad.yaml"
     bad.write_text((root / "params" / "ci.yaml").read_text() + "\ncompute:\n  engine: spark\n")
     out = subprocess.run(
@@ -131,12 +131,12 @@ def test_cli_validate_rejects_a_bad_engine(tmp_path):
 
 
 def test_the_workbook_notebooks_declare_what_the_runner_injects(tmp_path):
-    from marketing_utils.runner.notebooks import discover_notebooks
+    from marketing_utils.params.notebooks import discover_notebooks
 
     specs = {spec.stem: spec for spec in discover_notebooks()}
     assert {"compute", "engine"} <= set(specs["01_preprocessing"].parameters)
     assert specs["03_propensity_modeling"].parameters["max_customers"].default == 0
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     params = load_params(root / "params" / "large.yaml")
     assert params.compute.engine == "polars"
     injected = params.notebook_parameters(specs["01_preprocessing"], tmp_path)

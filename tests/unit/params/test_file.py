@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from marketing_utils.errors import ParamsError
-from marketing_utils.params import expand_path, load_params, parse_data_params
+from marketing_utils.params.file import expand_path, load_params, parse_data_params
 
 GOOD = """\
 run_name: demo
@@ -197,7 +197,7 @@ def test_parse_data_params_from_notebook_json():
 
 
 def test_repo_params_files_are_valid():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     for path in sorted((root / "params").glob("*.yaml")):
         if path.name in (
             "bank_marketing.yaml",
@@ -212,7 +212,7 @@ def test_repo_params_files_are_valid():
 def test_own_data_example_is_valid_once_the_sample_exists(tmp_path, monkeypatch):
     from marketing_utils.datasets.retail_export import write_retail_export
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ParamsError, match="data.transactions.path: input file not found"):
         load_params(root / "params" / "own_data_example.yaml", root / "notebooks")
@@ -223,7 +223,7 @@ def test_own_data_example_is_valid_once_the_sample_exists(tmp_path, monkeypatch)
 
 def test_public_params_files_are_valid(datasets_dir, monkeypatch):
     monkeypatch.setenv("WORKBOOK_DATASETS_DIR", str(datasets_dir))
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     for name in ("bank_marketing.yaml", "hillstrom.yaml", "cdnow.yaml"):
         if (root / "params" / name).exists():
             path = Path(load_params(root / "params" / name).data["path"])
@@ -231,7 +231,7 @@ def test_public_params_files_are_valid(datasets_dir, monkeypatch):
 
 
 def test_cli_validate_reports_misspelled_key(tmp_path):
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     bad = tmp_path / "bad.yaml"
     bad.write_text((root / "params" / "ci.yaml").read_text() + "\nsede: 1\n")
     out = subprocess.run(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from marketing_utils.runner.notebooks import (
+from marketing_utils.params.notebooks import (
     discover_notebooks,
     parse_parameters_source,
     read_notebook_spec,
 )
 
-from .conftest import write_notebook
+from tests.unit.runner.conftest import write_notebook
 
 
 def test_parse_literals_and_help():

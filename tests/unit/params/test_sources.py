@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from marketing_utils.params_sources import DATA_SOURCES, expand_path
+from marketing_utils.params.sources import DATA_SOURCES, expand_path
 
 
 def test_expand_path_variables_defaults_and_base(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.clean: every rule, first-rule-wins, the ledger identity."""
+"""Tests of marketing_utils.preprocess.clean: every rule, first-rule-wins, the ledger identity."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from marketing_utils.clean import clean_data, normalize_category
 from marketing_utils.errors import DataValidationError
-from marketing_utils.ledger import TableLedger, ledger_summary, ledger_waterfall_data
+from marketing_utils.preprocess.clean import clean_data, normalize_category
+from marketing_utils.preprocess.ledger import TableLedger, ledger_summary, ledger_waterfall_data
 from marketing_utils.schema import MarketingData, clean_schema
 
 END = "2024-01-31"

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.features import customer_features, make_labels, rfm_summary
+from marketing_utils.preprocess.features import customer_features, make_labels, rfm_summary
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
 

@@ -10,8 +10,8 @@ from distributed import get_task_stream
 
 from marketing_utils.compute import dask_client
 from marketing_utils.errors import WorkbookError
-from marketing_utils.features import customer_features, make_labels, rfm_summary
-from tests.unit.test_features import assert_same_frames, random_tables
+from marketing_utils.preprocess.features import customer_features, make_labels, rfm_summary
+from tests.unit.preprocess.test_features import assert_same_frames, random_tables
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning"),

@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from marketing_utils.features import customer_features, make_labels
+from marketing_utils.preprocess.features import customer_features, make_labels
 
 CUTOFF = pd.Timestamp("2024-02-01")
 WINDOWS = (7, 30)

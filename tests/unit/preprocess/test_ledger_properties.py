@@ -15,8 +15,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketing_utils.clean import clean_data
-from marketing_utils.ledger import ledger_summary
+from marketing_utils.preprocess.clean import clean_data
+from marketing_utils.preprocess.ledger import ledger_summary
 from marketing_utils.schema import MarketingData
 
 END = "2024-03-31"

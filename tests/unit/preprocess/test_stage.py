@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.ledger import ledger_against_injected
-from marketing_utils.preprocess import preprocess, resolve_cutoff, save_preprocessing
+from marketing_utils.preprocess.ledger import ledger_against_injected
+from marketing_utils.preprocess.stage import preprocess, resolve_cutoff, save_preprocessing
 from marketing_utils.privacy import pseudonymize_ids
 from marketing_utils.schema import MarketingData
 

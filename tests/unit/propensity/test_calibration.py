@@ -10,7 +10,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from marketing_utils.propensity_calibration import (
+from marketing_utils.propensity.calibration import (
     choose_calibration,
     expected_calibration_error,
     fit_calibrated,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.propensity_data import (
+from marketing_utils.propensity.data import (
     add_segments,
     check_folds,
     check_label,

@@ -8,13 +8,13 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import roc_auc_score
 
-from marketing_utils.propensity_data import FeatureSpec
-from marketing_utils.propensity_explain import (
+from marketing_utils.propensity.data import FeatureSpec
+from marketing_utils.propensity.explain import (
     odds_ratios,
     partial_dependence_table,
     permutation_importance_table,
 )
-from marketing_utils.propensity_models import build_pipeline
+from marketing_utils.propensity.models import build_pipeline
 
 
 def _sigmoid(z):

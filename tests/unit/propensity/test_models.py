@@ -13,8 +13,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPClassifier
 
-from marketing_utils.propensity_data import FeatureSpec, PreparedData, prepare_model_data
-from marketing_utils.propensity_models import (
+from marketing_utils.propensity.data import FeatureSpec, PreparedData, prepare_model_data
+from marketing_utils.propensity.models import (
     build_pipeline,
     build_preprocessor,
     compare_class_weights,
@@ -23,7 +23,7 @@ from marketing_utils.propensity_models import (
     select_class_weight,
     select_family,
 )
-from marketing_utils.propensity_search import search_space, tune_model
+from marketing_utils.propensity.search import search_space, tune_model
 
 
 def _prepared(n: int = 300, seed: int = 0) -> PreparedData:

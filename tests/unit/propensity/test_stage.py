@@ -9,13 +9,13 @@ from sklearn.metrics import roc_auc_score
 
 from marketing_utils.artifacts import Artifacts
 from marketing_utils.errors import DataValidationError
-from marketing_utils.propensity import (
+from marketing_utils.model_io import TRUSTED_TYPES, load_model
+from marketing_utils.propensity.stage import (
     fit_propensity,
     save_propensity,
     score_metrics,
     true_propensity_auc,
 )
-from marketing_utils.propensity_io import TRUSTED_TYPES, load_model
 
 FAST = {
     "models": ("logistic", "hist_gradient_boosting"),

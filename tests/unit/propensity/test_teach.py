@@ -8,7 +8,7 @@ import pytest
 from scipy.optimize import brentq
 from sklearn.linear_model import LogisticRegression
 
-from marketing_utils.propensity_teach import (
+from marketing_utils.propensity.teach import (
     choose_teaching_features,
     compare_with_sklearn,
     gradient_descent_logistic,

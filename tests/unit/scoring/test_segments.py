@@ -18,9 +18,9 @@ import pytest
 
 from marketing_utils.errors import DataValidationError
 from marketing_utils.privacy import pseudonymize_ids
-from marketing_utils.scoring import score_new_customers
-from marketing_utils.scoring_features import features_from_transactions
-from marketing_utils.scoring_model import file_sha256, load_scoring_model
+from marketing_utils.propensity.bundle import file_sha256, load_scoring_model
+from marketing_utils.scoring.features import features_from_transactions
+from marketing_utils.scoring.stage import score_new_customers
 from tests.unit.scoring_helpers import KEY, train_small_model
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")

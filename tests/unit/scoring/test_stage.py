@@ -17,11 +17,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.evaluate import assign_deciles
+from marketing_utils.evaluate.metrics import assign_deciles
+from marketing_utils.model_io import UntrustedModelError
 from marketing_utils.privacy import assert_no_pii, pseudonymize_ids
-from marketing_utils.propensity_io import UntrustedModelError
-from marketing_utils.scoring import decile_edges, deciles_from_edges, score_new_customers
-from marketing_utils.scoring_model import file_sha256, load_scoring_model
+from marketing_utils.propensity.bundle import file_sha256, load_scoring_model
+from marketing_utils.scoring.stage import decile_edges, deciles_from_edges, score_new_customers
 from tests.unit.scoring_helpers import KEY, train_small_model
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
@@ -138,7 +138,7 @@ def test_deciles_from_global_edges_equal_the_in_memory_deciles_chunk_by_chunk(n)
 
 
 def test_negative_amounts_are_returns(trained, tmp_path):
-    from marketing_utils.scoring_features import features_from_transactions
+    from marketing_utils.scoring.features import features_from_transactions
 
     # The clean synthetic data has no returns: declare that the model used them.
     model = _copy_model(trained, tmp_path, lambda scoring: scoring.update(uses_returns=True))
@@ -213,7 +213,7 @@ def test_model_off_the_allow_list_is_refused(trained, tmp_path):
     sio.dump(model, tmp_path / "m.skops")
     (tmp_path / "m_info.json").write_text(json.dumps({"features": ["x"]}))
     with pytest.raises(
-        UntrustedModelError, match=r"found 1 other type\(s\): tests\.unit\.test_scoring\._shift"
+        UntrustedModelError, match=r"found 1 other type\(s\): tests\.unit\.scoring\.test_stage\._shift"
     ):
         score_new_customers(tmp_path / "m.skops", trained["raw"] / "transactions.parquet",
                             tmp_path / "o.parquet", key=KEY)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Choosing k, stability and the mixture comparison (marketing_utils.segment_cluster)."""
+"""Choosing k, stability and the mixture comparison (marketing_utils.segment.cluster)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment_cluster import (
+from marketing_utils.segment.cluster import (
     _best_jaccard,
     bootstrap_stability,
     choose_k,

@@ -1,4 +1,4 @@
-"""Feature preparation for clustering (marketing_utils.segment_features)."""
+"""Feature preparation for clustering (marketing_utils.segment.features)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment_features import default_cluster_columns, prepare_cluster_features
+from marketing_utils.segment.features import default_cluster_columns, prepare_cluster_features
 
 
 def test_transaction_data_clusters_on_rfm_and_the_category_shares():

@@ -1,4 +1,4 @@
-"""Saving stage 02's segmentation (marketing_utils.segment_model_io): JSON rules + skops k-means."""
+"""Saving stage 02's segmentation (marketing_utils.segment.io): JSON rules + skops k-means."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from sklearn.cluster import KMeans
 
 from marketing_utils.artifacts import Artifacts
 from marketing_utils.errors import DataValidationError
-from marketing_utils.propensity_io import UntrustedModelError
-from marketing_utils.segment import segment_customers
-from marketing_utils.segment_model import assign_segments
-from marketing_utils.segment_model_io import load_segmentation_model, save_segmentation_model
-from tests.unit.test_segment import FAST, three_groups
+from marketing_utils.model_io import UntrustedModelError
+from marketing_utils.segment.io import load_segmentation_model, save_segmentation_model
+from marketing_utils.segment.model import assign_segments
+from marketing_utils.segment.stage import segment_customers
+from tests.unit.segment.test_stage import FAST, three_groups
 
 
 @pytest.fixture(scope="module")

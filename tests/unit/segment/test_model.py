@@ -1,4 +1,4 @@
-"""Stage 02's frozen segmentation (marketing_utils.segment_model): the same segments, and new ones.
+"""Stage 02's frozen segmentation (marketing_utils.segment.model): the same segments, and new ones.
 
 The RFM edges are pinned on ten customers whose quantile scores are two per
 score (hand-checkable); the clustering is checked against stage 02's own
@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment import segment_customers
-from marketing_utils.segment_model import (
+from marketing_utils.segment.model import (
     ClusterRule,
     ScoreRule,
     assign_segments,
     cluster_matrix,
     score_rule,
 )
-from tests.unit.test_segment import FAST, three_groups
+from marketing_utils.segment.stage import segment_customers
+from tests.unit.segment.test_stage import FAST, three_groups
 
 SMALL = {"k_values": (2, 3), "n_bootstrap": 2, "compare_gmm": False}
 

@@ -1,4 +1,4 @@
-"""Figures of stage 02 (marketing_utils.segment_plots): every figure titled, axes labelled."""
+"""Figures of stage 02 (marketing_utils.segment.plots): every figure titled, axes labelled."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketing_utils import segment_plots
-from tests.unit.test_segment import FAST, three_groups
+from marketing_utils.segment import plots as segment_plots
+from tests.unit.segment.test_stage import FAST, three_groups
 
 
 @pytest.fixture(scope="module")
 def result():
-    from marketing_utils.segment import segment_customers
+    from marketing_utils.segment.stage import segment_customers
 
     features, _ = three_groups(n_per_group=30)
     return segment_customers(features, seed=0, **FAST)

@@ -1,4 +1,4 @@
-"""Profiles, names, crosstabs and the size floor (marketing_utils.segment_profile)."""
+"""Profiles, names, crosstabs and the size floor (marketing_utils.segment.profile)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment_profile import (
+from marketing_utils.segment.profile import (
     cluster_profiles,
     describe_feature,
     name_clusters,

@@ -1,4 +1,4 @@
-"""RFM scores and segments (marketing_utils.segment_rfm), pinned by hand-worked examples."""
+"""RFM scores and segments (marketing_utils.segment.rfm), pinned by hand-worked examples."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment_rfm import (
+from marketing_utils.segment.rfm import (
     DEFAULT_SEGMENT_ACTIONS,
     DEFAULT_SEGMENT_MAP,
     RFMScoreWarning,

@@ -1,4 +1,4 @@
-"""Stage 02 in one call (marketing_utils.segment.segment_customers) on small hand-built tables."""
+"""Stage 02 in one call (marketing_utils.segment.stage.segment_customers) on small hand-built tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.segment import agreement_with_truth, segment_customers
+from marketing_utils.segment.stage import agreement_with_truth, segment_customers
 
 GROUPS = ("grocery", "books", "toys")
 

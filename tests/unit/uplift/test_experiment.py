@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.uplift_experiment: arms, sizes, balance, average effects, the join."""
+"""Tests of marketing_utils.uplift.experiment: arms, sizes, balance, average effects, the join."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.uplift_experiment import (
+from marketing_utils.uplift.experiment import (
     arm_effects,
     average_treatment_effect,
     covariate_balance,

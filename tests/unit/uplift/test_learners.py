@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.uplift: the four uplift models, their interface and their errors.
+"""Tests of marketing_utils.uplift.learners: the four uplift models, their interface and their errors.
 
 Hand-worked anchors use scikit-learn's ``DummyClassifier(strategy="prior")``,
 which predicts the training response rate for every customer, so each model's
@@ -27,7 +27,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.uplift import (
+from marketing_utils.uplift.learners import (
     BASE_LEARNERS,
     UPLIFT_MODELS,
     ClassTransformation,

@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.uplift_metrics, pinned by small hand-worked examples.
+"""Tests of marketing_utils.uplift.metrics, pinned by small hand-worked examples.
 
 The running example (six customers, one tie block of three):
 
@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.uplift_metrics import (
+from marketing_utils.uplift.metrics import (
     bootstrap_interval,
     perfect_qini_curve,
     perfect_uplift_curve,

@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.uplift_plots: every figure is titled, its axes labelled, data drawn."""
+"""Tests of marketing_utils.uplift.plots: every figure is titled, its axes labelled, data drawn."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketing_utils import uplift_plots
-from marketing_utils.uplift_experiment import arm_effects, covariate_balance
-from marketing_utils.uplift_metrics import uplift_by_decile
-from marketing_utils.uplift_policy import policy_comparison
+from marketing_utils.uplift import plots as uplift_plots
+from marketing_utils.uplift.experiment import arm_effects, covariate_balance
+from marketing_utils.uplift.metrics import uplift_by_decile
+from marketing_utils.uplift.policy import policy_comparison
 
 RNG = np.random.default_rng(4)
 N = 300

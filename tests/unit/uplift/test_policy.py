@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.uplift_policy, pinned by a six-customer example.
+"""Tests of marketing_utils.uplift.policy, pinned by a six-customer example.
 
 customer     A  B  C  D  E  F
 uplift       6  5  4  3  2  1   (uplift model ranks A first)
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.uplift_policy import policy_comparison, top_group_composition, truth_agreement
+from marketing_utils.uplift.policy import policy_comparison, top_group_composition, truth_agreement
 
 UPLIFT = np.array([6, 5, 4, 3, 2, 1], dtype=float)
 PROPENSITY = np.array([1, 2, 3, 4, 5, 6], dtype=float)

@@ -1,4 +1,4 @@
-"""Tests of marketing_utils.uplift_stage: the whole stage on small simulated campaigns.
+"""Tests of marketing_utils.uplift.stage: the whole stage on small simulated campaigns.
 
 The simulated campaign has the four customer types with known effects:
 persuadables (x > 0.5: 5% -> 45%), sure things (x < -0.5: 60% either way),
@@ -13,8 +13,8 @@ import pytest
 
 from marketing_utils.artifacts import Artifacts, to_jsonable
 from marketing_utils.errors import DataValidationError
-from marketing_utils.uplift import make_base_learner, make_uplift_model
-from marketing_utils.uplift_stage import campaign_uplift, cross_validated_qini, save_uplift
+from marketing_utils.uplift.learners import make_base_learner, make_uplift_model
+from marketing_utils.uplift.stage import campaign_uplift, cross_validated_qini, save_uplift
 
 FAST = {"cv_folds": 2, "n_bootstrap": 20}
 
@@ -225,7 +225,7 @@ def test_settings_are_checked(simulated, setting, message):
 def test_hillstrom_targets(datasets_dir):
     """Issue 7's targets on Hillstrom (women's e-mail against no e-mail, response = visit)."""
     from marketing_utils.datasets.public import load_hillstrom
-    from marketing_utils.preprocess import preprocess
+    from marketing_utils.preprocess.stage import preprocess
 
     prepared = preprocess(load_hillstrom(datasets_dir / "hillstrom.csv", response="visit"))
     result = campaign_uplift(
