@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import ks_2samp
 from sklearn.metrics import roc_auc_score
 
-from marketing_utils.evaluate import metrics as evaluate
 from marketing_utils.errors import DataValidationError
+from marketing_utils.evaluate import metrics as evaluate
 from marketing_utils.evaluate.metrics import (
     assign_deciles,
     bootstrap_metrics,

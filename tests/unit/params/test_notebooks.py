@@ -9,7 +9,6 @@ from marketing_utils.params.notebooks import (
     parse_parameters_source,
     read_notebook_spec,
 )
-
 from tests.unit.runner.conftest import write_notebook
 
 

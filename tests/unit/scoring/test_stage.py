@@ -213,7 +213,8 @@ def test_model_off_the_allow_list_is_refused(trained, tmp_path):
     sio.dump(model, tmp_path / "m.skops")
     (tmp_path / "m_info.json").write_text(json.dumps({"features": ["x"]}))
     with pytest.raises(
-        UntrustedModelError, match=r"found 1 other type\(s\): tests\.unit\.scoring\.test_stage\._shift"
+        UntrustedModelError,
+        match=r"found 1 other type\(s\): tests\.unit\.scoring\.test_stage\._shift",
     ):
         score_new_customers(tmp_path / "m.skops", trained["raw"] / "transactions.parquet",
                             tmp_path / "o.parquet", key=KEY)  # fmt: skip
