@@ -176,6 +176,10 @@ def _load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--rows", "100000", "1000000", "--repeat", "1"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

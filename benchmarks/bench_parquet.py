@@ -110,6 +110,10 @@ def _measure(engine: str, task: str, path: Path, limit_gb: float) -> dict:
     return measured
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--rows", "2000000"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000_000)

@@ -116,6 +116,10 @@ def report_run() -> dict:
     }
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", action="store_true", help="also time a report run")

@@ -72,6 +72,10 @@ def _one(engine: str, model: str, data: str, out: str) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "n": summary.n_customers}))
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--customers", "50000"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)

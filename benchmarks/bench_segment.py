@@ -57,6 +57,10 @@ def resample(features: pd.DataFrame, n_rows: int, seed: int = 0) -> pd.DataFrame
     return table.assign(**noise, customer_id=ids)
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--sizes", "20000", "100000"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000, 1_000_000])
