@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import qini_coefficient, qini_curve  # stage 05's metrics, through the public namespace
-from ..evaluate_classification import calibration_by_group
+from ..evaluate.classification import calibration_by_group
 from .estimates import effect_table
 from .export import CampaignExport
 from .io import campaign_table

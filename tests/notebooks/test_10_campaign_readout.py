@@ -11,7 +11,8 @@ import pytest
 from marketing_utils.artifacts import Artifacts
 from marketing_utils.datasets.synthetic import make_synthetic
 from marketing_utils.evaluate import assign_deciles
-from marketing_utils.preprocess import preprocess, save_preprocessing
+from marketing_utils.preprocess import preprocess
+from marketing_utils.preprocess.stage import save_preprocessing
 from marketing_utils.readout.export import file_sha256
 from tests.notebooks.conftest import ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from marketing_utils.runner.notebooks import NotebookSpec
+from marketing_utils.params.notebooks import NotebookSpec
 from marketing_utils.runner.run import _parameters_given, _skip_reason
 
 SPEC = NotebookSpec(
