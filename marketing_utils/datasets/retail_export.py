@@ -51,7 +51,10 @@ def make_retail_export(n_customers: int = 2_000, *, seed: int = 0) -> pd.DataFra
         {
             "Invoice": np.where(is_return, "C" + invoice, invoice),
             "StockCode": tx["product_id"].str.slice(1),
-            "Description": tx["product_id"].map(products).str.upper().str.replace(":", "", regex=False),
+            "Description": tx["product_id"]
+            .map(products)
+            .str.upper()
+            .str.replace(":", "", regex=False),
             "Quantity": tx["quantity"].astype("int64"),
             "InvoiceDate": tx["timestamp"].dt.strftime(RETAIL_DATE_FORMAT),
             "Price": tx["unit_price"].round(2),

@@ -34,6 +34,7 @@ from .similarity import top_n
 
 __all__ = [
     "CategoryPopularityRecommender",
+    "ColdStartEvaluation",
     "ColdStartSplit",
     "cold_start_split",
     "evaluate_cold_start",

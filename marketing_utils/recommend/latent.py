@@ -26,6 +26,8 @@ limited to one thread.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
@@ -87,7 +89,11 @@ class LatentFactorRecommender(Recommender):
 
     def _fit(self) -> None:
         user_items = sp.csr_matrix(self.interactions_.matrix, dtype=np.float32)
-        with threadpool_limits(1, "blas"):
+        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+            # implicit warns when the BLAS pool has several threads; it is limited to one here.
+            warnings.filterwarnings(
+                "ignore", message=".*configured to use", category=RuntimeWarning
+            )
             model = self._model()
             model.fit(user_items, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float64)

@@ -236,7 +236,8 @@ def mine_rules(
 
     if not 0 < min_support <= 1:
         raise DataValidationError(
-            "params recommendations.min_support", f"expected a share in (0, 1], found {min_support!r}"
+            "params recommendations.min_support",
+            f"expected a share in (0, 1], found {min_support!r}",
         )
     if not min_lift > 0:
         raise DataValidationError(
@@ -282,7 +283,7 @@ def mine_rules(
 
 
 class RulesRecommender(Recommender):
-    """"Bought together": products that rules derive from what the customer already bought.
+    """ "Bought together": products that rules derive from what the customer already bought.
 
     Customer :math:`u` with purchased set :math:`I_u` gets, for product
     :math:`j`, the best confidence of a published rule :math:`A \\to B` with
@@ -314,7 +315,9 @@ class RulesRecommender(Recommender):
         column = {str(p): i for i, p in enumerate(self.interactions_.product_ids)}
         antecedents, consequents, confidence = [], [], []
         for a, c, conf in zip(
-            self.rules["antecedents"], self.rules["consequents"], self.rules["confidence"],
+            self.rules["antecedents"],
+            self.rules["consequents"],
+            self.rules["confidence"],
             strict=True,
         ):
             if all(str(x) in column for x in a):
@@ -324,10 +327,14 @@ class RulesRecommender(Recommender):
                         consequents.append(column[str(item)])
                         confidence.append(float(conf))
         self.n_rules_ = len(consequents)
-        sets, rule_set = np.unique(
-            np.array([",".join(map(str, a)) for a in antecedents], dtype=object),
-            return_inverse=True,
-        ) if antecedents else (np.array([], dtype=object), np.array([], dtype=np.int64))
+        sets, rule_set = (
+            np.unique(
+                np.array([",".join(map(str, a)) for a in antecedents], dtype=object),
+                return_inverse=True,
+            )
+            if antecedents
+            else (np.array([], dtype=object), np.array([], dtype=np.int64))
+        )
         members = [list(map(int, s.split(","))) for s in sets]
         n_items = self.interactions_.shape[1]
         rows = np.concatenate([m for m in members]).astype(np.int64) if members else np.array([])

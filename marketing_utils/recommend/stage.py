@@ -29,6 +29,7 @@ __all__ = [
     "export_recommendations",
     "fit_models",
     "latent_factory",
+    "latent_verdict",
     "population_at_cutoff",
     "select_methods",
     "stage_metrics",
@@ -143,9 +144,7 @@ def fit_models(
         "bpr": lambda: latent_factory("bpr", settings)(**settings.latent["bpr"]),
         "content": lambda: ContentRecommender(vectors),
         "hybrid": lambda: HybridRecommender(
-            latent_factory(settings.hybrid_base, settings)(
-                **settings.latent[settings.hybrid_base]
-            ),
+            latent_factory(settings.hybrid_base, settings)(**settings.latent[settings.hybrid_base]),
             vectors,
             min_purchases=settings.hybrid_min_purchases,
             n_text_neighbours=settings.n_text_neighbours,
@@ -168,6 +167,21 @@ def fit_models(
         else:
             models[name] = build[name]().fit(interactions)
     return models, rules
+
+
+def latent_verdict(table: pd.DataFrame, metric: str = "ndcg") -> str:
+    """One sentence comparing ALS and BPR with item-kNN on ``metric``, from the table's numbers."""
+    if "item_cf" not in table.index:
+        return "item-kNN was not evaluated: no comparison."
+    base = float(table.loc["item_cf", metric])
+    parts = []
+    for name, label in (("als", "ALS"), ("bpr", "BPR")):
+        if name in table.index:
+            value = float(table.loc[name, metric])
+            relation = "beats" if value > base else "does not beat"
+            change = f"{value / base - 1:+.1%}" if base > 0 else "n/a"
+            parts.append(f"{label} {relation} item-kNN ({value:.3f} vs {base:.3f}, {change})")
+    return ("; ".join(parts) + f" on {metric}@k.") if parts else "No latent-factor model ran."
 
 
 def population_at_cutoff(

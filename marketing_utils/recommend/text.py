@@ -72,7 +72,9 @@ def product_texts(
             for column in columns:
                 values = lines[["product_id", column]].dropna().astype(str)
                 counts = values.value_counts().reset_index(name="n")
-                counts = counts.sort_values(["product_id", "n", column], ascending=[True, False, True])
+                counts = counts.sort_values(
+                    ["product_id", "n", column], ascending=[True, False, True]
+                )
                 modes[column] = counts.drop_duplicates("product_id").set_index("product_id")[column]
             parts.append(pd.DataFrame(modes).rename_axis("product_id").reset_index())
     if not parts:
@@ -167,7 +169,9 @@ def product_vectors(
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if not any(d.strip() for d in documents):
-        raise DataValidationError("product_texts", "expected some product text, found only empty texts")
+        raise DataValidationError(
+            "product_texts", "expected some product text, found only empty texts"
+        )
     tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
     weights = tfidf.fit_transform(documents)
     dims = min(n_components, weights.shape[1] - 1, weights.shape[0] - 1)
