@@ -173,7 +173,14 @@ def product_vectors(
             "product_texts", "expected some product text, found only empty texts"
         )
     tfidf = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
-    weights = tfidf.fit_transform(documents)
+    try:
+        weights = tfidf.fit_transform(documents)
+    except ValueError as error:  # only stop words or one-letter tokens
+        raise DataValidationError(
+            "product_texts",
+            "expected product text with words (two letters or more, not only stop words), "
+            f"found e.g. {documents[:3]!r}",
+        ) from error
     dims = min(n_components, weights.shape[1] - 1, weights.shape[0] - 1)
     if dims < 1:
         return ProductVectors(ids, _unit_rows(weights.toarray()), method)
