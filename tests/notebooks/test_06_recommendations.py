@@ -150,6 +150,15 @@ def test_runs_on_own_retail_data(own_data_report):
     metrics = all_metrics["recommendations"]
     _check_consistent(metrics)
     assert metrics["item_cf_ndcg_lift"] >= 0.2
+    # The target: ALS or BPR beats item-kNN on at least one of the two datasets.
+    # On this sample ALS does (NDCG@10 0.311 vs 0.306 when measured); on synthetic data the
+    # two are level (0.317 vs 0.316 at 20,000 customers) and the notebook says so.
+    methods = metrics["methods"]
+    assert max(methods["als"]["ndcg"], methods["bpr"]["ndcg"]) > methods["item_cf"]["ndcg"]
+    # New products on own data: no categories, so the popularity baseline is a tie; the
+    # product descriptions still place them (text carries the signal).
+    cold = metrics["cold_start"]["methods"]
+    assert cold["hybrid"]["ndcg"] >= 1.5 * cold["popularity"]["ndcg"]
     # No customers table: the population is the customers with a history.
     expected = _independent_counts(result.report_dir, metrics["horizon_days"])
     assert {key: metrics[key] for key in expected} == expected

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
+from marketing_utils.recommend.base import Recommender
 from marketing_utils.recommend.baselines import PopularityRecommender
 from marketing_utils.recommend.evaluation import Evaluation
+from marketing_utils.recommend.interactions import time_split
 from marketing_utils.recommend.item_cf import ItemKNNRecommender
 from marketing_utils.recommend.selection import (
     choose_method,
@@ -53,6 +56,38 @@ def test_the_choice_follows_validation_not_test():
     assert choose_method(validation, ["popularity", "als"]) == "als"
     with pytest.raises(DataValidationError, match="methods"):
         choose_method(validation, ["nothing"])
+
+
+class _Ranked(Recommender):
+    """Scores products in a fixed order (a stand-in for one setting of a model)."""
+
+    name = "ranked"
+
+    def __init__(self, order):
+        self.order = order
+
+    def score_rows(self, customer_ids, rows):
+        ids = list(self.interactions_.product_ids)
+        scores = np.zeros(len(ids))
+        for position, product in enumerate(self.order):
+            scores[ids.index(product)] = len(self.order) - position
+        return np.tile(scores, (len(rows), 1))
+
+
+def test_search_picks_the_setting_with_the_best_validation_ndcg():
+    # Before 2024-06-01: u1, u2 bought a; x bought b, c, d. After: u1 and u2 buy c.
+    rows = [("u1", "a", "2024-05-01"), ("u2", "a", "2024-05-02")]
+    rows += [("x", p, "2024-05-03") for p in "bcd"]
+    rows += [("u1", "c", "2024-06-10"), ("u2", "c", "2024-06-11")]
+    lines = pd.DataFrame(rows, columns=["customer_id", "product_id", "timestamp"])
+    lines["timestamp"] = pd.to_datetime(lines["timestamp"])
+    split = time_split(lines, cutoff="2024-06-01", horizon_days=30)
+    # At k = 1: a setting ranking c first scores NDCG 1, the others 0.
+    configs = [{"order": ("b", "c")}, {"order": ("c", "b")}, {"order": ("d", "c")}]
+    result = search_configs({"ranked": _Ranked}, {"ranked": configs}, split, k=1)
+    assert result.table["ndcg"].tolist() == [1.0, 0.0, 0.0]  # best first
+    assert result.table["order"].iloc[0] == ("c", "b")
+    assert result.best == {"ranked": {"order": ("c", "b")}}
 
 
 def test_search_keeps_the_setting_best_on_validation(toy_transactions):
