@@ -83,7 +83,7 @@ def check_rfm(summary: Any, where: str = "rfm summary") -> tuple[np.ndarray, ...
     checks = [
         ("frequency", (x < 0) | (x != np.round(x)), "whole numbers >= 0", x),
         ("recency", tx < 0, "numbers >= 0", tx),
-        ("T", T <= 0, "numbers > 0 (time from the first purchase to the end)", T),
+        ("T", T < 0, "numbers >= 0 (time from the first purchase to the end)", T),
         ("recency", tx > T * (1 + 1e-12), "recency <= T", tx),
         ("recency", (x == 0) & (tx != 0), "recency 0 for customers with frequency 0", tx),
     ]

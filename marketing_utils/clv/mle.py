@@ -196,6 +196,15 @@ def fit_log_params(
         return numerical_gradient(lambda t: float(weights @ loglik(t)), theta)
 
     def objective_gradient(log_theta: np.ndarray) -> np.ndarray:
+        if gradient is None:
+            # forward differences in the log-parameters: n + 1 likelihood evaluations
+            base = objective(log_theta)
+            grad = np.empty_like(log_theta)
+            for i in range(len(log_theta)):
+                shifted = log_theta.copy()
+                shifted[i] += 1e-7
+                grad[i] = (objective(shifted) - base) / 1e-7
+            return np.where(np.isfinite(grad), grad, 0.0)
         theta = np.exp(log_theta)
         grad = -total_gradient(theta) * theta / total
         return np.where(np.isfinite(grad), grad, 0.0)

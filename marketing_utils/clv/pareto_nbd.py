@@ -49,18 +49,32 @@ def _params(params: dict | FitResult) -> tuple[float, float, float, float]:
     return tuple(float(values[name]) for name in PARAMS)
 
 
-def _log_a0_and_first(theta, x, tx, T):
-    """``log A_0`` and the log of the first bracket term, per customer."""
+def _log_term(theta, x, y):
+    """``log F(y) - (r+s+x) log(m+y)`` of the module docstring, per row."""
     r, alpha, s, beta = theta
     rsx = r + s + x
     if alpha >= beta:
         m, c = alpha, s + 1
     else:
         m, c = beta, r + x
-    diff = abs(alpha - beta)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_tx = np.log(hyp2f1(rsx, c, rsx + 1, diff / (m + tx))) - rsx * np.log(m + tx)
-        log_T = np.log(hyp2f1(rsx, c, rsx + 1, diff / (m + T))) - rsx * np.log(m + T)
+        return np.log(hyp2f1(rsx, c, rsx + 1, abs(alpha - beta) / (m + y))) - rsx * np.log(m + y)
+
+
+def _log_a0_and_first(theta, x, tx, T, pairs=None):
+    """``log A_0`` and the log of the first bracket term, per customer.
+
+    ``pairs``, from :func:`_pair_index`, evaluates the hypergeometric terms
+    once per distinct ``(x, t_x)`` and ``(x, T)`` pair instead of once per row.
+    """
+    r, alpha, s, beta = theta
+    if pairs is None:
+        log_tx, log_T = _log_term(theta, x, tx), _log_term(theta, x, T)
+    else:
+        (px, ptx, inv_tx), (qx, qT, inv_T) = pairs
+        log_tx = _log_term(theta, px, ptx)[inv_tx]
+        log_T = _log_term(theta, qx, qT)[inv_T]
+    with np.errstate(divide="ignore", invalid="ignore"):
         # A_0 = e^{log_tx} - e^{log_T} >= 0 (0 when t_x = T)
         log_a0 = log_tx + np.log1p(-np.exp(np.minimum(log_T - log_tx, 0.0)))
     first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -72,6 +86,11 @@ def log_likelihood(theta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
     x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
     r, alpha, s, beta = theta
     log_a0, first = _log_a0_and_first(theta, x, tx, T)
+    return _assemble(theta, x, log_a0, first)
+
+
+def _assemble(theta, x, log_a0, first):
+    r, alpha, s, beta = theta
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     return head + np.logaddexp(first, np.log(s) - np.log(r + s + x) + log_a0)
 
@@ -100,15 +119,19 @@ def fit_pareto_nbd(summary: Any, *, initial: dict | None = None) -> FitResult:
     """
     x, tx, T = check_rfm(summary)
     (ux, utx, uT), weights, _ = collapse_rows(x, tx, T)
+    pairs = (_pair_index(ux, utx), _pair_index(ux, uT))
     start = [initial.get(n, 1.0) for n in PARAMS] if initial else None
-    return fit_log_params(
-        "Pareto/NBD",
-        PARAMS,
-        lambda th: log_likelihood(th, ux, utx, uT),
-        weights,
-        initial=start,
-        tol=1e-8,
-    )
+
+    def loglik(theta):
+        log_a0, first = _log_a0_and_first(theta, ux, utx, uT, pairs)
+        return _assemble(theta, ux, log_a0, first)
+
+    return fit_log_params("Pareto/NBD", PARAMS, loglik, weights, initial=start, tol=1e-7)
+
+
+def _pair_index(x: np.ndarray, y: np.ndarray):
+    (px, py), _, inverse = collapse_rows(x, y)
+    return px, py, inverse
 
 
 def p_alive(params: dict | FitResult, x: Any, tx: Any, T: Any) -> np.ndarray:

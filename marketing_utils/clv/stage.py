@@ -61,6 +61,7 @@ class ClvResult:
     cohorts: pd.DataFrame
     spend_correlation: float
     truth: dict[str, Any] | None = None
+    purchase_model: str = "bgnbd"
     notes: list[str] = field(default_factory=list)
 
     def artifact(self) -> pd.DataFrame:
@@ -75,6 +76,7 @@ class ClvResult:
             "holdout_end": str(self.holdout_end.date()),
             "time_unit": self.time_unit,
             "n_customers": len(self.calho),
+            "purchase_model": self.purchase_model,
         }
         for name, fit in self.fits.items():
             out[name] = {k: round(v, 6) for k, v in fit.params.items()}
@@ -110,6 +112,9 @@ class ClvResult:
         if self.truth is not None:
             out["truth"] = {
                 "p_alive_auc": round(self.truth["p_alive_auc"], 4),
+                "p_alive_auc_by_model": {
+                    k: round(v, 4) for k, v in self.truth["p_alive_auc_by_model"].items()
+                },
                 "share_alive": round(self.truth["share_alive"], 4),
                 "mae": {k: round(v, 5) for k, v in self.truth["mae"].items()},
             }
@@ -124,18 +129,34 @@ def spendable(summary: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return repeat[keep], int((~keep).sum())
 
 
-def fit_models(summary: pd.DataFrame, notes: list[str]) -> dict[str, FitResult]:
-    """BG/NBD, Pareto/NBD and Gamma-Gamma on one summary.
+def fit_models(
+    summary: pd.DataFrame,
+    notes: list[str],
+    models: tuple[str, ...] = ("bgnbd", "pareto_nbd"),
+    initial: dict[str, FitResult] | None = None,
+) -> dict[str, FitResult]:
+    """The purchase ``models`` and Gamma-Gamma on one summary.
 
-    BG/NBD and Gamma-Gamma must converge (the value needs them): their
-    :class:`ConvergenceError` propagates. A Pareto/NBD that does not converge
-    is left out with a note; it is the comparison model.
+    BG/NBD and Gamma-Gamma must converge: their :class:`ConvergenceError`
+    propagates. A Pareto/NBD that does not converge is left out with a note
+    (it is the comparison model) unless it is the only purchase model asked for.
+    ``initial`` gives starting values (e.g. the calibration fits).
     """
-    fits = {"bgnbd": bgnbd.fit_bgnbd(summary)}
-    try:
-        fits["pareto_nbd"] = pareto_nbd.fit_pareto_nbd(summary)
-    except ConvergenceError as error:
-        notes.append(f"Pareto/NBD left out: {error}")
+    start = {k: v.params for k, v in (initial or {}).items()}
+    fits = {}
+    if "bgnbd" in models:
+        fits["bgnbd"] = bgnbd.fit_bgnbd(summary, initial=start.get("bgnbd"))
+    if "pareto_nbd" in models:
+        first = start.get("pareto_nbd")
+        if first is None and "bgnbd" in fits:
+            bg = fits["bgnbd"].params
+            first = {"r": bg["r"], "alpha": bg["alpha"], "s": 1.0, "beta": bg["alpha"]}
+        try:
+            fits["pareto_nbd"] = pareto_nbd.fit_pareto_nbd(summary, initial=first)
+        except ConvergenceError as error:
+            if models == ("pareto_nbd",):
+                raise
+            notes.append(f"Pareto/NBD left out: {error}")
     spend, zero = spendable(summary)
     if zero:
         notes.append(
@@ -143,8 +164,26 @@ def fit_models(summary: pd.DataFrame, notes: list[str]) -> dict[str, FitResult]:
             "fit (the model needs positive amounts); their expected spend is the model's "
             "shrunk estimate"
         )
-    fits["gamma_gamma"] = gamma_gamma.fit_gamma_gamma(spend)
+    fits["gamma_gamma"] = gamma_gamma.fit_gamma_gamma(spend, initial=start.get("gamma_gamma"))
     return fits
+
+
+def choose_purchase_model(requested: str, holdout: pd.DataFrame, notes: list[str]) -> str:
+    """``requested``, or for ``"auto"`` the model with the lower holdout MAE."""
+    if requested not in ("auto", "bgnbd", "pareto_nbd"):
+        raise ValueError(
+            f"purchase_model: expected 'auto', 'bgnbd' or 'pareto_nbd', found {requested!r}"
+        )
+    mae = holdout.set_index("prediction")["mae"]
+    if requested != "auto":
+        if requested not in mae.index:
+            raise ConvergenceError(requested, "the requested purchase model did not converge")
+        return requested
+    candidates = [m for m in ("bgnbd", "pareto_nbd") if m in mae.index]
+    chosen = min(candidates, key=lambda m: mae[m])
+    others = ", ".join(f"{m} {mae[m]:.4f}" for m in candidates)
+    notes.append(f"purchase model for the value: {chosen} (lower holdout MAE; {others})")
+    return chosen
 
 
 def customer_lifetime_value(
@@ -159,6 +198,7 @@ def customer_lifetime_value(
     annual_discount_rate: float = 0.1,
     risk_value_quantile: float = 0.75,
     risk_p_alive: float = 0.5,
+    purchase_model: str = "auto",
     truth: pd.DataFrame | None = None,
 ) -> ClvResult:
     """Run stage 08 on a clean transaction log.
@@ -177,6 +217,11 @@ def customer_lifetime_value(
         Horizon, margin share and yearly discount rate of the CLV.
     risk_value_quantile, risk_p_alive :
         "At risk": past value at or above this quantile and P(alive) below this.
+    purchase_model : {"auto", "bgnbd", "pareto_nbd"}, default "auto"
+        The model behind the value; ``"auto"`` takes the one with the lower
+        holdout mean absolute error (BG/NBD gives every customer without a
+        repeat purchase P(alive) = 1; Pareto/NBD does not, which matters where
+        many one-time buyers never come back).
     truth : pandas.DataFrame, optional
         The synthetic generator's truth (``purchase_rate``, ``dropout_date``).
 
@@ -217,6 +262,7 @@ def customer_lifetime_value(
         holdout_end=end,
         time_unit=time_unit,
     )
+    chosen = choose_purchase_model(purchase_model, holdout, notes)
     spend, _ = spendable(calho)
     correlation = float(np.corrcoef(spend["frequency"], spend["monetary_value"])[0, 1])
 
@@ -227,17 +273,24 @@ def customer_lifetime_value(
         "annual_discount_rate": annual_discount_rate,
         "time_unit": time_unit,
     }
-    validation_clv = clv_table(calho, fits["bgnbd"], fits["gamma_gamma"], **common)
+    validation_clv = clv_table(calho, fits[chosen], fits["gamma_gamma"], model=chosen, **common)
     validation_clv["spend_holdout"] = calho["spend_holdout"].to_numpy()
     tiers = value_tiers(validation_clv)
     lorenz = lorenz_curve(validation_clv)
 
     truth_result = None
     if truth is not None:
-        p_alive = bgnbd.p_alive(fits["bgnbd"], x, tx, T)
+        modules = {"bgnbd": bgnbd, "pareto_nbd": pareto_nbd}
+        alive = {m: modules[m].p_alive(fits[m], x, tx, T) for m in modules if m in fits}
         truth_result = truth_comparison(
-            calho, truth, predictions, p_alive, calibration_end=cal, holdout_end=end
+            calho, truth, predictions, alive[chosen], calibration_end=cal, holdout_end=end
         )
+        truth_result["p_alive_auc_by_model"] = {
+            m: truth_comparison(calho, truth, {}, p, calibration_end=cal, holdout_end=end)[
+                "p_alive_auc"
+            ]
+            for m, p in alive.items()
+        }
 
     # The value going forward: refit on everything up to the holdout end.
     upto = transactions[pd.to_datetime(transactions["timestamp"]).dt.normalize() <= end]
@@ -246,9 +299,9 @@ def customer_lifetime_value(
         time_unit,
     )
     final_notes: list[str] = []
-    final_fits = fit_models(full, final_notes)
+    final_fits = fit_models(full, final_notes, (chosen,), initial=fits)
     notes += [f"final fit: {note}" for note in final_notes]
-    clv = clv_table(full, final_fits["bgnbd"], final_fits["gamma_gamma"], **common)
+    clv = clv_table(full, final_fits[chosen], final_fits["gamma_gamma"], model=chosen, **common)
     past = upto.groupby("customer_id")["amount"].sum()
     clv["past_value"] = clv["customer_id"].map(past).to_numpy(dtype=float)
     clv["value_tier"] = tier_labels(clv["clv"].to_numpy())
@@ -272,5 +325,6 @@ def customer_lifetime_value(
         cohorts=cohort_matrix(transactions[["customer_id", "timestamp", "amount"]]),
         spend_correlation=correlation,
         truth=truth_result,
+        purchase_model=chosen,
         notes=notes,
     )

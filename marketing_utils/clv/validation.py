@@ -181,8 +181,8 @@ def naive_baselines(calho: pd.DataFrame) -> pd.DataFrame:
     """
     x, tx, T = (calho[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     duration = calho["duration_holdout"].to_numpy(dtype=float)
-    rate = x / T * duration
     with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(T > 0, x / T, 0.0) * duration
         gap = np.where(x > 0, tx / x, 0.0)
     inactive = (x == 0) | ((T - tx) > gap)
     return pd.DataFrame({"rate_forward": rate, "gap_rule": np.where(inactive, 0.0, rate)})
