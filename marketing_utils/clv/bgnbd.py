@@ -58,15 +58,55 @@ def _params(params: dict | FitResult) -> tuple[float, float, float, float]:
     return tuple(float(values[name]) for name in PARAMS)
 
 
-def _terms(theta, x, tx, T):
-    r, alpha, a, b = theta
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    a3 = -(r + x) * np.log(alpha + T)
-    repeat = x > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a4 = np.where(repeat, np.log(a) - np.log(b + x - 1) - (r + x) * np.log(alpha + tx), -np.inf)
-    return a1, a2, a3, a4, repeat
+class _Rows:
+    """Rows prepared once for many evaluations: the functions of ``x`` alone
+    (log-gamma and digamma terms) are computed on the distinct values of ``x``
+    (a few hundred at most) and spread to the rows, and the last evaluation is
+    kept so that the optimizer's value and gradient share one pass."""
+
+    def __init__(self, x, tx, T):
+        self.x, self.tx, self.T = (np.asarray(v, dtype=float) for v in (x, tx, T))
+        self.xu, self.xinv = np.unique(self.x, return_inverse=True)
+        self.repeat = self.x > 0
+        self._theta = None
+
+    def terms(self, theta):
+        theta = tuple(float(v) for v in theta)
+        if theta == self._theta:
+            return self._terms
+        r, alpha, a, b = theta
+        xu, inv, x, tx, T = self.xu, self.xinv, self.x, self.tx, self.T
+        a1 = (gammaln(r + xu) - gammaln(r))[inv] + r * np.log(alpha)
+        a2 = (gammaln(a + b) + gammaln(b + xu) - gammaln(b) - gammaln(a + b + xu))[inv]
+        log_aT, log_atx = np.log(alpha + T), np.log(alpha + tx)
+        a3 = -(r + x) * log_aT
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a4 = np.where(
+                self.repeat, (np.log(a) - np.log(b + xu - 1))[inv] - (r + x) * log_atx, -np.inf
+            )
+        lse = np.logaddexp(a3, a4)
+        self._theta = theta
+        self._terms = (a1, a2, a3, a4, lse, log_aT, log_atx)
+        return self._terms
+
+    def log_likelihood(self, theta):
+        a1, a2, _, _, lse, _, _ = self.terms(theta)
+        return a1 + a2 + lse
+
+    def gradient(self, theta):
+        r, alpha, a, b = (float(v) for v in theta)
+        _, _, a3, a4, lse, log_aT, log_atx = self.terms(theta)
+        xu, inv, x, tx, T = self.xu, self.xinv, self.x, self.tx, self.T
+        w3 = np.exp(a3 - lse)
+        w4 = np.exp(a4 - lse)
+        d_r = (digamma(r + xu) - digamma(r))[inv] + np.log(alpha) - w3 * log_aT - w4 * log_atx
+        d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + tx))
+        psi_abx = digamma(a + b + xu)
+        d_a = (digamma(a + b) - psi_abx)[inv] + w4 / a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_bx1 = np.where(xu > 0, 1.0 / (b + xu - 1), 0.0)
+        d_b = (digamma(a + b) + digamma(b + xu) - digamma(b) - psi_abx)[inv] - w4 * inv_bx1[inv]
+        return np.column_stack([d_r, d_alpha, d_a, d_b])
 
 
 def log_likelihood(theta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
@@ -84,28 +124,12 @@ def log_likelihood(theta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
     numpy.ndarray
         One log-likelihood per customer.
     """
-    x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
-    a1, a2, a3, a4, _ = _terms(theta, x, tx, T)
-    return a1 + a2 + np.logaddexp(a3, a4)
+    return _Rows(x, tx, T).log_likelihood(theta)
 
 
 def log_likelihood_gradient(theta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
     """Derivatives of :func:`log_likelihood` in ``(r, alpha, a, b)``, one row per customer."""
-    x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
-    r, alpha, a, b = theta
-    a1, a2, a3, a4, repeat = _terms(theta, x, tx, T)
-    lse = np.logaddexp(a3, a4)
-    w3 = np.exp(a3 - lse)
-    w4 = np.exp(a4 - lse)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
-    d_r += -w3 * np.log(alpha + T) - w4 * np.log(alpha + tx)
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + T) - w4 * (r + x) / (alpha + tx)
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
-    d_a = psi_ab - psi_abx + w4 / a
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_bx1 = np.where(repeat, 1.0 / (b + x - 1), 0.0)
-    d_b = psi_ab + digamma(b + x) - digamma(b) - psi_abx - w4 * inv_bx1
-    return np.column_stack([d_r, d_alpha, d_a, d_b])
+    return _Rows(x, tx, T).gradient(theta)
 
 
 def fit_bgnbd(summary: Any, *, initial: dict | None = None) -> FitResult:
@@ -137,13 +161,9 @@ def fit_bgnbd(summary: Any, *, initial: dict | None = None) -> FitResult:
     x, tx, T = check_rfm(summary)
     (ux, utx, uT), weights, _ = collapse_rows(x, tx, T)
     start = [initial.get(n, 1.0) for n in PARAMS] if initial else None
+    rows = _Rows(ux, utx, uT)
     return fit_log_params(
-        "BG/NBD",
-        PARAMS,
-        lambda th: log_likelihood(th, ux, utx, uT),
-        weights,
-        gradient=lambda th: log_likelihood_gradient(th, ux, utx, uT),
-        initial=start,
+        "BG/NBD", PARAMS, rows.log_likelihood, weights, gradient=rows.gradient, initial=start
     )
 
 

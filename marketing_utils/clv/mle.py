@@ -187,13 +187,13 @@ def fit_log_params(
     def objective(log_theta: np.ndarray) -> float:
         if np.any(np.abs(log_theta) > LOG_BOUND + 5):
             return np.inf
-        value = -float(weights @ loglik(np.exp(log_theta))) / total
+        value = -float(np.einsum("i,i->", weights, loglik(np.exp(log_theta)))) / total
         return value if np.isfinite(value) else np.inf
 
     def total_gradient(theta: np.ndarray) -> np.ndarray:
         if gradient is not None:
-            return weights @ gradient(theta)
-        return numerical_gradient(lambda t: float(weights @ loglik(t)), theta)
+            return np.einsum("i,ij->j", weights, gradient(theta))
+        return numerical_gradient(lambda t: float(np.einsum("i,i->", weights, loglik(t))), theta)
 
     def objective_gradient(log_theta: np.ndarray) -> np.ndarray:
         if gradient is None:
@@ -253,6 +253,7 @@ def fit_log_params(
             model, f"the Hessian at {found} is not positive definite: no proper maximum"
         ) from None
     se = np.sqrt(np.diag(covariance))
+    # einsum, not ``@``: a BLAS call spins up threads that cost more than the sum on a busy machine
     return FitResult(
         model=model,
         params=dict(zip(names, theta.tolist(), strict=True)),
