@@ -20,7 +20,6 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from marketing_utils import _features_frames as ff
 from marketing_utils.errors import DataValidationError
 
 __all__ = ["cohort_matrix", "retention_matrix", "true_survival"]
@@ -54,18 +53,7 @@ def cohort_matrix(
         If a column is missing, has the wrong type or missing values, or an
         amount is negative.
     """
-    lazy, _ = ff.to_lazy(transactions, "transactions")
-    schema = ff.check_events(
-        lazy,
-        "transactions",
-        customer_id_col=customer_id_col,
-        datetime_col=datetime_col,
-        amount_col=amount_col,
-    )
-    if not ff.is_temporal(schema[datetime_col]):
-        raise DataValidationError(
-            "transactions", "expected dates or datetimes", column=datetime_col
-        )
+    lazy = _check_transactions(transactions, customer_id_col, datetime_col, amount_col)
     stamp = nw.col(datetime_col)
     rows = lazy.select(
         nw.col(customer_id_col).alias("cid"),
@@ -103,6 +91,62 @@ def cohort_matrix(
             "retention": out["customers"].to_numpy() / out["cohort_size"].to_numpy(),
         }
     )
+
+
+def _check_transactions(frame: Any, customer_id_col: str, datetime_col: str, amount_col: str):
+    """The transactions as a narwhals LazyFrame, checked for what the cohorts need."""
+    try:
+        wrapped = nw.from_native(frame)
+    except TypeError:
+        raise DataValidationError(
+            "transactions",
+            f"expected a pandas, Polars or Dask DataFrame, found {type(frame).__name__}",
+        ) from None
+    lazy = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
+    schema = lazy.collect_schema()
+    for column in (customer_id_col, datetime_col, amount_col):
+        if column not in schema:
+            raise DataValidationError(
+                "transactions", f"expected a column {column!r}, found columns {list(schema)}"
+            )
+    if schema[datetime_col] not in (nw.Date, nw.Datetime) and not isinstance(
+        schema[datetime_col], nw.Datetime
+    ):
+        raise DataValidationError(
+            "transactions",
+            f"expected dates or datetimes, found {schema[datetime_col]}",
+            column=datetime_col,
+        )
+    if not schema[amount_col].is_numeric():
+        raise DataValidationError(
+            "transactions", f"expected numbers, found {schema[amount_col]}", column=amount_col
+        )
+    counts = (
+        lazy.select(
+            *[
+                nw.col(c).is_null().sum().alias(c)
+                for c in (customer_id_col, datetime_col, amount_col)
+            ],
+            (nw.col(amount_col) < 0).sum().alias("negative"),
+        )
+        .collect()
+        .to_pandas()
+        .iloc[0]
+    )
+    for column in (customer_id_col, datetime_col, amount_col):
+        if counts[column]:
+            raise DataValidationError(
+                "transactions",
+                f"expected no missing values, found {int(counts[column])}",
+                column=column,
+            )
+    if counts["negative"]:
+        raise DataValidationError(
+            "transactions",
+            f"expected amounts >= 0 (returns are not purchases), found {int(counts['negative'])} negative",
+            column=amount_col,
+        )
+    return lazy
 
 
 def retention_matrix(cohorts: pd.DataFrame, value: str = "retention") -> pd.DataFrame:

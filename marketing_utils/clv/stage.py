@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from marketing_utils.features import rfm_summary
+import marketing_utils as mu
 
 from . import bgnbd, gamma_gamma, pareto_nbd
 from .cohorts import cohort_matrix
@@ -295,7 +295,7 @@ def customer_lifetime_value(
     # The value going forward: refit on everything up to the holdout end.
     upto = transactions[pd.to_datetime(transactions["timestamp"]).dt.normalize() <= end]
     full = to_time_unit(
-        rfm_summary(upto[["customer_id", "timestamp", "amount"]], observation_period_end=end),
+        mu.rfm_summary(upto[["customer_id", "timestamp", "amount"]], observation_period_end=end),
         time_unit,
     )
     final_notes: list[str] = []

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+import marketing_utils as mu
 from marketing_utils.errors import DataValidationError
-from marketing_utils.features import rfm_summary
 
 from .data import TIME_UNITS, to_time_unit
 from .mle import FitResult
@@ -153,7 +153,7 @@ def calibration_holdout(
     tx["day"] = pd.to_datetime(tx["timestamp"]).dt.normalize()
     in_cal = tx[tx["day"] <= cal]
     summary = to_time_unit(
-        rfm_summary(in_cal[["customer_id", "timestamp", "amount"]], observation_period_end=cal),
+        mu.rfm_summary(in_cal[["customer_id", "timestamp", "amount"]], observation_period_end=cal),
         time_unit,
     )
     first = in_cal.groupby("customer_id")["day"].min().rename("first_day")
