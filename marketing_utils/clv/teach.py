@@ -107,11 +107,16 @@ def clv_worked_example(
 def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency units") -> list[str]:
     """The business actions the numbers support, as sentences built from the metrics."""
     holdout = metrics["holdout"]
-    error = holdout["relative_error"]
+    actual = holdout["actual_repeat"]
+    predicted = {"bgnbd": holdout["predicted_repeat"]}
+    if "pareto_nbd_predicted_repeat" in holdout:
+        predicted["pareto_nbd"] = holdout["pareto_nbd_predicted_repeat"]
+    chosen = metrics["purchase_model"]
+    error = predicted[chosen] / actual - 1 if actual else float("nan")
+    names = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
     actions = [
-        f"The purchase model ({metrics['purchase_model']}) predicted "
-        f"{holdout['predicted_repeat']:,.0f} repeat purchases in the holdout against "
-        f"{holdout['actual_repeat']:,.0f} that happened ({error:+.1%} for BG/NBD): "
+        f"The model behind the value ({names[chosen]}) predicted {predicted[chosen]:,.0f} "
+        f"repeat purchases in the holdout against {actual:,.0f} that happened ({error:+.1%}): "
         + (
             "trust it for planning at that accuracy."
             if abs(error) <= 0.15
