@@ -1,0 +1,69 @@
+"""08_customer_lifetime_value in the report runs: the metrics interface, CDNOW targets, skips."""
+
+from __future__ import annotations
+
+import math
+
+from marketing_utils.artifacts import Artifacts
+
+
+def _entry(result, stem="08_customer_lifetime_value"):
+    return next(e for e in result.notebooks if e["stem"] == stem)
+
+
+def _check_interface(metrics):
+    for model, names in (
+        ("bgnbd", ("r", "alpha", "a", "b")),
+        ("gamma_gamma", ("p", "q", "v")),
+        ("pareto_nbd", ("r", "alpha", "s", "beta")),
+    ):
+        for name in names:
+            assert math.isfinite(metrics[model][name]) and metrics[model][name] > 0, (model, name)
+    assert metrics["holdout"]["predicted_repeat"] > 0
+    assert metrics["holdout"]["actual_repeat"] > 0
+
+
+def test_synthetic_run_records_the_models_and_saves_the_value(ci_report):
+    result, all_metrics = ci_report
+    assert _entry(result)["status"] == "ran"
+    metrics = all_metrics["customer_lifetime_value"]
+    _check_interface(metrics)
+    assert metrics["time_unit"] == "W"
+    # the synthetic targets (on the ci run's 2,000 customers)
+    truth = metrics["truth"]
+    best = min(truth["mae"]["bgnbd"], truth["mae"]["pareto_nbd"])
+    assert best < truth["mae"]["rate_forward"] and best < truth["mae"]["gap_rule"]
+    assert truth["p_alive_auc"] >= 0.85
+
+
+def test_clv_artifact_has_the_columns_later_stages_read(ci_report):
+    result, _ = ci_report
+    store = Artifacts(result.report_dir)
+    table = store.load("clv")
+    assert list(table.columns) == [
+        "customer_id",
+        "expected_purchases",
+        "p_alive",
+        "expected_spend",
+        "clv",
+    ]
+    assert table["customer_id"].is_unique and (table["clv"] >= 0).all()
+    assert store.exists("cohort_matrix") and store.exists("clv_segments")
+
+
+def test_cdnow_holdout_within_15_percent(cdnow_report):
+    result, all_metrics = cdnow_report
+    assert _entry(result)["status"] == "ran"
+    metrics = all_metrics["customer_lifetime_value"]
+    _check_interface(metrics)
+    assert metrics["calibration_end"] == "1997-09-30" and metrics["holdout_end"] == "1998-06-30"
+    assert metrics["holdout"]["periods"] == 39.0
+    holdout = metrics["holdout"]
+    assert abs(holdout["predicted_repeat"] / holdout["actual_repeat"] - 1) < 0.15
+
+
+def test_skipped_without_dated_transactions(bank_report, hillstrom_report):
+    for result, _ in (bank_report, hillstrom_report):
+        entry = _entry(result)
+        assert entry["status"] == "skipped"
+        assert "needs dated transactions" in entry["reason"]

@@ -1,0 +1,91 @@
+"""Pareto/NBD: the likelihood by hand and by numerical integration, P(alive), recovery."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from marketing_utils.clv import pareto_nbd
+
+from .conftest import simulate_pareto_nbd
+
+
+def test_log_likelihood_by_hand_when_alpha_equals_beta():
+    # r = alpha = s = beta = 1, x = 1, t_x = 1, T = 3; with alpha = beta the 2F1 terms are 1:
+    #   first = 1 / ((1+3)^2 (1+3)) = 1/64
+    #   A0 = 1/(1+1)^3 - 1/(1+3)^3 = 7/64,  s/(r+s+x) * A0 = 7/192
+    #   L = 1/64 + 7/192 = 5/96
+    theta = (1.0, 1.0, 1.0, 1.0)
+    assert pareto_nbd.log_likelihood(theta, [1], [1], [3])[0] == pytest.approx(math.log(5 / 96))
+    # P(alive) = first / L = (1/64) / (5/96) = 0.3
+    params = dict(zip(pareto_nbd.PARAMS, theta, strict=True))
+    assert pareto_nbd.p_alive(params, [1], [1], [3])[0] == pytest.approx(0.3)
+
+
+def _integrated_likelihood(r, alpha, s, beta, x, tx, T):
+    """The Pareto/NBD likelihood without the hypergeometric function.
+
+    Alive at T, or died at some tau in (t_x, T] after the last purchase; the
+    Gamma priors integrate out in closed form for a fixed tau
+    (E[lambda^x e^{-lambda tau}] and E[mu e^{-mu tau}]), leaving one integral over tau.
+    """
+    head = math.exp(math.lgamma(r + x) - math.lgamma(r)) * alpha**r
+    alive = beta**s / ((alpha + T) ** (r + x) * (beta + T) ** s)
+    died, _ = integrate.quad(
+        lambda tau: s * beta**s / ((alpha + tau) ** (r + x) * (beta + tau) ** (s + 1)),
+        tx,
+        T,
+        epsabs=1e-15,
+        epsrel=1e-12,
+    )
+    return head * (alive + died)
+
+
+@pytest.mark.parametrize(
+    "theta", [(0.55, 10.5, 0.6, 11.7), (0.8, 3.0, 0.9, 12.0), (1.2, 9.0, 0.7, 2.0)]
+)
+def test_log_likelihood_matches_numerical_integration(theta):
+    # both branches of the hypergeometric term (alpha >= beta and alpha < beta)
+    for x, tx, T in ((0, 0.0, 30.0), (2, 12.0, 30.0), (4, 29.0, 30.0), (20, 25.0, 52.0)):
+        expected = _integrated_likelihood(*theta, x, tx, T)
+        got = pareto_nbd.log_likelihood(theta, [x], [tx], [T])[0]
+        assert got == pytest.approx(math.log(expected), abs=1e-9), (theta, x)
+
+
+def test_the_two_branches_meet_at_alpha_equal_beta():
+    x, tx, T = np.array([0, 2, 5.0]), np.array([0, 10, 28.0]), np.array([30, 30, 30.0])
+    at = pareto_nbd.log_likelihood((0.6, 10.0, 0.7, 10.0), x, tx, T)
+    above = pareto_nbd.log_likelihood((0.6, 10.0 + 1e-6, 0.7, 10.0), x, tx, T)
+    below = pareto_nbd.log_likelihood((0.6, 10.0 - 1e-6, 0.7, 10.0), x, tx, T)
+    np.testing.assert_allclose(above, at, atol=1e-6)
+    np.testing.assert_allclose(below, at, atol=1e-6)
+
+
+def test_expected_purchases_limit_at_s_equal_one():
+    params = {"r": 0.5, "alpha": 4.0, "s": 1.0, "beta": 8.0}
+    near = {**params, "s": 1.0 + 1e-7}
+    t = np.array([1.0, 10.0, 50.0])
+    np.testing.assert_allclose(
+        pareto_nbd.expected_purchases(params, t), pareto_nbd.expected_purchases(near, t), rtol=1e-5
+    )
+    # r beta / alpha * log(1 + t / beta) at s = 1
+    np.testing.assert_allclose(pareto_nbd.expected_purchases(params, t), 1.0 * np.log1p(t / 8))
+
+
+def test_expected_purchases_against_simulation(rng):
+    params = {"r": 0.6, "alpha": 3.0, "s": 1.5, "beta": 10.0}
+    sims = simulate_pareto_nbd(*params.values(), np.full(40_000, 20.0), rng)
+    assert sims["frequency"].mean() == pytest.approx(
+        float(pareto_nbd.expected_purchases(params, 20.0)), rel=0.03
+    )
+
+
+def test_fit_recovers_the_parameters_of_simulated_data(rng):
+    truth = {"r": 0.6, "alpha": 5.0, "s": 0.8, "beta": 12.0}
+    data = simulate_pareto_nbd(*truth.values(), rng.uniform(30, 50, 8_000).round(0), rng)
+    fit = pareto_nbd.fit_pareto_nbd(data)
+    for name, value in truth.items():
+        assert abs(fit.params[name] - value) < 3.5 * fit.std_errors[name], name
