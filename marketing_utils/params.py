@@ -25,8 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .compute import ComputeOptions, DaskOptions
 from .errors import ParamsError
+from .params_yaml import ParamsYamlError, load_params_yaml
 from .params_sources import DATA_SOURCES, DataSource, SyntheticSource, TableFile, expand_path
 from .runner.notebooks import NotebookSpec, discover_notebooks
+from .runner.safety import report_path_problems
 
 __all__ = [
     "DATA_SOURCES",
@@ -92,6 +94,10 @@ class WorkbookParams(BaseModel):
         values.update({k: v for k, v in injected.items() if k in spec.parameters})
         return values
 
+    def input_paths(self) -> list[Path]:
+        """Every input path the data section names, as given (a file, directory or glob)."""
+        return _data_paths(self.data)
+
     def input_files(self) -> list[Path]:
         """Every input file the data section names."""
         found = _input_paths(Path(self.data["path"])) if "path" in self.data else []
@@ -102,12 +108,25 @@ class WorkbookParams(BaseModel):
         return found
 
 
+def _data_paths(data: dict) -> list[Path]:
+    paths = [Path(data["path"])] if isinstance(data.get("path"), str) else []
+    for table in ("customers", "transactions", "campaign", "products"):
+        options = data.get(table)
+        if isinstance(options, dict) and isinstance(options.get("path"), str):
+            paths.append(Path(options["path"]))
+    return paths
+
+
 def _input_paths(path: Path) -> list[Path]:
     """The files a data path names: itself, the Parquet files of a directory, or a glob's matches."""
     if path.is_file():
         return [path]
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+    if path.is_dir():  # every data file (the reader refuses a directory that mixes formats)
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+        )
     if glob.has_magic(str(path)):
         return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
     return []
@@ -292,6 +311,13 @@ def validate_params(
             problems.append(
                 f"data.end: expected a date after data.start ({top.data.start}), found {top.data.end}"
             )
+    if top is not None and not problems:
+        try:
+            output_dir = expand_path(top.output_dir)
+        except ValueError as exc:
+            problems.append(f"output_dir: {exc}")
+        else:
+            problems += report_path_problems(output_dir, top.run_name, _data_paths(data_values))
     if problems:
         raise ParamsError(source, problems)
     return WorkbookParams(
@@ -318,7 +344,17 @@ def load_params(path: str | Path, notebooks_dir: str | Path | None = None) -> Wo
     if not path.is_file():
         raise ParamsError(str(path), ["params file not found"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_params_yaml(path.read_text(encoding="utf-8"))
+    except ParamsYamlError as exc:
+        raise ParamsError(str(path), [str(exc)]) from None
+    except PermissionError:
+        raise ParamsError(
+            str(path), ["expected a params file this user can read, found no read permission"]
+        ) from None
+    except OSError as exc:
+        raise ParamsError(
+            str(path), [f"expected a readable params file, found: {exc.strerror}"]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -18,12 +18,22 @@ from importlib import metadata
 from pathlib import Path
 
 from ..artifacts import Artifacts, to_jsonable
-from ..errors import RunError
+from ..errors import ParamsError, RunError
 from ..params import WorkbookParams, load_params
 from ..schema import CAPABILITY_DESCRIPTIONS
 from .notebooks import NotebookSpec, discover_notebooks
 from .report import render_index, render_notebook_html
-from .safety import RunInterrupted, RunLock, publish, recover, terminate_as_exception
+from .safety import (
+    RunInterrupted,
+    RunLock,
+    is_report,
+    mark_report,
+    prune_failed,
+    publish,
+    recover,
+    report_path_problems,
+    terminate_as_exception,
+)
 
 __all__ = ["RunResult", "run_workbook", "select_notebooks"]
 
@@ -206,15 +216,20 @@ def run_workbook(
     selected = select_notebooks(specs, only)
     hide = params.report.hide_code if hide_code is None else hide_code
     output_dir = params.output_dir
+    # Checked again here (validation did it too): the folder may have changed since.
+    problems = report_path_problems(output_dir, params.run_name, params.input_paths())
+    if problems:
+        raise ParamsError(params.source, problems)
     output_dir.mkdir(parents=True, exist_ok=True)
 
     with RunLock(output_dir, params.run_name), terminate_as_exception():
         recover(output_dir, params.run_name)
         staging = output_dir / f".tmp-{params.run_name}-{os.getpid()}-{time.time_ns()}"
         final = output_dir / params.run_name
-        if only and final.is_dir():
-            shutil.copytree(final, staging)
+        if only and is_report(final):
+            shutil.copytree(final, staging, symlinks=True)
         staging.mkdir(parents=True, exist_ok=True)
+        mark_report(staging, params.run_name)
         for name in ("notebooks", "html"):
             (staging / name).mkdir(exist_ok=True)
         try:
@@ -224,6 +239,7 @@ def run_workbook(
             failed.parent.mkdir(parents=True, exist_ok=True)
             if staging.exists():
                 os.rename(staging, failed)
+                prune_failed(output_dir, params.run_name)
             kept = (
                 f"\nThe previous report (if any) is unchanged: {final}\n"
                 f"Partly executed notebooks kept for debugging: {failed / 'notebooks'}"
