@@ -31,7 +31,9 @@ Rows that are kept but changed (counted separately, not subtracted):
   the ``outlier_quantile`` quantile ``q`` of the sale rows left after rules
   1-8 is capped at ``q`` and the amount recomputed as ``q * unit_price``
   (without a unit price: the line's amount / quantity). With the defaults:
-  capped at the 0.99 quantile when above 10x it; rows are kept.
+  capped at the 0.99 quantile when above 10x it; rows are kept. A return or
+  cancellation line above the same limit is capped the same way (sign kept),
+  so a capped purchase and its cancellation stay in proportion.
 
 Customers: a missing id removes the row (``missing_customer_id``); a
 duplicated id is a load error (:class:`DataValidationError`). Missing cells are
@@ -231,7 +233,12 @@ def _clean_transactions(
     sales = _normalize_categories(remaining, ledger)
     capped = 0
     if "quantity" in sales:
-        sales, capped = _cap_quantity(sales, outlier_quantile, outlier_multiplier)
+        sales, capped, cap = _cap_quantity(sales, outlier_quantile, outlier_multiplier)
+        if capped and "quantity" in returns:
+            # A capped purchase's cancellation is capped with it (same cap, sign kept),
+            # or the return would outweigh every purchase left.
+            returns, capped_returns = _cap_returns(returns, outlier_multiplier * cap, cap)
+            capped += capped_returns
     ledger.add("extreme_quantity_capped", "changed", capped)
 
     sales = sales.reset_index(drop=True)
@@ -245,10 +252,10 @@ def _cap_quantity(
     cap = quantity.quantile(outlier_quantile) if quantity.notna().any() else np.nan
     # A zero cap would flag every positive quantity; there is nothing to cap against.
     if not np.isfinite(cap) or cap <= 0:
-        return sales, 0
+        return sales, 0, cap
     extreme = quantity.gt(outlier_multiplier * cap)
     if not extreme.any():
-        return sales, 0
+        return sales, 0, cap
     if "unit_price" in sales:
         unit_price = sales["unit_price"].astype("float64")
         unit_price = unit_price.fillna(sales["amount"] / quantity)
@@ -257,6 +264,20 @@ def _cap_quantity(
     capped = sales.assign(
         quantity=quantity.mask(extreme, cap),
         amount=sales["amount"].astype("float64").mask(extreme, cap * unit_price),
+    )
+    return capped, int(extreme.sum()), cap
+
+
+def _cap_returns(returns: pd.DataFrame, limit: float, cap: float) -> tuple[pd.DataFrame, int]:
+    """Return lines whose quantity exceeds ``limit`` in size get ``-cap`` (amount rescaled)."""
+    quantity = returns["quantity"].astype("float64")
+    extreme = quantity.abs().gt(limit)
+    if not extreme.any():
+        return returns, 0
+    scale = cap / quantity.abs()
+    capped = returns.assign(
+        quantity=quantity.mask(extreme, np.sign(quantity) * cap),
+        amount=returns["amount"].astype("float64").mask(extreme, returns["amount"] * scale),
     )
     return capped, int(extreme.sum())
 
