@@ -193,6 +193,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Notebook parameters that are a length of time: zero or negative days mean nothing.
+_POSITIVE_DAYS = ("horizon_days", "half_life_days")
+#: Largest synthetic dataset accepted: it is simulated in memory.
+MAX_SYNTHETIC_CUSTOMERS = 2_000_000
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _check_section(name: str, given: Any, spec: NotebookSpec) -> tuple[dict, list[str]]:
     where = f"{name} (notebook {spec.path.name})"
     if given is None:
@@ -211,6 +221,10 @@ def _check_section(name: str, given: Any, spec: NotebookSpec) -> tuple[dict, lis
             problems.append(
                 f"{where}: '{key}' expected {accepted[key].type_name} "
                 f"(like the default {default!r}), found {_describe(value)}"
+            )
+        elif key in _POSITIVE_DAYS and _is_number(value) and value < 1:
+            problems.append(
+                f"{where}: '{key}' expected a number of days of at least 1, found {_describe(value)}"
             )
         values[key] = value
     return values, problems
@@ -307,6 +321,16 @@ def validate_params(
     if top is not None:
         data_values, file_problems = _check_data_files(top.data)
         problems += file_problems
+        if (
+            isinstance(top.data, SyntheticSource)
+            and top.data.n_customers > MAX_SYNTHETIC_CUSTOMERS
+        ):
+            problems.append(
+                f"data.n_customers: expected at most {MAX_SYNTHETIC_CUSTOMERS:,} synthetic "
+                f"customers (they are simulated in memory), found {top.data.n_customers:,}; for "
+                "larger data, write it as Parquet files and use `source: files` with "
+                "`compute.engine: polars` or `dask`"
+            )
         if isinstance(top.data, SyntheticSource) and top.data.end <= top.data.start:
             problems.append(
                 f"data.end: expected a date after data.start ({top.data.start}), found {top.data.end}"

@@ -20,7 +20,13 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run every notebook for a params file and write the report"
     )
     run.add_argument("params", help="params YAML file, e.g. params/default.yaml")
-    run.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+    run.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NOTEBOOK",
+        help="run only these notebooks (repeatable: --only a --only b runs both)",
+    )
     run.add_argument("--notebooks", metavar="DIR", help="notebooks folder (default: the project's)")
     code = run.add_mutually_exclusive_group()
     code.add_argument(

@@ -289,6 +289,9 @@ def _run_in(
         tic = time.perf_counter()
         _execute(spec, output, params.notebook_parameters(spec, staging), progress)
         seconds = time.perf_counter() - tic
+        # Printed even with --quiet: a warning is about the data, not progress.
+        for warning in store.metrics().get(spec.section, {}).get("warnings", []):
+            print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
         html_path = staging / "html" / f"{spec.stem}.html"
         render_notebook_html(output, html_path, hide_code=hide)
         entry.update(
