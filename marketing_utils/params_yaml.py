@@ -80,7 +80,7 @@ def load_params_yaml(text: str):
         if size > MAX_VALUES:
             raise ParamsYamlError(
                 f"expected at most {MAX_VALUES:,} values once aliases (*name) are expanded, "
-                f"found {size:,}; write the values out instead of nesting aliases"
+                "found more (aliases nested inside aliases); write the values out instead"
             )
         return loader.construct_document(node)
     finally:

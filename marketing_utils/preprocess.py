@@ -80,6 +80,8 @@ class PreprocessResult:
             "label": self.label,
             "capabilities": sorted(self.clean.capabilities()),
             "warnings": list(self.warnings),
+            # Source columns the mapping did not name and keep_columns did not keep.
+            "dropped_columns": dict(self.clean.info.get("dropped_columns", {})),
         }
 
 

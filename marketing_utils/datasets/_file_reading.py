@@ -25,12 +25,12 @@ _UNICODE_BOMS = (
 )
 #: Binary content in a file named like text: what it is and how to fix it.
 _MAGIC = (
-    (b"\x1f\x8b", "gzip-compressed", "name the file '<name>.csv.gz' or decompress it"),
-    (b"PK\x03\x04", "zip-compressed", "name the file '<name>.csv.zip' or extract it"),
-    (b"BZh", "bzip2-compressed", "name the file '<name>.csv.bz2' or decompress it"),
-    (b"\xfd7zXZ\x00", "xz-compressed", "name the file '<name>.csv.xz' or decompress it"),
-    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "name the file '<name>.csv.zst' or decompress it"),
-    (b"PAR1", "Parquet", "name the file '<name>.parquet'"),
+    (b"\x1f\x8b", "gzip-compressed", ".gz"),
+    (b"PK\x03\x04", "zip-compressed", ".zip"),
+    (b"BZh", "bzip2-compressed", ".bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", ".zst"),
+    (b"PAR1", "Parquet", None),
 )
 
 
@@ -156,8 +156,13 @@ def _read_any(path: Path, where: str, delimiter: str | None, encoding: str, read
     with open(path, "rb") as handle:
         head = handle.read(8)
     if not compressed:
-        for magic, kind, fix in _MAGIC:
+        for magic, kind, extension in _MAGIC:
             if head.startswith(magic):
+                fix = (
+                    f"rename it to '{path.name}{extension}' or decompress it"
+                    if extension
+                    else f"rename it to '{path.stem}.parquet'"
+                )
                 raise DataValidationError(
                     where,
                     f"expected delimited text (the name ends in {suffix!r}), found {kind} "

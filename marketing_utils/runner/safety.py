@@ -111,7 +111,7 @@ def report_path_problems(output_dir: Path, run_name: str, inputs: list[Path]) ->
                 f"run_name: the report path {final} {relation} the input {given}; expected a "
                 f"report path apart from every input (a run replaces its report); {fix}"
             ]
-    if final.exists() and not is_report(final):
+    if final.exists() and not is_report(final) and not _empty_dir(final):
         found = "a directory" if final.is_dir() else "a file"
         return [
             f"run_name: the report path {final} exists and is not a report of the workbook "
@@ -135,10 +135,19 @@ def prune_failed(output_dir: Path, run_name: str, keep: int = KEEP_FAILED) -> No
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _empty_dir(path: Path) -> bool:
+    return not path.is_symlink() and path.is_dir() and not any(path.iterdir())
+
+
 def _remove(path: Path) -> None:
-    """Remove a directory the workbook created; a link is unlinked (its target is kept)."""
-    if path.is_symlink() or path.is_file():
+    """Remove a directory the workbook created; a link is unlinked (its target is kept).
+
+    Anything else (a folder without the marker, a file) is left where it is.
+    """
+    if path.is_symlink():
         path.unlink()
+    elif _empty_dir(path):
+        path.rmdir()
     elif is_report(path):
         shutil.rmtree(path)
 
@@ -247,7 +256,7 @@ def publish(staging: Path, output_dir: Path, run_name: str) -> Path:
         it is left alone.
     """
     final, previous = output_dir / run_name, output_dir / f".previous-{run_name}"
-    if (final.exists() or final.is_symlink()) and not is_report(final):
+    if (final.exists() or final.is_symlink()) and not (is_report(final) or _empty_dir(final)):
         raise RunError(
             f"run_name: the report path {final} is not a report of the workbook (a link, a file "
             f"or a folder without the {REPORT_MARKER} marker); it was left alone, and the new "
