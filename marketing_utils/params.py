@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .compute import ComputeOptions, DaskOptions
 from .errors import ParamsError
-from .params_yaml import ParamsYamlError, load_params_yaml
 from .params_sources import DATA_SOURCES, DataSource, SyntheticSource, TableFile, expand_path
+from .params_yaml import ParamsYamlError, load_params_yaml
 from .runner.notebooks import NotebookSpec, discover_notebooks
 from .runner.safety import report_path_problems
 
@@ -125,7 +125,8 @@ def _input_paths(path: Path) -> list[Path]:
         return sorted(
             p
             for p in path.rglob("*")
-            if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+            if p.is_file()
+            and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
         )
     if glob.has_magic(str(path)):
         return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
@@ -321,10 +322,7 @@ def validate_params(
     if top is not None:
         data_values, file_problems = _check_data_files(top.data)
         problems += file_problems
-        if (
-            isinstance(top.data, SyntheticSource)
-            and top.data.n_customers > MAX_SYNTHETIC_CUSTOMERS
-        ):
+        if isinstance(top.data, SyntheticSource) and top.data.n_customers > MAX_SYNTHETIC_CUSTOMERS:
             problems.append(
                 f"data.n_customers: expected at most {MAX_SYNTHETIC_CUSTOMERS:,} synthetic "
                 f"customers (they are simulated in memory), found {top.data.n_customers:,}; for "

@@ -104,9 +104,10 @@ def report_path_problems(output_dir: Path, run_name: str, inputs: list[Path]) ->
             path = path.parent
         path = path.resolve()
         if _inside(path, real) or _inside(real, path):
-            relation = "is inside" if path != real and _inside(real, path) else "contains"
-            if path == real:
+            if path == real and not glob.has_magic(str(given)):
                 relation = "is"
+            else:
+                relation = "contains" if _inside(path, real) else "is inside"
             return [
                 f"run_name: the report path {final} {relation} the input {given}; expected a "
                 f"report path apart from every input (a run replaces its report); {fix}"

@@ -102,9 +102,7 @@ def test_retail_export_loads_with_only_a_mapping(tmp_path):
 
 def test_retail_export_as_utf8_with_bom(tmp_path):
     path = _write(tmp_path / "retail.csv", "\ufeff" + RETAIL_EXPORT)
-    tx = load_table_file(
-        path, "transactions", columns=RETAIL_MAPPING, keep_columns=["Description"]
-    )
+    tx = load_table_file(path, "transactions", columns=RETAIL_MAPPING, keep_columns=["Description"])
     assert tx["order_id"].iloc[0] == "489434"
     assert tx["Description"].iloc[0] == "CRÈME BRÛLÉE SET"
 
