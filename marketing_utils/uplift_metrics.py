@@ -289,7 +289,7 @@ def uplift_auc_score(y_true, uplift, treatment, *, normalize: bool = True) -> fl
     --------
     >>> uplift_auc_score([1, 0, 0, 1], [0.4, 0.3, 0.2, 0.1], [1, 0, 1, 0])
     1.0
-    >>> uplift_auc_score([1, 0, 0, 1], [0.1, 0.3, 0.2, 0.4], [1, 0, 1, 0])
+    >>> uplift_auc_score([1, 0, 0, 1], [0.1, 0.2, 0.3, 0.4], [1, 0, 1, 0])
     -1.0
     """
     y, u, t = check_uplift_inputs(y_true, uplift, treatment, "uplift_auc_score")
