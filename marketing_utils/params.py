@@ -28,7 +28,6 @@ from .errors import ParamsError
 from .params_sources import DATA_SOURCES, DataSource, SyntheticSource, TableFile, expand_path
 from .params_yaml import ParamsYamlError, load_params_yaml
 from .runner.notebooks import NotebookSpec, discover_notebooks
-from .runner.safety import report_path_problems
 
 __all__ = [
     "DATA_SOURCES",
@@ -335,11 +334,9 @@ def validate_params(
             )
     if top is not None and not problems:
         try:
-            output_dir = expand_path(top.output_dir)
+            expand_path(top.output_dir)
         except ValueError as exc:
             problems.append(f"output_dir: {exc}")
-        else:
-            problems += report_path_problems(output_dir, top.run_name, _data_paths(data_values))
     if problems:
         raise ParamsError(source, problems)
     return WorkbookParams(

@@ -311,10 +311,32 @@ _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Herr|Frau|Mme|Mlle|Sr|Sra)\.? [A-
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 
 
-def _first_names() -> frozenset[str]:
-    from marketing_utils.datasets._synthetic_people import FEMALE_FIRST, MALE_FIRST
+#: Common first names (English and Western European), for :func:`personal_data_in`.
+COMMON_FIRST_NAMES = frozenset(
+    """
+    Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty
+    Sandra Margaret Ashley Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie
+    Rebecca Sharon Laura Cynthia Dorothy Amy Kathleen Angela Shirley Emma Brenda Pamela Nicole
+    Anna Samantha Katherine Christine Debra Rachel Carolyn Janet Maria Olivia Heather Helen
+    Catherine Diane Julie Victoria Joyce Lauren Kelly Christina Ruth Joan Virginia Judith Evelyn
+    Hannah Andrea Megan Cheryl Jacqueline Madison Teresa Abigail Sophia Martha Sara Gloria Janice
+    Kathryn Ann Isabella Judy Charlotte Julia Grace Amber Sophie Marie Claire Camille Chloe Lea
+    Manon Ines Lucia Giulia Francesca Elena Ana Carmen Laura Paula Ursula Petra Sabine Katrin
+    James Robert John Michael David William Richard Joseph Thomas Christopher Charles Daniel
+    Matthew Anthony Mark Donald Steven Andrew Paul Joshua Kenneth Kevin Brian Timothy Ronald
+    George Jason Edward Jeffrey Ryan Jacob Nicholas Gary Eric Jonathan Stephen Larry Justin
+    Scott Brandon Benjamin Samuel Gregory Alexander Patrick Frank Raymond Jack Dennis Jerry
+    Tyler Aaron Jose Adam Nathan Henry Zachary Douglas Peter Kyle Noah Ethan Jeremy Christian
+    Walter Keith Austin Roger Terry Sean Gerald Carl Dylan Harold Jordan Jesse Bryan Lawrence
+    Arthur Gabriel Bruce Logan Billy Joe Alan Pierre Jean Louis Hugo Lucas Thomas Antoine
+    Nicolas Marco Luca Giuseppe Giovanni Carlos Javier Miguel Pablo Hans Klaus Stefan Markus
+    Jens Lars Sven Jan Piotr Tomasz
+    """.split()
+)
 
-    return frozenset((*FEMALE_FIRST, *MALE_FIRST))
+
+def _first_names() -> frozenset[str]:
+    return COMMON_FIRST_NAMES
 
 
 def _is_phone(text: str) -> bool:

@@ -171,6 +171,16 @@ def _score_call(args, score_new_customers, trusted_types):
     )  # fmt: skip
 
 
+def _check_report_path(params) -> None:
+    """The report path must be safe to replace (see :func:`safety.report_path_problems`)."""
+    from ..errors import ParamsError
+    from .safety import report_path_problems
+
+    problems = report_path_problems(params.output_dir, params.run_name, params.input_paths())
+    if problems:
+        raise ParamsError(params.source, problems)
+
+
 def _list(notebooks_dir: str | None) -> None:
     from .notebooks import RUNNER_PARAMETERS, discover_notebooks
 
@@ -203,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             from ..params import load_params
 
             params = load_params(args.params, args.notebooks)
+            _check_report_path(params)
             print(
                 f"{args.params}: valid (run '{params.run_name}', data source {params.data['source']})"
             )

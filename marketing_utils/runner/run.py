@@ -216,7 +216,7 @@ def run_workbook(
     selected = select_notebooks(specs, only)
     hide = params.report.hide_code if hide_code is None else hide_code
     output_dir = params.output_dir
-    # Checked again here (validation did it too): the folder may have changed since.
+    # Before anything runs or is created: the report path must be safe to replace.
     problems = report_path_problems(output_dir, params.run_name, params.input_paths())
     if problems:
         raise ParamsError(params.source, problems)
