@@ -311,9 +311,7 @@ _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Herr|Frau|Mme|Mlle|Sr|Sra)\.? [A-
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 
 
-#: Common first names (English and Western European), for :func:`personal_data_in`.
-COMMON_FIRST_NAMES = frozenset(
-    """
+_FIRST_NAMES_TEXT = """
     Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty
     Sandra Margaret Ashley Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie
     Rebecca Sharon Laura Cynthia Dorothy Amy Kathleen Angela Shirley Emma Brenda Pamela Nicole
@@ -331,8 +329,9 @@ COMMON_FIRST_NAMES = frozenset(
     Arthur Gabriel Bruce Logan Billy Joe Alan Pierre Jean Louis Hugo Lucas Thomas Antoine
     Nicolas Marco Luca Giuseppe Giovanni Carlos Javier Miguel Pablo Hans Klaus Stefan Markus
     Jens Lars Sven Jan Piotr Tomasz
-    """.split()
-)
+"""
+#: Common first names (English and Western European), for :func:`personal_data_in`.
+COMMON_FIRST_NAMES = frozenset(_FIRST_NAMES_TEXT.split())
 
 
 def _first_names() -> frozenset[str]:
