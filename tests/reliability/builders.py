@@ -19,6 +19,8 @@ from marketing_utils.schema import TABLE_COLUMNS
 from tests.reliability.owndata import own_params, own_tables, write_tables
 
 TX_COLUMNS = [name for name, _, _ in TABLE_COLUMNS["transactions"]]
+#: The columns of the hand-made rows below (no optional product description).
+_ROW_COLUMNS = [name for name in TX_COLUMNS if name != "description"]
 
 
 @functools.cache
@@ -87,7 +89,7 @@ def small_history(folder: Path, customers: list[str], purchase_days: list[str]):
         for customer in customers
         for day in purchase_days
     ]
-    transactions = pd.DataFrame(rows, columns=TX_COLUMNS)
+    transactions = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     return files(folder, {"customers": chosen, "transactions": transactions})
 
 
@@ -98,7 +100,7 @@ def all_prices_zero(folder: Path):
         (cid, f"2024-05-0{i + 1} 10:00:00", f"O{i}", "P00001", "home", 1.0, 0.0, 0.0)
         for i, cid in enumerate(["C000001", "C000002", "C000003", "C000001", "C000002"])
     ]
-    tables["transactions"] = pd.DataFrame(rows, columns=TX_COLUMNS)
+    tables["transactions"] = pd.DataFrame(rows, columns=_ROW_COLUMNS)
     return files(folder, tables)
 
 

@@ -328,8 +328,9 @@ CASES: list[Case] = [
         transactions_file(duplicate_amount_column),
         "01_preprocessing",
         "DataValidationError: <dir>/data/transactions.csv, column 'amount': expected distinct "
-        "column names in the header, found 'amount' twice (columns 8 and 9); rename or remove "
-        "one of them",
+        "column names in the header, found 'amount' twice (columns "
+        f"{TX_COLUMNS.index('amount') + 1} and {len(TX_COLUMNS) + 1}); rename or remove one of "
+        "them",
     ),
     Case(
         "utf16_file",

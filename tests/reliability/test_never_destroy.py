@@ -107,7 +107,7 @@ def test_unknown_customers_warn_with_the_cause_and_a_capped_purchase_caps_its_ca
         {**order, "timestamp": "2025-01-18 10:17:00", "quantity": -74215.0, "unit_price": 1.04},
     ]
     huge = pd.DataFrame(huge).assign(amount=lambda f: f["quantity"] * f["unit_price"])
-    tables["transactions"] = pd.concat([tx, huge[tx.columns]], ignore_index=True)
+    tables["transactions"] = pd.concat([tx, huge.reindex(columns=tx.columns)], ignore_index=True)
     # Defect 9: a products table naming none of the products sold.
     tables["products"] = pd.DataFrame({"product_id": ["Z1", "Z2"], "category": ["x", "y"]})
 
