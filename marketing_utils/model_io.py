@@ -15,7 +15,7 @@ from pathlib import Path
 import skops.io as sio
 
 from ._atomic import atomic_output
-from .errors import WorkbookError
+from .errors import DataValidationError, WorkbookError
 
 __all__ = ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model", "untrusted_types"]
 
@@ -84,6 +84,8 @@ def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPE
         When the file does not exist.
     UntrustedModelError
         When the file holds a type outside ``trusted``; nothing is loaded.
+    DataValidationError
+        When the file is damaged or truncated (not a readable skops archive).
     """
     path = Path(path)
     if not path.is_file():
@@ -91,6 +93,21 @@ def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPE
             f"model file {path} not found: run the notebook that saves it first "
             "(03_propensity_modeling saves 'propensity_model')"
         )
-    found = untrusted_types(path)
+    try:
+        found = untrusted_types(path)
+    except Exception as exc:  # zipfile, zlib and json raise several types for a damaged file
+        raise _damaged(path, exc) from None
     _check_allowed(found, trusted, path)
-    return sio.load(path, trusted=found)
+    try:
+        return sio.load(path, trusted=found)
+    except Exception as exc:  # a member that fails its CRC is only found when read
+        raise _damaged(path, exc) from None
+
+
+def _damaged(path: Path, exc: Exception) -> DataValidationError:
+    return DataValidationError(
+        str(path),
+        "expected a model file saved by the workbook (a skops zip archive), found a damaged "
+        f"or truncated file ({type(exc).__name__}: {exc}); copy the file again from the report "
+        "that saved it (artifacts/propensity_model.skops)",
+    )

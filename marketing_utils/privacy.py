@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -29,6 +30,8 @@ __all__ = [
     "PII_ALIASES",
     "assert_no_pii",
     "drop_pii",
+    "mask_value",
+    "personal_data_in",
     "pseudonymization_key",
     "pseudonymize",
     "pseudonymize_ids",
@@ -298,3 +301,113 @@ def suppress_small_groups(
         total = float(counts.sum())
         result[share_col] = result[count_col] / total if total else np.nan
     return result
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# 9 to 15 digits, optionally grouped by spaces, dots, dashes or brackets, optionally "+".
+_PHONE = re.compile(r"(?<![\w.])(\+|00)?\(?\d[\d ()./-]{7,}\d(?![\w.])")
+_DATE_LIKE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b")
+_HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Herr|Frau|Mme|Mlle|Sr|Sra)\.? [A-Z][a-z]+")
+_TITLE_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+_FIRST_NAMES_TEXT = """
+    Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty
+    Sandra Margaret Ashley Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie
+    Rebecca Sharon Laura Cynthia Dorothy Amy Kathleen Angela Shirley Emma Brenda Pamela Nicole
+    Anna Samantha Katherine Christine Debra Rachel Carolyn Janet Maria Olivia Heather Helen
+    Catherine Diane Julie Victoria Joyce Lauren Kelly Christina Ruth Joan Virginia Judith Evelyn
+    Hannah Andrea Megan Cheryl Jacqueline Madison Teresa Abigail Sophia Martha Sara Gloria Janice
+    Kathryn Ann Isabella Judy Charlotte Julia Grace Amber Sophie Marie Claire Camille Chloe Lea
+    Manon Ines Lucia Giulia Francesca Elena Ana Carmen Laura Paula Ursula Petra Sabine Katrin
+    James Robert John Michael David William Richard Joseph Thomas Christopher Charles Daniel
+    Matthew Anthony Mark Donald Steven Andrew Paul Joshua Kenneth Kevin Brian Timothy Ronald
+    George Jason Edward Jeffrey Ryan Jacob Nicholas Gary Eric Jonathan Stephen Larry Justin
+    Scott Brandon Benjamin Samuel Gregory Alexander Patrick Frank Raymond Jack Dennis Jerry
+    Tyler Aaron Jose Adam Nathan Henry Zachary Douglas Peter Kyle Noah Ethan Jeremy Christian
+    Walter Keith Austin Roger Terry Sean Gerald Carl Dylan Harold Jordan Jesse Bryan Lawrence
+    Arthur Gabriel Bruce Logan Billy Joe Alan Pierre Jean Louis Hugo Lucas Thomas Antoine
+    Nicolas Marco Luca Giuseppe Giovanni Carlos Javier Miguel Pablo Hans Klaus Stefan Markus
+    Jens Lars Sven Jan Piotr Tomasz
+"""
+#: Common first names (English and Western European), for :func:`personal_data_in`.
+COMMON_FIRST_NAMES = frozenset(_FIRST_NAMES_TEXT.split())
+
+
+def _first_names() -> frozenset[str]:
+    return COMMON_FIRST_NAMES
+
+
+def _is_phone(text: str) -> bool:
+    for match in _PHONE.finditer(text):
+        digits = sum(char.isdigit() for char in match.group(0))
+        if 9 <= digits <= 15 and not _DATE_LIKE.match(match.group(0)):
+            return True
+    return False
+
+
+def mask_value(text: str) -> str:
+    """A value with its letters and digits hidden but its shape kept, for error messages.
+
+    Examples
+    --------
+    >>> mask_value("anna.smith@example.com")
+    'an**.*****@e******.com'
+    >>> mask_value("+33 6 12 34 56 78")
+    '+3* * ** ** ** 78'
+    """
+    text = str(text)
+    keep_head, keep_tail = 2, 0
+    if "@" in text:
+        local, _, domain = text.partition("@")
+        name, dot, suffix = domain.rpartition(".")
+        hidden = local[:keep_head] + "".join("*" if c.isalnum() else c for c in local[keep_head:])
+        shown = name[:1] + "".join("*" if c.isalnum() else c for c in name[1:])
+        return f"{hidden}@{shown}{dot}{suffix}"
+    keep_tail = 2 if any(c.isdigit() for c in text) else 0
+    middle = text[keep_head : len(text) - keep_tail]
+    return (
+        text[:keep_head]
+        + "".join("*" if c.isalnum() else c for c in middle)
+        + text[len(text) - keep_tail :]
+    )
+
+
+def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
+    """Whether a text column holds e-mail addresses, phone numbers or personal names.
+
+    Patterns: an e-mail address; a phone number (9 to 15 digits, possibly
+    grouped, not a date); a name after an honorific ("Mr Smith") or a common
+    first name written with a capital ("called Maria").
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The column (non-text values are ignored).
+
+    Returns
+    -------
+    tuple or None
+        ``(kind, count, masked example)`` for the first kind found, among
+        "e-mail addresses", "phone numbers" and "personal names"; None when
+        the column holds none.
+    """
+    texts = pd.Series(values.dropna().unique()).astype(str)
+    first_names = _first_names()
+
+    def has_name(text: str) -> bool:
+        return bool(_HONORIFIC.search(text)) or any(
+            word in first_names for word in _TITLE_WORD.findall(text)
+        )
+
+    checks = (
+        ("e-mail addresses", lambda text: bool(_EMAIL.search(text))),
+        ("phone numbers", _is_phone),
+        ("personal names", has_name),
+    )
+    for kind, check in checks:
+        hits = [text for text in texts if check(text)]
+        if hits:
+            count = int(values.astype(str).isin(hits).sum())
+            return kind, count, mask_value(hits[0])
+    return None

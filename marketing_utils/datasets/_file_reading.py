@@ -16,6 +16,43 @@ _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 _COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _LIKELY_DELIMITERS = (",", ";", "\t", "|")
 _BOM_REMNANTS = ("\ufeff", "ï»¿")
+#: Byte-order marks of UTF-16/32 (the UTF-32 ones first: they start like UTF-16's).
+_UNICODE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+#: Binary content in a file named like text: what it is and how to fix it.
+_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed", ".gz"),
+    (b"PK\x03\x04", "zip-compressed", ".zip"),
+    (b"BZh", "bzip2-compressed", ".bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed", ".xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", ".zst"),
+    (b"PAR1", "Parquet", None),
+)
+
+
+def _refuse_duplicate_names(path: Path, where: str, separator: str, encoding: str) -> None:
+    """pandas renames a repeated column "amount" to "amount.1": refuse it instead, naming both."""
+    header = pd.read_csv(
+        path, sep=separator, encoding=encoding, header=None, nrows=1, dtype="str"
+    ).iloc[0]
+    names = [str(name).strip() for name in header]
+    if names:
+        for remnant in _BOM_REMNANTS:
+            names[0] = names[0].removeprefix(remnant)
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataValidationError(
+                where,
+                f"expected distinct column names in the header, found {name!r} twice (columns "
+                f"{seen[name]} and {position}); rename or remove one of them",
+                column=name,
+            )
+        seen[name] = position
 
 
 def _decodes(raw: bytes, encoding: str) -> bool:
@@ -113,9 +150,32 @@ def _read_any(path: Path, where: str, delimiter: str | None, encoding: str, read
             f"found {path.name!r}",
         )
     separator = delimiter or ("\t" if suffix == ".tsv" else ",")
+    compressed = path.suffixes and path.suffixes[-1].lower() in _COMPRESSION_SUFFIXES
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if not compressed:
+        for magic, kind, extension in _MAGIC:
+            if head.startswith(magic):
+                fix = (
+                    f"rename it to '{path.name}{extension}' or decompress it"
+                    if extension
+                    else f"rename it to '{path.stem}.parquet'"
+                )
+                raise DataValidationError(
+                    where,
+                    f"expected delimited text (the name ends in {suffix!r}), found {kind} "
+                    f"content; {fix}",
+                )
     try:
         frame = pd.read_csv(path, sep=separator, encoding=encoding, **read_options)
     except UnicodeDecodeError:
+        bom = next((name for mark, name in _UNICODE_BOMS if head.startswith(mark)), None)
+        if bom is not None and not encoding.lower().replace("-", "").startswith(bom[:5]):
+            raise DataValidationError(
+                where,
+                f"expected text in the encoding {encoding!r}, found a {bom.upper()} byte-order "
+                f"mark at the start of the file; set the `encoding` option: encoding={bom!r}",
+            ) from None
         column, examples = _locate_decode_error(path, encoding, separator)
         raise DataValidationError(
             where,
@@ -131,6 +191,7 @@ def _read_any(path: Path, where: str, delimiter: str | None, encoding: str, read
             f"could not parse as delimited text with delimiter={separator!r}: {exc}; "
             "check the `delimiter`, `decimal` and `thousands` options",
         ) from None
+    _refuse_duplicate_names(path, where, separator, encoding)
     # pandas turns the surplus leading fields of rows longer than the header into an index.
     if not isinstance(frame.index, pd.RangeIndex):
         raise DataValidationError(

@@ -32,6 +32,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataValidationError
+from ..privacy import personal_data_in
 from ..schema import PII_COLUMNS, TABLE_COLUMNS, MarketingData, raw_schema
 from ._file_reading import _read
 from ._file_values import _normalize_ids, _parse_binary, _parse_dates, _parse_numbers, _shown
@@ -43,7 +44,7 @@ _BINARY_COLUMNS = ("treatment", "response")
 # A UTF-8 byte-order mark read with a single-byte encoding such as latin-1.
 # A plain pattern string keeps the replacement vectorized (Arrow); a compiled re runs per row.
 _TABLE_FILE_OPTIONS = ("path", "columns", "delimiter", "encoding", "date_format")
-_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix")
+_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix", "keep_columns")
 
 
 def validate_raw_table(frame: pd.DataFrame, table: str, *, where: str) -> pd.DataFrame:
@@ -135,6 +136,7 @@ def load_table_file(
     decimal: str = ".",
     thousands: str | None = None,
     cancelled_prefix: str | None = None,
+    keep_columns: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Read one CSV or Parquet file as a canonical table, validated at load.
 
@@ -149,8 +151,8 @@ def load_table_file(
         Canonical name → source column name, e.g. ``{"customer_id": "Customer ID"}``.
         Keys are the table's canonical columns or PII columns (name, email,
         phone, address). A source column already named like a canonical
-        column is used as-is; all other source columns are kept as extra
-        columns under their own names.
+        column is used as-is. Every other source column is dropped, unless
+        ``keep_columns`` names it.
     delimiter : str, optional
         Field separator of a text file; ``","`` (``"\\t"`` for ``.tsv``) if not set.
     encoding : str, default "utf-8"
@@ -163,13 +165,18 @@ def load_table_file(
     cancelled_prefix : str, optional
         Orders whose ``order_id`` starts with it get ``is_cancelled = True``
         (e.g. ``"C"`` in retail exports); needs an ``order_id`` column.
+    keep_columns : list of str, optional
+        Source columns the mapping does not name that are kept as extra
+        columns (under their own names). A kept text column holding e-mail
+        addresses, phone numbers or personal names is refused.
 
     Returns
     -------
     pandas.DataFrame
         A new frame: canonical columns first, coerced to the dtypes of
         :func:`marketing_utils.schema.raw_schema` (ids as strings), then the
-        extra columns. ``amount`` is ``quantity * unit_price`` when the file
+        kept columns; ``attrs["dropped_columns"]`` lists the source columns
+        left out. ``amount`` is ``quantity * unit_price`` when the file
         has those and no amount.
 
     Raises
@@ -177,8 +184,8 @@ def load_table_file(
     DataValidationError
         On an empty or header-only file, a wrong delimiter or encoding, a
         missing or wrongly mapped column, unparseable dates or numbers,
-        treatment/response values other than 0/1, or duplicate customer ids
-        in a customers table.
+        treatment/response values other than 0/1, duplicate customer ids
+        in a customers table, or personal data in a kept column.
     """
     if table not in TABLE_COLUMNS:
         raise DataValidationError(
@@ -197,6 +204,14 @@ def load_table_file(
     }
     frame = _read(path, where, delimiter, encoding, read_options)
     found = list(frame.columns)
+    keep = list(keep_columns or ())
+    absent = [name for name in keep if name not in found]
+    if absent:
+        raise DataValidationError(
+            where,
+            f"option `keep_columns` names column(s) the file does not have; columns found: {found}",
+            column=absent[0],
+        )
     renames = _source_columns(found, table, columns, where)
     frame = frame.rename(columns=renames)
     present = set(renames.values())
@@ -235,8 +250,30 @@ def load_table_file(
         frame["is_cancelled"] = cancelled.fillna(False).astype(bool)
 
     leading = [name for name in [*dtypes, *PII_COLUMNS, "is_cancelled"] if name in frame]
-    extras = [name for name in frame.columns if name not in leading]
-    return validate_raw_table(frame[leading + extras], table, where=where)
+    extras = [name for name in frame.columns if name not in leading and name in keep]
+    dropped = [name for name in frame.columns if name not in leading and name not in keep]
+    for name in extras:
+        _refuse_personal_data(frame[name], where, name)
+    result = validate_raw_table(frame[leading + extras], table, where=where)
+    result.attrs["dropped_columns"] = dropped
+    return result
+
+
+def _refuse_personal_data(values: pd.Series, where: str, column: str) -> None:
+    """A kept column must not carry direct identifiers (they would reach the artifacts)."""
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return
+    found = personal_data_in(values)
+    if found is not None:
+        kind, count, example = found
+        raise DataValidationError(
+            where,
+            f"expected no personal data in a column listed in `keep_columns`, found {kind} in "
+            f"{count} row(s) (example, masked: {example!r}); remove the column from "
+            "`keep_columns`, or map it as name/email/phone/address in `columns` (such columns "
+            "are dropped before anything is saved)",
+            column=column,
+        )
 
 
 def _check_customer_ids(frame: pd.DataFrame, table: str, where: str) -> None:
@@ -305,7 +342,7 @@ def load_files(
         raise DataValidationError(
             "load_files", f"expected options for at least one table among {list(TABLE_COLUMNS)}"
         )
-    tables, files = {}, {}
+    tables, files, dropped = {}, {}, {}
     for table, options in given.items():
         if not isinstance(options, Mapping) or "path" not in options:
             raise DataValidationError(
@@ -323,8 +360,9 @@ def load_files(
         path = options.pop("path")
         tables[table] = load_table_file(path, table, **options)
         files[table] = str(path)
+        dropped[table] = tables[table].attrs.pop("dropped_columns", [])
 
-    info: dict = {"files": files}
+    info: dict = {"files": files, "dropped_columns": dropped}
     if observation_end is not None:
         try:
             end = pd.Timestamp(observation_end)

@@ -27,6 +27,11 @@ def _kind(path: Path) -> str | None:
     return None
 
 
+def _bookkeeping(path: Path, root: Path) -> bool:
+    """Hidden or ``_``-prefixed files and folders (pyarrow skips them too)."""
+    return any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
+
+
 def resolve_files(path: str | os.PathLike) -> tuple[list[Path], str]:
     """The files a path names, and their format (``"parquet"`` or ``"csv"``).
 
@@ -44,7 +49,19 @@ def resolve_files(path: str | os.PathLike) -> tuple[list[Path], str]:
     where = str(path)
     given = Path(path)
     if given.is_dir():
-        files = sorted(p for p in given.rglob("*") if p.is_file() and _kind(p) == "parquet")
+        # Every file is read or the directory is refused; only hidden and bookkeeping
+        # files ("_SUCCESS", ".crc", which Parquet writers leave) are not data.
+        found = sorted(p for p in given.rglob("*") if p.is_file() and not _bookkeeping(p, given))
+        files = [p for p in found if _kind(p) == "parquet"]
+        others = [str(p.relative_to(given)) for p in found if _kind(p) != "parquet"]
+        if others:
+            raise DataValidationError(
+                where,
+                f"expected a directory of Parquet files only (read whole), found {len(others)} "
+                f"other file(s) beside {len(files)} Parquet file(s); move them out, or point "
+                "`path` at a glob of one format (e.g. 'folder/*.csv')",
+                examples=others,
+            )
         if not files:
             raise DataValidationError(
                 where, "expected a directory of Parquet files (*.parquet), found none in it"

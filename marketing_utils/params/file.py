@@ -27,6 +27,7 @@ from ..compute import ComputeOptions, DaskOptions
 from ..errors import ParamsError
 from .notebooks import NotebookSpec, discover_notebooks
 from .sources import DATA_SOURCES, DataSource, SyntheticSource, TableFile, expand_path
+from .yaml_loader import ParamsYamlError, load_params_yaml
 
 __all__ = [
     "DATA_SOURCES",
@@ -92,6 +93,10 @@ class WorkbookParams(BaseModel):
         values.update({k: v for k, v in injected.items() if k in spec.parameters})
         return values
 
+    def input_paths(self) -> list[Path]:
+        """Every input path the data section names, as given (a file, directory or glob)."""
+        return _data_paths(self.data)
+
     def input_files(self) -> list[Path]:
         """Every input file the data section names."""
         found = _input_paths(Path(self.data["path"])) if "path" in self.data else []
@@ -102,12 +107,26 @@ class WorkbookParams(BaseModel):
         return found
 
 
+def _data_paths(data: dict) -> list[Path]:
+    paths = [Path(data["path"])] if isinstance(data.get("path"), str) else []
+    for table in ("customers", "transactions", "campaign", "products"):
+        options = data.get(table)
+        if isinstance(options, dict) and isinstance(options.get("path"), str):
+            paths.append(Path(options["path"]))
+    return paths
+
+
 def _input_paths(path: Path) -> list[Path]:
     """The files a data path names: itself, the Parquet files of a directory, or a glob's matches."""
     if path.is_file():
         return [path]
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq"))
+    if path.is_dir():  # every data file (the reader refuses a directory that mixes formats)
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+        )
     if glob.has_magic(str(path)):
         return sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
     return []
@@ -174,6 +193,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Notebook parameters that are a length of time: zero or negative days mean nothing.
+_POSITIVE_DAYS = ("horizon_days", "half_life_days")
+#: Largest synthetic dataset accepted: it is simulated in memory.
+MAX_SYNTHETIC_CUSTOMERS = 2_000_000
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _check_section(name: str, given: Any, spec: NotebookSpec) -> tuple[dict, list[str]]:
     where = f"{name} (notebook {spec.path.name})"
     if given is None:
@@ -192,6 +221,10 @@ def _check_section(name: str, given: Any, spec: NotebookSpec) -> tuple[dict, lis
             problems.append(
                 f"{where}: '{key}' expected {accepted[key].type_name} "
                 f"(like the default {default!r}), found {_describe(value)}"
+            )
+        elif key in _POSITIVE_DAYS and _is_number(value) and value < 1:
+            problems.append(
+                f"{where}: '{key}' expected a number of days of at least 1, found {_describe(value)}"
             )
         values[key] = value
     return values, problems
@@ -288,10 +321,22 @@ def validate_params(
     if top is not None:
         data_values, file_problems = _check_data_files(top.data)
         problems += file_problems
+        if isinstance(top.data, SyntheticSource) and top.data.n_customers > MAX_SYNTHETIC_CUSTOMERS:
+            problems.append(
+                f"data.n_customers: expected at most {MAX_SYNTHETIC_CUSTOMERS:,} synthetic "
+                f"customers (they are simulated in memory), found {top.data.n_customers:,}; for "
+                "larger data, write it as Parquet files and use `source: files` with "
+                "`compute.engine: polars` or `dask`"
+            )
         if isinstance(top.data, SyntheticSource) and top.data.end <= top.data.start:
             problems.append(
                 f"data.end: expected a date after data.start ({top.data.start}), found {top.data.end}"
             )
+    if top is not None and not problems:
+        try:
+            expand_path(top.output_dir)
+        except ValueError as exc:
+            problems.append(f"output_dir: {exc}")
     if problems:
         raise ParamsError(source, problems)
     return WorkbookParams(
@@ -318,7 +363,17 @@ def load_params(path: str | Path, notebooks_dir: str | Path | None = None) -> Wo
     if not path.is_file():
         raise ParamsError(str(path), ["params file not found"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_params_yaml(path.read_text(encoding="utf-8"))
+    except ParamsYamlError as exc:
+        raise ParamsError(str(path), [str(exc)]) from None
+    except PermissionError:
+        raise ParamsError(
+            str(path), ["expected a params file this user can read, found no read permission"]
+        ) from None
+    except OSError as exc:
+        raise ParamsError(
+            str(path), [f"expected a readable params file, found: {exc.strerror}"]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

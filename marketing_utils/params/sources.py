@@ -109,6 +109,11 @@ class TableFile(BaseModel):
     decimal: str = "."
     thousands: str | None = None
     cancelled_prefix: str | None = None
+    keep_columns: list[str] = Field(
+        default_factory=list,
+        description="source columns the mapping does not name that are kept (others are "
+        "dropped); refused when they hold e-mails, phones or names",
+    )
 
 
 class FilesSource(_Source):

@@ -23,7 +23,11 @@ CUSTOMER_ATTRIBUTES = ("gender", "region", "channel", "income")
 def with_returns_rate(
     features: nw.DataFrame, returns: Any, cutoff_day: int, backend: nw.Implementation
 ) -> nw.DataFrame:
-    """Add ``returns_rate``: absolute amount returned before the cutoff over ``total_spend``."""
+    """Add ``returns_rate``: absolute amount returned before the cutoff over ``total_spend``.
+
+    Bounded by 1: a customer returning more than the spend counted (returns of
+    earlier purchases) gets 1, not a rate of hundreds.
+    """
     lazy, _ = ff.to_lazy(returns, "returns")
     schema = ff.check_events(
         lazy,
@@ -48,7 +52,8 @@ def with_returns_rate(
         nw.when(amount_returned == 0)
         .then(0.0)
         .when(nw.col("total_spend") > 0)
-        .then(amount_returned / nw.col("total_spend"))
+        # A rate: returns of purchases made before the window cannot push it above 1.
+        .then(nw.min_horizontal(amount_returned / nw.col("total_spend"), nw.lit(1.0)))
         .otherwise(float("nan"))
         .alias("returns_rate")
     ).drop("_returned")

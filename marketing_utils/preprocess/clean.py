@@ -31,7 +31,9 @@ Rows that are kept but changed (counted separately, not subtracted):
   the ``outlier_quantile`` quantile ``q`` of the sale rows left after rules
   1-8 is capped at ``q`` and the amount recomputed as ``q * unit_price``
   (without a unit price: the line's amount / quantity). With the defaults:
-  capped at the 0.99 quantile when above 10x it; rows are kept.
+  capped at the 0.99 quantile when above 10x it; rows are kept. A return or
+  cancellation line above the same limit is capped the same way (sign kept),
+  so a capped purchase and its cancellation stay in proportion.
 
 Customers: a missing id removes the row (``missing_customer_id``); a
 duplicated id is a load error (:class:`DataValidationError`). Missing cells are
@@ -50,6 +52,9 @@ be 0/1. Products: category labels are normalized like transactions.
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,11 +99,78 @@ class CleanResult:
         Columns ``table, reason, action, rows``. Actions: ``"in"`` (the
         ``rows_in`` row), ``"removed"``, ``"changed"`` and ``"kept"`` (the
         ``rows_kept`` row, and cells counted but deliberately left missing).
+    warnings : list of str
+        What the ledger alone would hide: more than 5% of the transaction
+        rows removed as unknown customers (with the likely cause: ids that
+        match after ignoring spaces, leading zeros or Unicode forms, shown
+        masked), or a products table naming under half the products sold.
     """
 
     data: MarketingData
     returns: pd.DataFrame
     ledger: pd.DataFrame
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+#: Share of transaction rows removed as unknown customers above which cleaning warns.
+UNKNOWN_CUSTOMER_WARN_SHARE = 0.05
+
+
+def _id_variants() -> tuple[tuple[str, Callable[[pd.Series], pd.Series]], ...]:
+    return (
+        ("surrounding spaces", lambda ids: ids.str.strip()),
+        ("leading zeros", lambda ids: ids.str.strip().str.lstrip("0")),
+        (
+            "Unicode forms or letter case",
+            lambda ids: ids.map(lambda v: unicodedata.normalize("NFKC", v).strip().casefold()),
+        ),
+    )
+
+
+def _unknown_customers_warning(
+    ids: pd.Series, unknown: pd.Series, customer_ids: pd.Series, rows_in: int
+) -> str | None:
+    """A warning when many rows name customers the customers table lacks, with the likely cause."""
+    removed = int(unknown.sum())
+    if rows_in == 0 or removed / rows_in <= UNKNOWN_CUSTOMER_WARN_SHARE:
+        return None
+    from ..privacy import mask_value
+
+    message = (
+        f"transactions: {removed} of {rows_in} rows ({removed / rows_in:.0%}) were removed as "
+        "unknown customers (their id is not in the customers table)"
+    )
+    lost = pd.Series(ids[unknown].dropna().astype("str").unique())
+    known = customer_ids.dropna().astype("str")
+    for cause, variant in _id_variants():
+        table = dict(zip(variant(known), known, strict=True))
+        matched = lost[variant(lost).isin(table.keys())]
+        if len(matched):
+            example = matched.iloc[0]
+            twin = table[variant(pd.Series([example])).iloc[0]]
+            return (
+                f"{message}; {len(matched)} of those ids match a customer once {cause} are "
+                f"ignored (e.g. {mask_value(example)!r} and {mask_value(twin)!r}, masked): "
+                "make the ids identical in both files"
+            )
+    return f"{message}; check that both files come from the same export"
+
+
+def _products_overlap_warning(transactions: pd.DataFrame, products: pd.DataFrame) -> str | None:
+    """A warning when the products table describes few of the products sold."""
+    if "product_id" not in transactions or "product_id" not in products:
+        return None
+    sold = pd.Series(transactions["product_id"].dropna().astype("str").unique())
+    if not len(sold):
+        return None
+    listed = sold.isin(products["product_id"].dropna().astype("str"))
+    if listed.mean() >= 0.5:
+        return None
+    return (
+        f"products: {int(listed.sum())} of the {len(sold)} product ids in the transactions "
+        f"({listed.mean():.0%}) are in the products table; expected most of them: check that "
+        "both files use the same product ids (e.g. the same column of the export)"
+    )
 
 
 def normalize_category(series: pd.Series) -> pd.Series:
@@ -204,8 +276,12 @@ def _clean_transactions(
 
     remove("duplicate_rows", remaining.duplicated(keep="first"))
     remove("missing_customer_id", _blank(remaining["customer_id"]))
+    warning = None
     if customer_ids is not None:
         known = remaining["customer_id"].astype("str").isin(customer_ids.astype("str"))
+        warning = _unknown_customers_warning(
+            remaining["customer_id"], ~known, customer_ids, len(transactions)
+        )
         remove("unknown_customer", ~known)
     else:
         ledger.add("unknown_customer", "removed", 0)
@@ -231,11 +307,16 @@ def _clean_transactions(
     sales = _normalize_categories(remaining, ledger)
     capped = 0
     if "quantity" in sales:
-        sales, capped = _cap_quantity(sales, outlier_quantile, outlier_multiplier)
+        sales, capped, cap = _cap_quantity(sales, outlier_quantile, outlier_multiplier)
+        if capped and "quantity" in returns:
+            # A capped purchase's cancellation is capped with it (same cap, sign kept),
+            # or the return would outweigh every purchase left.
+            returns, capped_returns = _cap_returns(returns, outlier_multiplier * cap, cap)
+            capped += capped_returns
     ledger.add("extreme_quantity_capped", "changed", capped)
 
     sales = sales.reset_index(drop=True)
-    return sales, returns, ledger.finish(len(sales))
+    return sales, returns, ledger.finish(len(sales)), warning
 
 
 def _cap_quantity(
@@ -245,10 +326,10 @@ def _cap_quantity(
     cap = quantity.quantile(outlier_quantile) if quantity.notna().any() else np.nan
     # A zero cap would flag every positive quantity; there is nothing to cap against.
     if not np.isfinite(cap) or cap <= 0:
-        return sales, 0
+        return sales, 0, cap
     extreme = quantity.gt(outlier_multiplier * cap)
     if not extreme.any():
-        return sales, 0
+        return sales, 0, cap
     if "unit_price" in sales:
         unit_price = sales["unit_price"].astype("float64")
         unit_price = unit_price.fillna(sales["amount"] / quantity)
@@ -257,6 +338,20 @@ def _cap_quantity(
     capped = sales.assign(
         quantity=quantity.mask(extreme, cap),
         amount=sales["amount"].astype("float64").mask(extreme, cap * unit_price),
+    )
+    return capped, int(extreme.sum()), cap
+
+
+def _cap_returns(returns: pd.DataFrame, limit: float, cap: float) -> tuple[pd.DataFrame, int]:
+    """Return lines whose quantity exceeds ``limit`` in size get ``-cap`` (amount rescaled)."""
+    quantity = returns["quantity"].astype("float64")
+    extreme = quantity.abs().gt(limit)
+    if not extreme.any():
+        return returns, 0
+    scale = cap / quantity.abs()
+    capped = returns.assign(
+        quantity=quantity.mask(extreme, np.sign(quantity) * cap),
+        amount=returns["amount"].astype("float64").mask(extreme, returns["amount"] * scale),
     )
     return capped, int(extreme.sum())
 
@@ -391,6 +486,7 @@ def clean_data(
     end = _resolve_observation_end(observation_end, data.info)
     changes: dict[str, pd.DataFrame | dict] = {}
     ledger_rows: list[dict] = []
+    warnings: list[str] = []
     customer_ids = None
     if data.customers is not None:
         changes["customers"], rows = _clean_customers(data.customers, impute)
@@ -398,16 +494,22 @@ def clean_data(
         ledger_rows += rows
     returns = pd.DataFrame(columns=[name for name, _, _ in TABLE_COLUMNS["transactions"]])
     if data.transactions is not None:
-        changes["transactions"], returns, rows = _clean_transactions(
+        changes["transactions"], returns, rows, warning = _clean_transactions(
             data.transactions, customer_ids, end, outlier_quantile, outlier_multiplier
         )
         ledger_rows += rows
+        warnings += [warning] if warning else []
     if data.products is not None:
         changes["products"], rows = _clean_products(data.products)
         ledger_rows += rows
+        if data.transactions is not None:
+            warning = _products_overlap_warning(data.transactions, data.products)
+            warnings += [warning] if warning else []
     if data.campaign is not None:
         changes["campaign"], rows = _clean_campaign(data.campaign)
         ledger_rows += rows
     changes["info"] = {**data.info, "observation_end": end.date().isoformat()}
     ledger = pd.DataFrame(ledger_rows, columns=LEDGER_COLUMNS).astype({"rows": "int64"})
-    return CleanResult(data=data.replace(**changes), returns=returns, ledger=ledger)
+    return CleanResult(
+        data=data.replace(**changes), returns=returns, ledger=ledger, warnings=warnings
+    )

@@ -187,7 +187,7 @@ def customer_features(
           (or purchase days) whose first event is in that window;
         - ``share_{category}``: that category's part of ``total_spend`` (NaN when
           ``total_spend`` is 0); they sum to 1 when every category is listed;
-        - ``returns_rate`` (with ``returns``): absolute returned amount before
+        - ``returns_rate`` (with ``returns``, at most 1): absolute returned amount before
           the cutoff divided by ``total_spend``, 0 without returns (NaN when a
           customer returned something but spent 0);
         - from ``customers``, for the columns it has: ``tenure_days`` (days from

@@ -51,6 +51,9 @@ class PreprocessResult:
         Synthetic ground truth (pseudonymized), for the notebooks' comparisons.
     info : dict
         Source facts and the feature lists (numeric and categorical).
+    warnings : list of str
+        Cleaning warnings (see :class:`~marketing_utils.preprocess.clean.CleanResult`);
+        also in :meth:`metrics`, so that the runner prints them.
     """
 
     clean: MarketingData
@@ -61,6 +64,7 @@ class PreprocessResult:
     label: dict
     truth: pd.DataFrame | None = None
     info: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict:
         """Headline metrics of the stage (JSON-ready, deterministic for a seed)."""
@@ -72,6 +76,9 @@ class PreprocessResult:
             + len(self.info.get("categorical_features", [])),
             "label": self.label,
             "capabilities": sorted(self.clean.capabilities()),
+            "warnings": list(self.warnings),
+            # Source columns the mapping did not name and keep_columns did not keep.
+            "dropped_columns": dict(self.clean.info.get("dropped_columns", {})),
         }
 
 
@@ -353,6 +360,7 @@ def preprocess(
         label=label_info,
         truth=publish(truth) if truth is not None else None,
         info=info,
+        warnings=list(cleaned.warnings),
     )
 
 

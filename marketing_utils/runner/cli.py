@@ -20,7 +20,13 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run every notebook for a params file and write the report"
     )
     run.add_argument("params", help="params YAML file, e.g. params/default.yaml")
-    run.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these notebooks")
+    run.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NOTEBOOK",
+        help="run only these notebooks (repeatable: --only a --only b runs both)",
+    )
     run.add_argument("--notebooks", metavar="DIR", help="notebooks folder (default: the project's)")
     code = run.add_mutually_exclusive_group()
     code.add_argument(
@@ -256,6 +262,16 @@ def _score_call(args, score_new_customers, trusted_types):
     )  # fmt: skip
 
 
+def _check_report_path(params) -> None:
+    """The report path must be safe to replace (see :func:`safety.report_path_problems`)."""
+    from ..errors import ParamsError
+    from .safety import report_path_problems
+
+    problems = report_path_problems(params.output_dir, params.run_name, params.input_paths())
+    if problems:
+        raise ParamsError(params.source, problems)
+
+
 def _list(notebooks_dir: str | None) -> None:
     from ..params.notebooks import RUNNER_PARAMETERS, discover_notebooks
 
@@ -288,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             from ..params.file import load_params
 
             params = load_params(args.params, args.notebooks)
+            _check_report_path(params)
             print(
                 f"{args.params}: valid (run '{params.run_name}', data source {params.data['source']})"
             )

@@ -19,12 +19,22 @@ from importlib import metadata
 from pathlib import Path
 
 from ..artifacts import Artifacts, to_jsonable
-from ..errors import RunError
+from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
 from .report import render_index, render_notebook_html
-from .safety import RunInterrupted, RunLock, publish, recover, terminate_as_exception
+from .safety import (
+    RunInterrupted,
+    RunLock,
+    is_report,
+    mark_report,
+    prune_failed,
+    publish,
+    recover,
+    report_path_problems,
+    terminate_as_exception,
+)
 
 __all__ = ["RunResult", "run_workbook", "select_notebooks"]
 
@@ -252,15 +262,20 @@ def run_workbook(
     selected = select_notebooks(specs, only)
     hide = params.report.hide_code if hide_code is None else hide_code
     output_dir = params.output_dir
+    # Before anything runs or is created: the report path must be safe to replace.
+    problems = report_path_problems(output_dir, params.run_name, params.input_paths())
+    if problems:
+        raise ParamsError(params.source, problems)
     output_dir.mkdir(parents=True, exist_ok=True)
 
     with RunLock(output_dir, params.run_name), terminate_as_exception():
         recover(output_dir, params.run_name)
         staging = output_dir / f".tmp-{params.run_name}-{os.getpid()}-{time.time_ns()}"
         final = output_dir / params.run_name
-        if only and final.is_dir():
-            shutil.copytree(final, staging)
+        if only and is_report(final):
+            shutil.copytree(final, staging, symlinks=True)
         staging.mkdir(parents=True, exist_ok=True)
+        mark_report(staging, params.run_name)
         for name in ("notebooks", "html"):
             (staging / name).mkdir(exist_ok=True)
         try:
@@ -270,6 +285,7 @@ def run_workbook(
             failed.parent.mkdir(parents=True, exist_ok=True)
             if staging.exists():
                 os.rename(staging, failed)
+                prune_failed(output_dir, params.run_name)
             kept = (
                 f"\nThe previous report (if any) is unchanged: {final}\n"
                 f"Partly executed notebooks kept for debugging: {failed / 'notebooks'}"
@@ -320,6 +336,9 @@ def _run_in(
         tic = time.perf_counter()
         _execute(spec, output, params.notebook_parameters(spec, staging), progress)
         seconds = time.perf_counter() - tic
+        # Printed even with --quiet: a warning is about the data, not progress.
+        for warning in store.metrics().get(spec.section, {}).get("warnings", []):
+            print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
         html_path = staging / "html" / f"{spec.stem}.html"
         render_notebook_html(output, html_path, hide_code=hide)
         entry.update(

@@ -170,24 +170,53 @@ def qini_curve(y_true, uplift, treatment) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _perfect_score(y: np.ndarray, t: np.ndarray) -> np.ndarray:
-    # Best ranking knowable from outcomes: treated responders first, control
+    # Best Qini ranking knowable from outcomes: treated responders first, control
     # responders (who would have responded anyway, or been put off) last.
     return y * t - y * (1 - t)
+
+
+def _maximal_uplift_score(y: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Scores of the ranking with the largest uplift curve the outcomes allow.
+
+    Treated responders (3), control non-responders (2), then treated
+    non-responders (1) and control responders (0); when control responders
+    outnumber treated non-responders those two groups swap places (0 and 1),
+    as in scikit-uplift's ``perfect_uplift_curve``.
+    """
+    control_responders = int(np.sum(y * (1 - t)))
+    treated_non_responders = int(np.sum((1 - y) * t))
+    third = y if control_responders > treated_non_responders else t
+    return 2 * (y == t).astype(np.int64) + third
 
 
 def perfect_uplift_curve(y_true, treatment) -> tuple[np.ndarray, np.ndarray]:
     """The uplift curve of the best ranking the observed outcomes allow.
 
-    Treated responders are ranked first, control responders last and everyone
-    else in between (a tied block), as in scikit-uplift.
+    The uplift curve ``(R_T/N_T - R_C/N_C) * n`` grows fastest when each
+    rank raises the treated rate or lowers the control rate, so the maximal
+    ranking is: treated responders, control non-responders, treated
+    non-responders, control responders (the last two swapped when control
+    responders outnumber treated non-responders). This is scikit-uplift's
+    convention. It differs from the perfect Qini ranking
+    (:func:`perfect_qini_curve`), which ties every non-responder in the middle:
+    using that one to normalize the uplift AUC overstates it.
+
+    Examples
+    --------
+    >>> perfect_uplift_curve([1, 0, 0, 1], [1, 0, 1, 0])
+    (array([0., 1., 2., 3., 4.]), array([0. , 1. , 2. , 1.5, 0. ]))
     """
     y = _binary(y_true, "y_true", "perfect_uplift_curve")
     t = _binary(treatment, "treatment", "perfect_uplift_curve")
-    return uplift_curve(y, _perfect_score(y, t), t)
+    return uplift_curve(y, _maximal_uplift_score(y, t), t)
 
 
 def perfect_qini_curve(y_true, treatment) -> tuple[np.ndarray, np.ndarray]:
-    """The Qini curve of the best ranking the observed outcomes allow (see :func:`perfect_uplift_curve`)."""
+    """The Qini curve of the best ranking the observed outcomes allow.
+
+    Treated responders first, control responders last and everyone else in
+    between (a tied block), as in scikit-uplift's ``perfect_qini_curve``.
+    """
     y = _binary(y_true, "y_true", "perfect_qini_curve")
     t = _binary(treatment, "treatment", "perfect_qini_curve")
     return qini_curve(y, _perfect_score(y, t), t)
@@ -235,8 +264,33 @@ def qini_coefficient(y_true, uplift, treatment, *, normalize: bool = True) -> fl
 def uplift_auc_score(y_true, uplift, treatment, *, normalize: bool = True) -> float:
     """Area between the uplift curve and the random line (AUUC above random).
 
-    Same conventions as :func:`qini_coefficient`, with the uplift curve and
-    :func:`perfect_uplift_curve`.
+    Parameters
+    ----------
+    y_true, uplift, treatment : array-like
+        As in :func:`uplift_curve`.
+    normalize : bool, default True
+        If True, divide by the same area of the maximal uplift curve
+        (:func:`perfect_uplift_curve`: treated responders, control
+        non-responders, treated non-responders, control responders), so that
+        the perfect ranking scores 1, random 0 and worse than random is
+        negative (scikit-uplift's ``uplift_auc_score``). If False, return the
+        area with both axes as shares of the customers.
+
+    Returns
+    -------
+    float
+        ``nan`` when normalizing and the maximal curve has no area above random.
+        No fixed order of the four groups maximizes the uplift curve's area in
+        every sample (the curve divides by running group sizes), so on small
+        samples another ranking can score slightly above 1; on campaign-sized
+        data the ideal ranking is the maximum in practice.
+
+    Examples
+    --------
+    >>> uplift_auc_score([1, 0, 0, 1], [0.4, 0.3, 0.2, 0.1], [1, 0, 1, 0])
+    1.0
+    >>> uplift_auc_score([1, 0, 0, 1], [0.1, 0.2, 0.3, 0.4], [1, 0, 1, 0])
+    -1.0
     """
     y, u, t = check_uplift_inputs(y_true, uplift, treatment, "uplift_auc_score")
     area = _area_above_random(*uplift_curve(y, u, t))

@@ -20,17 +20,31 @@ import yaml
 
 from marketing_utils.params.file import _Top
 from marketing_utils.params.notebooks import discover_notebooks
+from marketing_utils.runner.safety import REPORT_MARKER
 from tests.reliability.builders import (
     TX_COLUMNS,
+    alias_bomb,
     all_prices_zero,
+    base_tables,
     campaign_yes_no,
+    duplicate_amount_column,
     duplicate_customer,
+    duplicate_seed,
+    gzip_named_csv,
+    kept_contact_column,
     latin1_customers,
     missing_input,
+    mixed_format_directory,
+    output_dir_is_a_file,
     params_edit,
+    report_over_inputs,
+    report_over_user_folder,
+    report_path_is_a_link,
     small_history,
+    synthetic_billion,
     transactions_file,
     unset_variable,
+    utf16_customers,
     with_rows,
     yaml_text,
 )
@@ -83,6 +97,8 @@ class Case:
         )
 
 
+# The columns the tiny export's transactions file has (the schema's optional ones may be absent).
+WRITTEN_TX = list(base_tables()["transactions"].columns)
 HEADER = ", ".join(repr(c) for c in TX_COLUMNS)
 # Derived, not copied: the messages list whatever notebooks and top-level keys exist.
 NOTEBOOKS = ", ".join(spec.stem for spec in discover_notebooks())
@@ -150,7 +166,7 @@ CASES: list[Case] = [
         params_edit(lambda p, f: p["data"]["transactions"].update(sep=";")),
         "params",
         "data.transactions: unknown key 'sep' (accepted keys: path, columns, delimiter, "
-        "encoding, date_format, decimal, thousands, cancelled_prefix)",
+        "encoding, date_format, decimal, thousands, cancelled_prefix, keep_columns)",
     ),
     Case(
         "input_file_missing",
@@ -182,6 +198,87 @@ CASES: list[Case] = [
         "params",
         "run_name: String should match pattern '^[A-Za-z0-9][A-Za-z0-9_.-]*$'",
     ),
+    # --- where the report goes: never over something the workbook did not create (issue 15) ---
+    Case(
+        "report_path_holds_the_inputs",
+        "report path that is the inputs' folder (`output_dir: .`, `run_name: data`)",
+        report_over_inputs,
+        "params",
+        "run_name: the report path <dir>/data contains the input <dir>/data/customers.csv; "
+        "expected a report path apart from every input (a run replaces its report); choose "
+        "another run_name or output_dir",
+    ),
+    Case(
+        "report_path_is_a_user_folder",
+        "report path that is a folder of yours (`run_name: Documents`)",
+        report_over_user_folder,
+        "params",
+        "run_name: the report path <dir>/home/Documents exists and is not a report of the "
+        f"workbook (found a directory without the {REPORT_MARKER} marker); a run replaces its "
+        "report, so it never writes over a folder it did not create; choose another run_name or "
+        "output_dir, or move that folder",
+    ),
+    Case(
+        "report_path_is_a_user_folder_with_only",
+        "the same with `--only`",
+        report_over_user_folder,
+        "params",
+        "run_name: the report path <dir>/home/Documents exists and is not a report of the "
+        f"workbook (found a directory without the {REPORT_MARKER} marker); a run replaces its "
+        "report, so it never writes over a folder it did not create; choose another run_name or "
+        "output_dir, or move that folder",
+        args=["--only", "01_preprocessing"],
+    ),
+    Case(
+        "report_path_is_a_link",
+        "report path that is a symbolic link",
+        report_path_is_a_link,
+        "params",
+        "run_name: the report path <dir>/out/tiny is a symbolic link (to <dir>/elsewhere); "
+        "expected a directory the workbook created or nothing; choose another run_name or "
+        "output_dir",
+    ),
+    Case(
+        "output_dir_is_a_file",
+        "`output_dir` that is a file",
+        output_dir_is_a_file,
+        "params",
+        "output_dir: expected a directory (or a path to create), found a regular file at "
+        "<dir>/notes.txt",
+    ),
+    Case(
+        "duplicate_key",
+        "a key written twice (`seed: 1`, then `seed: 2`)",
+        yaml_text(lambda folder: duplicate_seed(folder)[0]),
+        "params",
+        "line 2, column 1: duplicate key 'seed' (first at line 1); expected each key once in a "
+        "mapping, found it twice",
+    ),
+    Case(
+        "alias_bomb",
+        "YAML aliases nested to billions of values",
+        yaml_text(lambda folder: alias_bomb(folder)[0]),
+        "params",
+        "expected at most 100,000 values once aliases (*name) are expanded, found more (aliases "
+        "nested inside aliases); write the values out instead",
+    ),
+    Case(
+        "horizon_days_zero",
+        "`horizon_days: 0`",
+        params_edit(lambda p, f: p.update(preprocessing={"horizon_days": 0})),
+        "params",
+        "preprocessing (notebook 01_preprocessing.ipynb): 'horizon_days' expected a number of "
+        "days of at least 1, found 0 (int)",
+    ),
+    Case(
+        "synthetic_too_large",
+        "`n_customers: 1000000000` (synthetic)",
+        params_edit(synthetic_billion),
+        "params",
+        "data.n_customers: expected at most 2,000,000 synthetic customers (they are simulated in "
+        "memory), found 1,000,000,000; for larger data, write it as Parquet files and use "
+        "`source: files` with `compute.engine: polars` or `dask`",
+    ),
     Case(
         "unknown_notebook_in_only",
         "`--only` names no notebook",
@@ -190,7 +287,63 @@ CASES: list[Case] = [
         f"--only: unknown notebook 'segmentaton'; notebooks: {NOTEBOOKS}",
         args=["--only", "segmentaton"],
     ),
+    Case(
+        "unknown_notebook_in_repeated_only",
+        "`--only` repeated, one name misspelled",
+        params_edit(lambda p, f: None),
+        "runner",
+        f"--only: unknown notebook 'segmentaton'; notebooks: {NOTEBOOKS}",
+        args=["--only", "segmentaton", "--only", "01_preprocessing"],
+    ),
     # --- the data: checked at load in 01 (exit code 1) ------------------------------------------
+    Case(
+        "mixed_format_directory",
+        "a directory of CSV and Parquet files",
+        mixed_format_directory,
+        "01_preprocessing",
+        "DataValidationError: <dir>/data/transactions: expected a directory of Parquet files only "
+        "(read whole), found 1 other file(s) beside 1 Parquet file(s); move them out, or point "
+        "`path` at a glob of one format (e.g. 'folder/*.csv') Examples: 'part1.csv'.",
+    ),
+    Case(
+        "personal_data_in_kept_column",
+        "e-mails in a column listed under `keep_columns`",
+        kept_contact_column,
+        "01_preprocessing",
+        "DataValidationError: <dir>/data/customers.csv, column 'contact': expected no personal "
+        "data in a column listed in `keep_columns`, found e-mail addresses in 150 row(s) "
+        "(example, masked: 'cu*******@e******.com'); remove the column from `keep_columns`, or "
+        "map it as name/email/phone/address in `columns` (such columns are dropped before "
+        "anything is saved)",
+    ),
+    Case(
+        "gzip_named_csv",
+        "gzip content in a file named `.csv`",
+        transactions_file(gzip_named_csv),
+        "01_preprocessing",
+        "DataValidationError: <dir>/data/transactions.csv: expected delimited text (the name "
+        "ends in '.csv'), found gzip-compressed content; rename it to 'transactions.csv.gz' or "
+        "decompress it",
+    ),
+    Case(
+        "duplicate_column_names",
+        "two columns of the same name",
+        transactions_file(duplicate_amount_column),
+        "01_preprocessing",
+        "DataValidationError: <dir>/data/transactions.csv, column 'amount': expected distinct "
+        "column names in the header, found 'amount' twice (columns "
+        f"{WRITTEN_TX.index('amount') + 1} and {len(WRITTEN_TX) + 1}); rename or remove one of "
+        "them",
+    ),
+    Case(
+        "utf16_file",
+        "UTF-16 file read as UTF-8",
+        utf16_customers,
+        "01_preprocessing",
+        "DataValidationError: <dir>/data/customers.csv: expected text in the encoding 'utf-8', "
+        "found a UTF-16 byte-order mark at the start of the file; set the `encoding` option: "
+        "encoding='utf-16'",
+    ),
     Case(
         "empty_file",
         "empty file",
@@ -333,6 +486,18 @@ HANDLED = [
     ("UTF-8 file with a byte-order mark (BOM)", "nothing to set: the BOM is dropped"),
     ("amounts like `1,234.50`", 'set `thousands: ","` on the file'),
     ('date in the params written in quotes (`"2025-12-31"`)', "nothing to set"),
+    (
+        "columns the mapping does not name (e.g. e-mails in `contact`)",
+        "dropped, and listed in metrics.json (`preprocessing.dropped_columns`); keep one by "
+        "naming it under "
+        "`keep_columns` (refused when it holds e-mails, phone numbers or names)",
+    ),
+    (
+        "over 5% of transaction rows naming customers absent from the customers table",
+        "a warning in 01 and on stderr, naming the likely cause (spaces, leading zeros, "
+        "Unicode forms) with masked examples",
+    ),
+    ("`--only a --only b`", "both notebooks run"),
     (
         "campaign with no control group",
         "the run succeeds; 05 is skipped with the reason 'needs a campaign table with a "

@@ -17,6 +17,8 @@ def test_bad_input_fails_clearly_and_keeps_the_previous_report(case, tmp_path, l
     report = copy_report(last_good, tmp_path / "reports")
     before = snapshot(report)
     params, args = write_case(case, tmp_path)
+    inputs = snapshot(tmp_path / "data")
+    others = {p: snapshot(p) for p in tmp_path.iterdir() if p.is_dir() and p.name != "reports"}
 
     out = cli("run", str(params), "--quiet", *args)
 
@@ -24,6 +26,9 @@ def test_bad_input_fails_clearly_and_keeps_the_previous_report(case, tmp_path, l
     assert out.returncode == case.exit_code
     assert out.stdout == ""
     assert snapshot(report) == before
+    # Input files are never written or removed, nor any folder of the user's (issue 15).
+    assert snapshot(tmp_path / "data") == inputs
+    assert {p: snapshot(p) for p in others} == others
     leftovers = sorted(p.name for p in (tmp_path / "reports").iterdir())
     expected = [".failed", RUN_NAME] if case.stage.startswith("0") else [RUN_NAME]
     assert leftovers == expected  # no lock, no staging directory left behind

@@ -53,6 +53,8 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
 def _run(folder: Path, tables: dict) -> Path:
     paths = write_tables(folder / "data", tables)
     params = own_params(folder, paths)
+    # Columns the mapping does not name are dropped unless kept (issue 15): keep the hostile one.
+    params["data"]["customers"]["keep_columns"] = [HOSTILE_COLUMN]
     params["report"] = {"title": f"Weekly {SCRIPT} report"}
     path = write_params(folder / "params.yaml", params)
     out = cli("run", str(path), "--quiet")

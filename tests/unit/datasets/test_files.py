@@ -65,6 +65,7 @@ def test_retail_export_loads_with_only_a_mapping(tmp_path):
             "columns": RETAIL_MAPPING,
             "encoding": "latin-1",
             "cancelled_prefix": "C",
+            "keep_columns": ["Description", "Country"],
         }
     )
     tx = data.transactions
@@ -101,7 +102,7 @@ def test_retail_export_loads_with_only_a_mapping(tmp_path):
 
 def test_retail_export_as_utf8_with_bom(tmp_path):
     path = _write(tmp_path / "retail.csv", "\ufeff" + RETAIL_EXPORT)
-    tx = load_table_file(path, "transactions", columns=RETAIL_MAPPING)
+    tx = load_table_file(path, "transactions", columns=RETAIL_MAPPING, keep_columns=["Description"])
     assert tx["order_id"].iloc[0] == "489434"
     assert tx["Description"].iloc[0] == "CRÈME BRÛLÉE SET"
 
@@ -137,9 +138,11 @@ def test_retail_export_as_parquet_with_float_ids(tmp_path):
 # --- Mapping, types and tables -----------------------------------------------------------------
 
 
-def test_canonical_names_are_used_as_is_and_other_columns_kept(tmp_path):
+def test_canonical_names_are_used_as_is_and_other_columns_kept_when_asked(tmp_path):
     text = "customer_id,timestamp,amount,note\n007,2024-01-05,10.5,first\n008,,3,second\n"
-    tx = load_table_file(_write(tmp_path / "tx.csv", text), "transactions")
+    path = _write(tmp_path / "tx.csv", text)
+    assert "note" not in load_table_file(path, "transactions")  # not named: dropped
+    tx = load_table_file(path, "transactions", keep_columns=["note"])
     assert tx["customer_id"].tolist() == ["007", "008"]  # leading zeros kept
     assert tx["amount"].tolist() == [10.5, 3.0]
     assert tx["note"].tolist() == ["first", "second"]
@@ -413,3 +416,46 @@ def test_rows_longer_than_the_header_are_not_read_as_an_index(tmp_path):
         column=None,
         problem="expected at most 3 fields per row",
     )
+
+
+def test_unmapped_columns_are_dropped_and_listed_unless_kept(tmp_path):
+    path = tmp_path / "customers.csv"
+    pd.DataFrame(
+        {"customer_id": ["A1", "A2"], "region": ["north", "south"], "loyalty": ["gold", "none"]}
+    ).to_csv(path, index=False)
+    data = load_files(customers={"path": path})
+    assert list(data.customers.columns) == ["customer_id", "region"]
+    assert data.info["dropped_columns"] == {"customers": ["loyalty"]}
+    kept = load_files(customers={"path": path, "keep_columns": ["loyalty"]})
+    assert kept.customers["loyalty"].tolist() == ["gold", "none"]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "example"),
+    [
+        (["anna.smith@example.com", "-"], "e-mail addresses", "an**.*****@e******.com"),
+        (["+33 6 12 34 56 78", "-"], "phone numbers", "+3* * ** ** ** 78"),
+        (["called Maria about the order", "-"], "personal names", "ca**** ***** ***** *** *****"),
+        (["Mr Smith", "-"], "personal names", "Mr *****"),
+    ],
+)
+def test_kept_columns_with_personal_data_are_refused_with_a_masked_example(
+    tmp_path, values, kind, example
+):
+    path = tmp_path / "customers.csv"
+    pd.DataFrame({"customer_id": ["A1", "A2"], "notes": values}).to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as info:
+        load_files(customers={"path": path, "keep_columns": ["notes"]})
+    assert info.value.column == "notes"
+    assert f"found {kind} in 1 row(s) (example, masked: {example!r})" in str(info.value)
+    assert values[0] not in str(info.value)
+
+
+def test_kept_columns_without_personal_data_pass(tmp_path):
+    path = tmp_path / "customers.csv"
+    values = ["2024-05-01 10:00", "United Kingdom", "WHITE HANGING HEART", "12345"]
+    pd.DataFrame({"customer_id": ["A1", "A2", "A3", "A4"], "notes": values}).to_csv(
+        path, index=False
+    )
+    data = load_files(customers={"path": path, "keep_columns": ["notes"]})
+    assert data.customers["notes"].tolist() == values

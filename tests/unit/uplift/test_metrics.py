@@ -74,14 +74,48 @@ def test_curves_without_ties_have_one_point_per_customer():
     np.testing.assert_allclose(values, [0, 1, 1, 1, 0])
 
 
-def test_perfect_curves_rank_treated_responders_first_and_control_responders_last():
-    # Perfect score y*t - y*(1-t): A=1, E=1 | B=0, D=0, F=0 | C=-1.
+def test_perfect_qini_curve_ranks_treated_responders_first_and_control_responders_last():
+    # Perfect Qini score y*t - y*(1-t): A=1, E=1 | B=0, D=0, F=0 | C=-1.
     # n=2: N_T=2 R_T=2 N_C=0; n=5: N_T=3 R_T=2 N_C=2 R_C=0; n=6: R_C=1, N_C=3.
     x, values = perfect_qini_curve(RESPONSE, TREATMENT)
     np.testing.assert_allclose(x, [0, 2, 5, 6])
     np.testing.assert_allclose(values, [0, 2, 2, 1])
+
+
+def test_maximal_uplift_curve_orders_tr_cn_tn_cr():
+    # Treated responders {A, E}, control non-responders {D, F}, treated non-responder {B},
+    # control responder {C} (1 control responder, not more than the 1 treated non-responder).
+    # n=2: N_T=2 R_T=2 N_C=0 -> 2; n=4: N_C=2 R_C=0 -> (1 - 0) * 4 = 4;
+    # n=5: N_T=3 -> (2/3) * 5 = 10/3; n=6: N_C=3 R_C=1 -> (2/3 - 1/3) * 6 = 2.
     x, values = perfect_uplift_curve(RESPONSE, TREATMENT)
-    np.testing.assert_allclose(values, [0, 2, 10 / 3, 2])
+    np.testing.assert_allclose(x, [0, 2, 4, 5, 6])
+    np.testing.assert_allclose(values, [0, 2, 4, 10 / 3, 2])
+
+
+def test_maximal_uplift_curve_puts_control_responders_before_treated_non_responders_when_more():
+    # TR, CN, then CR, CR (2 control responders > 1 treated non-responder), then TN:
+    # n=1: 1; n=2: (1 - 0) * 2 = 2; n=4: (1 - 2/3) * 4 = 4/3; n=5: (1/2 - 2/3) * 5 = -5/6.
+    # The order TR, CN, TN, CR, CR gives (1, 1), (2, 2), (3, 1.5), (5, -5/6): area
+    # 53/12 < 67/12, so it is not the maximal curve here.
+    y, t = [1, 0, 1, 1, 0], [1, 0, 0, 0, 1]
+    x, values = perfect_uplift_curve(y, t)
+    np.testing.assert_allclose(x, [0, 1, 2, 4, 5])
+    np.testing.assert_allclose(values, [0, 1, 2, 4 / 3, -5 / 6])
+    # Area 1/2 + 3/2 + 10/3 + 1/4 = 67/12; random 5 * (-5/6) / 2 = -25/12; above: 23/3.
+    best = uplift_auc_score(y, [5, 4, 3, 3, 1], t, normalize=False)
+    assert best * 25 == pytest.approx(23 / 3)
+    assert uplift_auc_score(y, [5, 4, 3, 3, 1], t) == pytest.approx(1.0)
+    # The other order: 1/2 + 3/2 + 7/4 + 2/3 = 53/12; above random 78/12 = 13/2.
+    assert uplift_auc_score(y, [5, 4, 2, 2, 3], t) == pytest.approx((13 / 2) / (23 / 3))
+
+
+def test_uplift_auc_of_the_perfect_ranking_is_one_and_of_the_reversed_minus_one():
+    # Ranks (T,1) (C,0) (T,0) (C,1): curve (1, 1), (2, 2), (3, 1.5), (4, 0): area 4.5, random 0.
+    # The old normalization (non-responders tied, as for Qini) had area 3.75: 4.5 / 3.75 = 1.2.
+    y, t = [1, 0, 0, 1], [1, 0, 1, 0]
+    assert uplift_auc_score(y, [4, 3, 2, 1], t) == pytest.approx(1.0)
+    assert uplift_auc_score(y, [1, 2, 3, 4], t) == pytest.approx(-1.0)
+    assert uplift_auc_score(y, [4, 3, 2, 1], t, normalize=False) == pytest.approx(4.5 / 16)
 
 
 def test_qini_coefficient_hand_worked():
@@ -102,8 +136,9 @@ def test_qini_coefficient_of_the_perfect_and_reversed_rankings():
 
 def test_uplift_auc_score_hand_worked():
     # OTHER's uplift curve: (1, 1), (3, 3), (6, 2): area 0.5 + 4 + 7.5 = 12; random 6 -> 6.
-    # Perfect uplift curve: (2, 2), (5, 10/3), (6, 2): area 2 + 8 + 8/3; random 6 -> 20/3.
-    assert uplift_auc_score(RESPONSE, OTHER, TREATMENT) == pytest.approx(6 / (20 / 3))
+    # Maximal uplift curve: (2, 2), (4, 4), (5, 10/3), (6, 2): area 2 + 6 + 11/3 + 8/3
+    # = 43/3; random 6 -> 25/3. (The Qini-style tie of non-responders gave 20/3: 0.9.)
+    assert uplift_auc_score(RESPONSE, OTHER, TREATMENT) == pytest.approx(6 / (25 / 3))
     assert uplift_auc_score(RESPONSE, OTHER, TREATMENT, normalize=False) == pytest.approx(6 / 36)
 
 
