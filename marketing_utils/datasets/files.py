@@ -43,7 +43,8 @@ _BINARY_COLUMNS = ("treatment", "response")
 # A UTF-8 byte-order mark read with a single-byte encoding such as latin-1.
 # A plain pattern string keeps the replacement vectorized (Arrow); a compiled re runs per row.
 _TABLE_FILE_OPTIONS = ("path", "columns", "delimiter", "encoding", "date_format")
-_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix")
+_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix", "outcome")
+_OUTCOME_KEYS = ("column", "positive", "name")
 
 
 def validate_raw_table(frame: pd.DataFrame, table: str, *, where: str) -> pd.DataFrame:
@@ -135,6 +136,7 @@ def load_table_file(
     decimal: str = ".",
     thousands: str | None = None,
     cancelled_prefix: str | None = None,
+    outcome: Mapping | None = None,
 ) -> pd.DataFrame:
     """Read one CSV or Parquet file as a canonical table, validated at load.
 
@@ -163,6 +165,11 @@ def load_table_file(
     cancelled_prefix : str, optional
         Orders whose ``order_id`` starts with it get ``is_cancelled = True``
         (e.g. ``"C"`` in retail exports); needs an ``order_id`` column.
+    outcome : mapping, optional
+        Customers table only: ``{"column", "positive", "name"}``, the column
+        holding the outcome (read as text, kept under its own name) and the
+        value(s) that mean it happened; the column must exist and must not be
+        mapped onto a canonical column.
 
     Returns
     -------
@@ -195,8 +202,18 @@ def load_table_file(
         "thousands": thousands,
         "dtype": {columns.get(name, name): "str" for name in textual},
     }
+    outcome_column = _outcome_column(outcome, table, columns, where)
+    if outcome_column is not None:
+        read_options["dtype"][outcome_column] = "str"
     frame = _read(path, where, delimiter, encoding, read_options)
     found = list(frame.columns)
+    if outcome_column is not None and outcome_column not in found:
+        raise DataValidationError(
+            where,
+            f"option `outcome`: expected the outcome column {outcome_column!r} in the file, "
+            f"found columns {found}",
+            column=outcome_column,
+        )
     renames = _source_columns(found, table, columns, where)
     frame = frame.rename(columns=renames)
     present = set(renames.values())
@@ -237,6 +254,41 @@ def load_table_file(
     leading = [name for name in [*dtypes, *PII_COLUMNS, "is_cancelled"] if name in frame]
     extras = [name for name in frame.columns if name not in leading]
     return validate_raw_table(frame[leading + extras], table, where=where)
+
+
+def _outcome_column(
+    outcome: Mapping | None, table: str, columns: Mapping[str, str], where: str
+) -> str | None:
+    """The outcome column's source name, after checking the ``outcome`` option's shape."""
+    if outcome is None:
+        return None
+    if table != "customers":
+        raise DataValidationError(
+            where,
+            f"option `outcome`: expected it on the customers table only, found it on {table!r}",
+        )
+    if not isinstance(outcome, Mapping) or "column" not in outcome or "positive" not in outcome:
+        raise DataValidationError(
+            where,
+            "option `outcome`: expected a mapping with `column` and `positive` (and optionally "
+            f"`name`), e.g. {{column: Churn, positive: 'Yes', name: churn}}, found {outcome!r}",
+        )
+    unknown = [key for key in outcome if key not in _OUTCOME_KEYS]
+    if unknown:
+        raise DataValidationError(
+            where, f"option `outcome`: unknown keys; expected among {_OUTCOME_KEYS}", examples=unknown
+        )
+    column = str(outcome["column"])
+    mapped = [canonical for canonical, source in columns.items() if source == column]
+    known = [name for name, _, _ in TABLE_COLUMNS[table]] + list(PII_COLUMNS)
+    if mapped or column in known:
+        raise DataValidationError(
+            where,
+            f"option `outcome`: the outcome column {column!r} is also a canonical customers "
+            f"column ({(mapped or [column])[0]!r}); expected a column of its own",
+            column=column,
+        )
+    return column
 
 
 def _check_customer_ids(frame: pd.DataFrame, table: str, where: str) -> None:
@@ -325,6 +377,13 @@ def load_files(
         files[table] = str(path)
 
     info: dict = {"files": files}
+    outcome = (customers or {}).get("outcome") if isinstance(customers, Mapping) else None
+    if outcome is not None:
+        info["outcome"] = {
+            "column": str(outcome["column"]),
+            "positive": outcome["positive"],
+            "name": str(outcome.get("name") or "outcome"),
+        }
     if observation_end is not None:
         try:
             end = pd.Timestamp(observation_end)
