@@ -40,6 +40,7 @@ from .propensity_calibration import (
     expected_calibration_error,
     fit_calibrated,
 )
+from .preprocess_leakage import too_good_to_be_true
 from .propensity_data import PreparedData, prepare_model_data
 from .propensity_io import save_model
 from .propensity_models import (
@@ -132,7 +133,20 @@ class PropensityResult:
             n_test=int(len(test)),
             n_features=len(self.prepared.spec.columns),
             test_positive_rate=float(test["label"].mean()),
+            excluded_features=dict(self.prepared.spec.excluded),
+            leakage_excluded=[
+                column
+                for column, reason in self.prepared.spec.excluded.items()
+                if reason.startswith("leakage guard")
+            ],
         )
+        screen = self.prepared.screen
+        top = [] if screen is None else screen.loc[~screen["excluded"], "column"].head(3).tolist()
+        flag = too_good_to_be_true(metrics["test_roc_auc"], top)
+        metrics["too_good_to_be_true"] = flag is not None
+        if flag is not None:
+            metrics["too_good_to_be_true_warning"] = flag["message"]
+            metrics["too_good_to_be_true_top_features"] = flag["top_features"]
         return metrics
 
 
