@@ -19,11 +19,15 @@ _EXPORTS = {
     "datasets.scan": ["scan_transactions"],
     "datasets.sources": ["load_data"],
     "datasets.synthetic": ["SyntheticData", "make_synthetic"],
+    "datasets.synthetic_churn": ["make_churn_table", "write_churn_table"],
     "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],
     "features": ["customer_features", "make_labels", "rfm_summary"],
     "params": ["load_params"],
     "ledger": ["ledger_against_injected", "ledger_summary", "ledger_waterfall_data"],
     "preprocess": ["PreprocessResult", "preprocess", "save_preprocessing"],
+    "preprocess_leakage": ["screen_features", "single_feature_auc", "too_good_to_be_true"],
+    "preprocess_outcome": ["is_churn", "outcome_label"],
+    "preprocess_roles": ["column_roles"],
     "privacy": [
         "drop_pii",
         "pseudonymization_key",
@@ -50,6 +54,7 @@ _EXPORTS = {
     "scoring_model": ["ScoringModel", "load_scoring_model"],
     "evaluate": ["bootstrap_metrics", "decile_table", "gains_curve", "ks_statistic", "lift_at"],
     "evaluate_economics": ["CampaignEconomics", "profit_curve"],
+    "evaluate_retention": ["retention_economics", "retention_table"],
     "evaluate_targeting": ["TargetingEvaluation", "evaluate_targeting", "targeting_list"],
     "uplift": ["ClassTransformation", "SLearner", "TLearner", "XLearner"],
     "uplift_metrics": [

@@ -61,12 +61,16 @@ def retention_economics(
     >>> retention_economics(5.0, 200.0, 0.25).value_per_conversion
     50.0
     """
-    if isinstance(save_rate, bool) or not isinstance(save_rate, int | float) or not (
-        0 < save_rate <= 1
+    if (
+        isinstance(save_rate, bool)
+        or not isinstance(save_rate, int | float)
+        or not (0 < save_rate <= 1)
     ):
         raise ValueError(f"evaluation.save_rate: expected a share in (0, 1], found {save_rate!r}")
-    if isinstance(customer_value, bool) or not isinstance(customer_value, int | float) or (
-        customer_value <= 0
+    if (
+        isinstance(customer_value, bool)
+        or not isinstance(customer_value, int | float)
+        or (customer_value <= 0)
     ):
         raise ValueError(
             f"evaluation.customer_value: expected a number > 0, found {customer_value!r}"

@@ -389,8 +389,10 @@ def preprocess(
     cut = resolve_cutoff(cutoff, clean, horizon_days)
     label_info: dict
     outcome = data.info.get("outcome")
-    if outcome is not None and clean.customers is not None and (
-        clean.transactions is None or not len(clean.transactions)
+    if (
+        outcome is not None
+        and clean.customers is not None
+        and (clean.transactions is None or not len(clean.transactions))
     ):
         features, label = _customer_outcome_features(clean, outcome)
         label_info = {
@@ -492,8 +494,12 @@ def preprocess(
         "leakage_threshold": float(leakage_threshold),
         "keep_features": list(keep_features),
         "leakage_screen": [
-            {"column": r.column, "auc": None if pd.isna(r.auc) else round(float(r.auc), 4),
-             "excluded": bool(r.excluded), "reason": r.reason}
+            {
+                "column": r.column,
+                "auc": None if pd.isna(r.auc) else round(float(r.auc), 4),
+                "excluded": bool(r.excluded),
+                "reason": r.reason,
+            }
             for r in screen.itertuples()
         ],
         "column_roles": roles.to_dict(orient="records"),

@@ -146,7 +146,7 @@ def _rank_auc_either_way(values: pd.Series, labels: np.ndarray) -> float:
     if finite.size == 0:
         return best
     low, high = finite.min() - 1.0, finite.max() + 1.0
-    for fill in ((low, high) if missing.any() else (low,)):
+    for fill in (low, high) if missing.any() else (low,):
         auc = rank_auc(np.where(missing, fill, numbers), labels)
         best = max(best, auc, 1.0 - auc)
     return best

@@ -276,7 +276,9 @@ def _outcome_column(
     unknown = [key for key in outcome if key not in _OUTCOME_KEYS]
     if unknown:
         raise DataValidationError(
-            where, f"option `outcome`: unknown keys; expected among {_OUTCOME_KEYS}", examples=unknown
+            where,
+            f"option `outcome`: unknown keys; expected among {_OUTCOME_KEYS}",
+            examples=unknown,
         )
     column = str(outcome["column"])
     mapped = [canonical for canonical, source in columns.items() if source == column]

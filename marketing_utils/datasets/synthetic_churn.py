@@ -67,8 +67,11 @@ def make_churn_table(
     (DataFrame, DataFrame)
         The table (``customer_id``, ``account_number``, ``gender``, ``region``,
         ``channel``, ``income``, ``signup_date``, ``tenure_days``, ``orders``,
-        ``total_spend`` (text), ``days_since_last_order``, ``orders_last_90d``,
-        ``spend_last_90d``, ``avg_order_value``, ``churned`` (Yes/No)) and the
+        ``total_spend`` (text), ``days_since_last_order``, ``days_since_first_order``,
+        ``mean_days_between_orders`` (missing for one order), ``orders_last_90d``,
+        ``orders_last_365d``, ``spend_last_90d``, ``avg_order_value``,
+        ``favourite_category``, one ``spend_share_<category>`` per category,
+        ``churned`` (Yes/No)) and the
         truth (``customer_id``, ``true_churn_prob``, ``churned``).
 
     Examples
@@ -88,16 +91,28 @@ def make_churn_table(
     )
     orders = orders.reset_index()
     recent = orders[orders["day"] >= cutoff - pd.Timedelta(days=90)]
+    year = orders[orders["day"] >= cutoff - pd.Timedelta(days=365)]
+    by_customer = orders.groupby("customer_id")
     per = pd.DataFrame(
         {
-            "orders": orders.groupby("customer_id").size(),
-            "total_spend": orders.groupby("customer_id")["amount"].sum(),
-            "last": orders.groupby("customer_id")["day"].max(),
+            "orders": by_customer.size(),
+            "total_spend": by_customer["amount"].sum(),
+            "first": by_customer["day"].min(),
+            "last": by_customer["day"].max(),
             "orders_last_90d": recent.groupby("customer_id").size(),
             "spend_last_90d": recent.groupby("customer_id")["amount"].sum(),
+            "orders_last_365d": year.groupby("customer_id").size(),
         }
     ).reindex(truth["customer_id"])
-    per = per.fillna({"orders": 0, "total_spend": 0.0, "orders_last_90d": 0, "spend_last_90d": 0.0})
+    per = per.fillna(
+        {"orders": 0, "total_spend": 0.0, "orders_last_90d": 0, "spend_last_90d": 0.0}
+        | {"orders_last_365d": 0}
+    )
+    spend = before.pivot_table(
+        index="customer_id", columns="category", values="amount", aggfunc="sum", fill_value=0.0
+    )
+    shares = spend.div(spend.sum(axis=1).where(lambda t: t > 0), axis=0)
+    shares = shares.reindex(truth["customer_id"]).fillna(0.0)
     churned = ~truth["purchased_in_horizon"].to_numpy(dtype=bool)
     days_since = (cutoff - per["last"]).dt.days.to_numpy()
     rng = np.random.default_rng(seed + 1)
@@ -118,11 +133,23 @@ def make_churn_table(
             "orders": per["orders"].astype(int).to_numpy(),
             "total_spend": spend_text,
             "days_since_last_order": days_since,
+            "days_since_first_order": (cutoff - per["first"]).dt.days.to_numpy(),
+            "mean_days_between_orders": (
+                (per["last"] - per["first"]).dt.days / (per["orders"] - 1).where(per["orders"] > 1)
+            )
+            .round(1)
+            .to_numpy(),
             "orders_last_90d": per["orders_last_90d"].astype(int).to_numpy(),
+            "orders_last_365d": per["orders_last_365d"].astype(int).to_numpy(),
             "spend_last_90d": per["spend_last_90d"].round(2).to_numpy(),
-            "avg_order_value": (per["total_spend"] / per["orders"].clip(lower=1)).round(2).to_numpy(),
+            "avg_order_value": (per["total_spend"] / per["orders"].clip(lower=1))
+            .round(2)
+            .to_numpy(),
         }
     )
+    table["favourite_category"] = shares.idxmax(axis=1).to_numpy()
+    for category in shares.columns:
+        table[f"spend_share_{category}"] = shares[category].round(4).to_numpy()
     if leak:
         export = cutoff + pd.Timedelta(days=horizon_days)
         window = tx[(tx["timestamp"] >= cutoff) & (tx["timestamp"] < export)]
@@ -186,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         written = write_churn_table(
-            args.path, args.n_customers, seed=args.seed, leak=not args.no_leak, truth_path=args.truth
+            args.path,
+            args.n_customers,
+            seed=args.seed,
+            leak=not args.no_leak,
+            truth_path=args.truth,
         )
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
