@@ -33,6 +33,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 from sklearn.pipeline import Pipeline
 
 from .errors import DataValidationError
+from .preprocess_leakage import too_good_to_be_true
 from .propensity_calibration import (
     CALIBRATION_METHODS,
     CalibrationChoice,
@@ -40,7 +41,6 @@ from .propensity_calibration import (
     expected_calibration_error,
     fit_calibrated,
 )
-from .preprocess_leakage import too_good_to_be_true
 from .propensity_data import PreparedData, prepare_model_data
 from .propensity_io import save_model
 from .propensity_models import (
