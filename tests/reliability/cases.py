@@ -24,6 +24,7 @@ from tests.reliability.builders import (
     TX_COLUMNS,
     all_prices_zero,
     campaign_yes_no,
+    churn_table,
     duplicate_customer,
     latin1_customers,
     missing_input,
@@ -316,6 +317,31 @@ CASES: list[Case] = [
         "DataValidationError: label: expected both values 0 and 1 in the label (purchase within "
         "horizon_days=90 of the cutoff 2025-10-03), found only 0 for all 4 customers; choose "
         "another cutoff or horizon_days",
+    ),
+    Case(
+        "outcome_positive_matches_nothing",
+        "customer table whose outcome.positive matches no value",
+        churn_table(positive="Churned"),
+        "01_preprocessing",
+        "DataValidationError: customers, column 'churned': outcome.positive 'Churned' matches "
+        "no value of the outcome column; values found: ['No', 'Yes']",
+    ),
+    Case(
+        "outcome_with_one_class",
+        "customer table whose outcome has one class",
+        churn_table(churned=["Yes"] * 6),
+        "01_preprocessing",
+        "DataValidationError: customers, column 'churned': expected both outcomes in the outcome "
+        "column, found only the positive value(s) 'Yes' in all 6 rows; values found: ['Yes']",
+    ),
+    Case(
+        "outcome_all_missing",
+        "customer table whose outcome is blank in every row",
+        churn_table(churned=[""] * 6),
+        "01_preprocessing",
+        "DataValidationError: customers: cleaning removed all 6 rows (by reason: "
+        "{'missing_outcome': 6}); expected some rows to survive: check the file against the "
+        "cleaning rules in the ledger",
     ),
     Case(
         "one_customer",
