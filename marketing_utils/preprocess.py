@@ -15,7 +15,7 @@ from .compute import ENGINES
 from .errors import DataValidationError
 from .features import customer_features, make_labels
 from .ledger import ledger_summary
-from .preprocess_leakage import LEAKAGE_THRESHOLD, screen_features
+from .preprocess_leakage import LEAKAGE_THRESHOLD, named_after_outcome, screen_features
 from .preprocess_outcome import outcome_label, outcome_names
 from .preprocess_roles import column_roles
 from .privacy import drop_pii, pseudonymization_key, pseudonymize_ids
@@ -201,7 +201,8 @@ def screen_model_table(
 ) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
     """The columns of a model table that no later stage may use, and why.
 
-    Three checks, in order: the column roles
+    Four checks, in order: columns named after the outcome
+    (:func:`marketing_utils.preprocess_leakage.named_after_outcome`), the column roles
     (:func:`marketing_utils.preprocess_roles.column_roles`: identifiers, free
     text, dates, constant and empty columns), the columns listed in
     ``exclude``, and the leakage guard
@@ -244,11 +245,15 @@ def screen_model_table(
                 f"columns: {candidates}",
             )
     excluded: dict[str, str] = {}
+    names = outcome_names(label_info)
+    for column in candidates:
+        if names and named_after_outcome(column, names):
+            excluded[column] = "named after the outcome (never a feature)"
     role_table = column_roles(model_table, skip=("customer_id", "label", *PII_COLUMNS))
     if roles:
         for row in role_table.itertuples():
             if row.excluded:
-                excluded[row.column] = row.reason
+                excluded.setdefault(row.column, row.reason)
     for column in exclude:
         excluded.setdefault(column, "excluded by parameter exclude_features")
     remaining = [c for c in candidates if c not in excluded and c not in PII_COLUMNS]
@@ -256,7 +261,7 @@ def screen_model_table(
         model_table,
         model_table["label"].to_numpy(),
         remaining,
-        outcome_names=outcome_names(label_info),
+        outcome_names=names,
         keep=[c for c in keep if c in remaining],
         threshold=threshold,
         seed=seed,
