@@ -478,10 +478,17 @@ def preprocess(
     unique_ids = pd.Series(mapping_source.dropna().unique())
     pseudonyms = dict(zip(unique_ids, pseudonymize_ids(unique_ids, key=key), strict=True))
 
+    # Identifier-like and free-text columns may identify a person: published nowhere.
+    unpublished = [
+        row.column
+        for row in roles.itertuples()
+        if row.role in ("identifier", "free_text") and label_info["kind"] != "purchase_in_horizon"
+    ]
+
     def publish(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         if frame is None:
             return None
-        frame = drop_pii(frame)
+        frame = drop_pii(frame).drop(columns=unpublished, errors="ignore")
         if "customer_id" in frame:
             frame = frame.assign(customer_id=frame["customer_id"].map(pseudonyms))
         return frame
