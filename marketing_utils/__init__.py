@@ -25,7 +25,7 @@ _EXPORTS = {
     "params": ["load_params"],
     "ledger": ["ledger_against_injected", "ledger_summary", "ledger_waterfall_data"],
     "preprocess": ["PreprocessResult", "preprocess", "save_preprocessing"],
-    "preprocess_leakage": ["screen_features", "single_feature_auc", "too_good_to_be_true"],
+    "leakage": ["screen_features", "single_feature_auc", "too_good_to_be_true"],
     "preprocess_outcome": ["is_churn", "outcome_label"],
     "preprocess_roles": ["column_roles"],
     "privacy": [

@@ -14,9 +14,9 @@ from .clean import clean_data
 from .compute import ENGINES
 from .errors import DataValidationError
 from .features import customer_features, make_labels
+from .leakage import LEAKAGE_THRESHOLD, named_after_outcome, outcome_names, screen_features
 from .ledger import ledger_summary
-from .preprocess_leakage import LEAKAGE_THRESHOLD, named_after_outcome, screen_features
-from .preprocess_outcome import outcome_label, outcome_names
+from .preprocess_outcome import outcome_label
 from .preprocess_roles import column_roles
 from .privacy import drop_pii, pseudonymization_key, pseudonymize_ids
 from .schema import PII_COLUMNS, MarketingData
@@ -202,11 +202,11 @@ def screen_model_table(
     """The columns of a model table that no later stage may use, and why.
 
     Four checks, in order: columns named after the outcome
-    (:func:`marketing_utils.preprocess_leakage.named_after_outcome`), the column roles
+    (:func:`marketing_utils.leakage.named_after_outcome`), the column roles
     (:func:`marketing_utils.preprocess_roles.column_roles`: identifiers, free
     text, dates, constant and empty columns), the columns listed in
     ``exclude``, and the leakage guard
-    (:func:`marketing_utils.preprocess_leakage.screen_features`, with 5-fold
+    (:func:`marketing_utils.leakage.screen_features`, with 5-fold
     cross-validation over the customers of the table: the exclusions must
     reach notebook 02, which runs before 03's train/test split; 03 checks
     again on its training part before fitting).

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .errors import DataValidationError
 
-__all__ = ["is_churn", "missing_outcome", "outcome_label", "outcome_names"]
+__all__ = ["is_churn", "missing_outcome", "outcome_label"]
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -111,12 +111,6 @@ def outcome_label(values: pd.Series, positive, *, where: str = "customers") -> p
             column=column,
         )
     return pd.Series(np.where(hit, 1, 0), index=values.index, dtype="int64")
-
-
-def outcome_names(label_info: Mapping) -> list[str]:
-    """The names a feature may not be named after: the outcome column's and the outcome's."""
-    names = [label_info.get("column"), label_info.get("name")]
-    return [str(n) for n in names if n and str(n) != "outcome"]
 
 
 def is_churn(label_info: Mapping | None) -> bool:

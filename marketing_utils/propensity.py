@@ -33,7 +33,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 from sklearn.pipeline import Pipeline
 
 from .errors import DataValidationError
-from .preprocess_leakage import too_good_to_be_true
+from .leakage import too_good_to_be_true
 from .propensity_calibration import (
     CALIBRATION_METHODS,
     CalibrationChoice,

@@ -15,9 +15,8 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .errors import DataValidationError
+from .leakage import LEAKAGE_THRESHOLD, outcome_names, screen_features
 from .preprocess import OUTCOME_COLUMNS
-from .preprocess_leakage import LEAKAGE_THRESHOLD, screen_features
-from .preprocess_outcome import outcome_names
 
 __all__ = [
     "SEGMENT_COLUMNS",
@@ -405,7 +404,7 @@ def guard_features(
     """The leakage guard of 03, on the training part only, before any fit.
 
     Every feature of ``spec`` is checked alone against the label of the
-    training customers (:func:`marketing_utils.preprocess_leakage.screen_features`,
+    training customers (:func:`marketing_utils.leakage.screen_features`,
     with stage 01's ``leakage_threshold`` and ``keep_features``). A feature
     that gives the label away leaves the spec and is listed in ``excluded``
     with its score; the columns stage 01 already left out (its

@@ -16,7 +16,8 @@ true churn probability is ``1 - true_purchase_prob`` of the ground truth: its
 AUC is the ceiling any model of the table can reach.
 
 Like a real export, the table has an account number (identifier-like), a
-signup date, and ``total_spend`` written as text with a few blank cells. With
+signup date, and ``total_spend`` written as text with a few blank cells
+(0.2 % of the rows, at least one). With
 ``leak=True`` (the default of the command) it also has a planted leak,
 ``days_since_last_order_at_export``: the days since the last order counted
 at the export date (the end of the churn window) instead of the cutoff, so it
@@ -117,8 +118,8 @@ def make_churn_table(
     days_since = (cutoff - per["last"]).dt.days.to_numpy()
     rng = np.random.default_rng(seed + 1)
     spend_text = per["total_spend"].round(2).map(lambda v: f"{v:.2f}").to_numpy(dtype=object)
-    blank = rng.random(len(spend_text)) < _BLANK_SPEND_SHARE
-    spend_text[blank] = " "
+    n_blank = max(1, round(_BLANK_SPEND_SHARE * len(spend_text)))
+    spend_text[rng.choice(len(spend_text), size=n_blank, replace=False)] = " "
     account = rng.permutation(len(truth)) + 10_000_000
     table = pd.DataFrame(
         {

@@ -106,7 +106,7 @@ CHURN_KEY = "churn-report-test-key"
 
 @pytest.fixture(scope="session")
 def churn_report(tmp_path_factory):
-    """The report of ``params/churn.yaml`` on the synthetic churn table (3,000 customers).
+    """The report of ``params/churn.yaml`` on the synthetic churn table (5,000 customers, as README).
 
     Returns (result, metrics, truth) with the truth's ids pseudonymized with
     :data:`CHURN_KEY`, the key the report was made with.
@@ -120,7 +120,7 @@ def churn_report(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("churn")
     table = write_churn_table(
-        folder / "data" / "synthetic_churn.csv", 3000, seed=42, truth_path=folder / "truth.csv"
+        folder / "data" / "synthetic_churn.csv", 5000, seed=42, truth_path=folder / "truth.csv"
     )
     raw = yaml.safe_load((ROOT / "params" / "churn.yaml").read_text())
     customers = {**raw["data"]["customers"], "path": str(table)}

@@ -91,6 +91,6 @@ def test_churn_report_is_private(churn_report):
     from marketing_utils.datasets.synthetic_churn import make_churn_table
 
     result, _, _ = churn_report
-    table, _ = make_churn_table(3000, seed=42, leak=True)  # as the fixture writes it
+    table, _ = make_churn_table(5000, seed=42, leak=True)  # as the fixture writes it
     # Raw customer ids and the account numbers (an identifier-like column) appear nowhere.
     _scan((result, None), table["account_number"], table["customer_id"])

@@ -1,5 +1,9 @@
 """The leakage guard: features that give the label away are found and named, never used.
 
+Plumbing shared by notebook 01 (which screens the customer table, so that the
+exclusions reach 02's segments) and notebook 03 (which checks again on its
+training part before fitting); it imports no stage.
+
 A customer table often carries columns recorded *after* the outcome (a
 cancellation reason, a closing date, the length of the sales call) or a copy of
 the outcome itself. A model trained with one reports a near-perfect test AUC
@@ -37,7 +41,7 @@ report shows a perfect model without saying why it should be doubted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +56,7 @@ __all__ = [
     "holds_outcome",
     "named_after_outcome",
     "out_of_fold_rates",
+    "outcome_names",
     "rank_auc",
     "screen_features",
     "single_feature_auc",
@@ -336,6 +341,12 @@ def screen_features(
     return frame.sort_values("auc", ascending=False, kind="stable", na_position="last").reset_index(
         drop=True
     )
+
+
+def outcome_names(label_info: Mapping) -> list[str]:
+    """The names a feature may not be named after: the outcome column's and the outcome's."""
+    names = [label_info.get("column"), label_info.get("name")]
+    return [str(n) for n in names if n and str(n) != "outcome"]
 
 
 def too_good_to_be_true(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.preprocess_leakage import (
+from marketing_utils.leakage import (
     holds_outcome,
     named_after_outcome,
     out_of_fold_rates,
