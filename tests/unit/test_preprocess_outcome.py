@@ -8,6 +8,7 @@ import pytest
 
 import marketing_utils as mu
 from marketing_utils.errors import DataValidationError
+from marketing_utils.preprocess import preprocess
 from marketing_utils.preprocess_outcome import is_churn, outcome_label
 
 KEY = b"0123456789abcdef"
@@ -86,7 +87,7 @@ def _load(tmp_path, table, **outcome):
 def test_customer_table_with_outcome_end_to_end(tmp_path):
     table = _telco()
     raw = _load(tmp_path, table)
-    result = mu.preprocess(raw, key=KEY)
+    result = preprocess(raw, key=KEY)
     ledger = result.ledger.set_index("reason")["rows"].to_dict()
     assert ledger["rows_in"] == 200
     assert ledger["missing_outcome"] == 2  # removed and counted
@@ -121,16 +122,16 @@ def test_exclude_and_keep_features(tmp_path):
     labels = table["Churn"].eq("Yes")
     table["cancel_days"] = np.where(labels, 30.0, 0.0) + np.arange(len(table)) % 7 / 10
     raw = _load(tmp_path, table)
-    guarded = mu.preprocess(raw, key=KEY)
+    guarded = preprocess(raw, key=KEY)
     assert guarded.info["excluded_features"]["cancel_days"].startswith(
         "leakage guard: single-feature AUC 1.000 >= 0.98"
     )
     assert guarded.metrics()["leakage_excluded"] == ["cancel_days"]
-    kept = mu.preprocess(raw, key=KEY, keep_features=["cancel_days"], exclude_features=["tenure"])
+    kept = preprocess(raw, key=KEY, keep_features=["cancel_days"], exclude_features=["tenure"])
     assert "cancel_days" in kept.features.columns
     assert kept.info["excluded_features"] == {"tenure": "excluded by parameter exclude_features"}
     with pytest.raises(DataValidationError, match=r"exclude_features.*found \['tenur'\]"):
-        mu.preprocess(raw, key=KEY, exclude_features=["tenur"])
+        preprocess(raw, key=KEY, exclude_features=["tenur"])
 
 
 def test_the_outcome_column_must_be_in_the_file(tmp_path):
