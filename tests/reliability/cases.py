@@ -364,6 +364,11 @@ HANDLED = [
         "the run succeeds; 05 is skipped with the reason 'needs a campaign table with a "
         "treatment flag and a control group'",
     ),
+    (
+        "customer table with blank outcome cells",
+        "nothing to set: those customers are removed and counted as `missing_outcome` in the "
+        "ledger",
+    ),
 ]
 
 
