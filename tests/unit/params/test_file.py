@@ -225,7 +225,7 @@ def test_own_data_example_is_valid_once_the_sample_exists(tmp_path, monkeypatch)
 def test_churn_params_are_valid_once_the_churn_table_exists(tmp_path, monkeypatch):
     from marketing_utils.datasets.synthetic_churn import write_churn_table
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("WORKBOOK_CHURN_TABLE", raising=False)
     with pytest.raises(ParamsError, match="data.customers.path: input file not found"):
