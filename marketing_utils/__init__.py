@@ -25,11 +25,15 @@ _EXPORTS = {
     "datasets.scan": ["scan_transactions"],
     "params.data": ["load_data"],
     "datasets.synthetic": ["SyntheticData", "make_synthetic"],
+    "datasets.synthetic_churn": ["make_churn_table", "write_churn_table"],
     "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],
     "preprocess.features": ["customer_features", "make_labels", "rfm_summary"],
     "params.file": ["load_params"],
     "preprocess.ledger": ["ledger_against_injected", "ledger_summary", "ledger_waterfall_data"],
     "preprocess.stage": ["PreprocessResult", "preprocess", "save_preprocessing"],
+    "leakage": ["screen_features", "single_feature_auc", "too_good_to_be_true"],
+    "preprocess.outcome": ["is_churn", "outcome_label"],
+    "preprocess.roles": ["column_roles"],
     "privacy": [
         "drop_pii",
         "pseudonymization_key",
@@ -67,6 +71,7 @@ _EXPORTS = {
         "lift_at",
     ],
     "evaluate.economics": ["CampaignEconomics", "profit_curve"],
+    "evaluate.retention": ["retention_economics", "retention_table"],
     "evaluate.stage": ["TargetingEvaluation", "evaluate_targeting", "targeting_list"],
     "uplift.learners": ["ClassTransformation", "SLearner", "TLearner", "XLearner"],
     "uplift.metrics": [

@@ -44,7 +44,8 @@ _BINARY_COLUMNS = ("treatment", "response")
 # A UTF-8 byte-order mark read with a single-byte encoding such as latin-1.
 # A plain pattern string keeps the replacement vectorized (Arrow); a compiled re runs per row.
 _TABLE_FILE_OPTIONS = ("path", "columns", "delimiter", "encoding", "date_format")
-_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix", "keep_columns")
+_TABLE_FILE_OPTIONS += ("decimal", "thousands", "cancelled_prefix", "keep_columns", "outcome")
+_OUTCOME_KEYS = ("column", "positive", "name")
 
 
 def validate_raw_table(frame: pd.DataFrame, table: str, *, where: str) -> pd.DataFrame:
@@ -137,6 +138,7 @@ def load_table_file(
     thousands: str | None = None,
     cancelled_prefix: str | None = None,
     keep_columns: list[str] | tuple[str, ...] = (),
+    outcome: Mapping | None = None,
 ) -> pd.DataFrame:
     """Read one CSV or Parquet file as a canonical table, validated at load.
 
@@ -169,6 +171,11 @@ def load_table_file(
         Source columns the mapping does not name that are kept as extra
         columns (under their own names). A kept text column holding e-mail
         addresses, phone numbers or personal names is refused.
+    outcome : mapping, optional
+        Customers table only: ``{"column", "positive", "name"}``, the column
+        holding the outcome (read as text, kept under its own name) and the
+        value(s) that mean it happened; the column must exist and must not be
+        mapped onto a canonical column.
 
     Returns
     -------
@@ -202,6 +209,9 @@ def load_table_file(
         "thousands": thousands,
         "dtype": {columns.get(name, name): "str" for name in textual},
     }
+    outcome_column = _outcome_column(outcome, table, columns, where)
+    if outcome_column is not None:
+        read_options["dtype"][outcome_column] = "str"
     frame = _read(path, where, delimiter, encoding, read_options)
     found = list(frame.columns)
     keep = list(keep_columns or ())
@@ -211,6 +221,18 @@ def load_table_file(
             where,
             f"option `keep_columns` names column(s) the file does not have; columns found: {found}",
             column=absent[0],
+        )
+    if outcome_column is not None:
+        # A customer table with its own outcome is the modelling table: its columns are
+        # the attributes the user brings, so all are kept (and scanned for personal data
+        # below, like any kept column); the outcome itself is the label, never a feature.
+        keep += [name for name in found if name not in keep]
+    if outcome_column is not None and outcome_column not in found:
+        raise DataValidationError(
+            where,
+            f"option `outcome`: expected the outcome column {outcome_column!r} in the file, "
+            f"found columns {found}",
+            column=outcome_column,
         )
     renames = _source_columns(found, table, columns, where)
     frame = frame.rename(columns=renames)
@@ -274,6 +296,43 @@ def _refuse_personal_data(values: pd.Series, where: str, column: str) -> None:
             "are dropped before anything is saved)",
             column=column,
         )
+
+
+def _outcome_column(
+    outcome: Mapping | None, table: str, columns: Mapping[str, str], where: str
+) -> str | None:
+    """The outcome column's source name, after checking the ``outcome`` option's shape."""
+    if outcome is None:
+        return None
+    if table != "customers":
+        raise DataValidationError(
+            where,
+            f"option `outcome`: expected it on the customers table only, found it on {table!r}",
+        )
+    if not isinstance(outcome, Mapping) or "column" not in outcome or "positive" not in outcome:
+        raise DataValidationError(
+            where,
+            "option `outcome`: expected a mapping with `column` and `positive` (and optionally "
+            f"`name`), e.g. {{column: Churn, positive: 'Yes', name: churn}}, found {outcome!r}",
+        )
+    unknown = [key for key in outcome if key not in _OUTCOME_KEYS]
+    if unknown:
+        raise DataValidationError(
+            where,
+            f"option `outcome`: unknown keys; expected among {_OUTCOME_KEYS}",
+            examples=unknown,
+        )
+    column = str(outcome["column"])
+    mapped = [canonical for canonical, source in columns.items() if source == column]
+    known = [name for name, _, _ in TABLE_COLUMNS[table]] + list(PII_COLUMNS)
+    if mapped or column in known:
+        raise DataValidationError(
+            where,
+            f"option `outcome`: the outcome column {column!r} is also a canonical customers "
+            f"column ({(mapped or [column])[0]!r}); expected a column of its own",
+            column=column,
+        )
+    return column
 
 
 def _check_customer_ids(frame: pd.DataFrame, table: str, where: str) -> None:
@@ -363,6 +422,13 @@ def load_files(
         dropped[table] = tables[table].attrs.pop("dropped_columns", [])
 
     info: dict = {"files": files, "dropped_columns": dropped}
+    outcome = (customers or {}).get("outcome") if isinstance(customers, Mapping) else None
+    if outcome is not None:
+        info["outcome"] = {
+            "column": str(outcome["column"]),
+            "positive": outcome["positive"],
+            "name": str(outcome.get("name") or "outcome"),
+        }
     if observation_end is not None:
         try:
             end = pd.Timestamp(observation_end)

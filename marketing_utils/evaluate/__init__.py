@@ -31,6 +31,7 @@ from .metrics import (
     lift_at,
     top_decile_lift,
 )
+from .retention import retention_briefing, retention_economics, retention_table
 from .stage import TargetingEvaluation, evaluate_targeting, targeting_list, write_targeting_list
 
 __all__ = [
@@ -59,6 +60,9 @@ __all__ = [
     "oracle_profit",
     "profit_curve",
     "realized_profit",
+    "retention_briefing",
+    "retention_economics",
+    "retention_table",
     "rfm_columns",
     "rfm_scores",
     "segment_rule_scores",

@@ -74,6 +74,14 @@ def _has_values(frame: pd.DataFrame | None, column: str) -> bool:
     return frame is not None and column in frame.columns and bool(frame[column].notna().any())
 
 
+def _rfm_complete(features: pd.DataFrame) -> bool:
+    """Whether every R, F, M column holds a number for every customer (else: clusters)."""
+    return all(
+        pd.to_numeric(features[column], errors="coerce").notna().all()
+        for column, _ in rfm_columns(features).values()
+    )
+
+
 def evaluation_frame(
     scores: pd.DataFrame,
     *,
@@ -95,8 +103,8 @@ def evaluation_frame(
     truth : DataFrame, optional
         Synthetic ground truth (``customer_id``, ``true_purchase_prob``).
     segment_column : str
-        ``"auto"``: 02's ``rfm_segment``, else the RFM score from ``features``,
-        else 02's ``cluster_name`` (data without a purchase history), else the
+        ``"auto"``: 02's ``rfm_segment``, else the RFM score from ``features``
+        (when its R, F, M columns have no missing value), else 02's ``cluster_name`` (data without a purchase history), else the
         categorical feature whose training response rates rank best. Or a
         column of ``segments`` or ``features``.
 
@@ -118,7 +126,7 @@ def evaluation_frame(
         if _has_values(segments, "rfm_segment"):
             column, origin = "rfm_segment", segments
             description = "RFM segments from 02_segmentation"
-        elif features is not None and rfm_columns(features):
+        elif features is not None and rfm_columns(features) and _rfm_complete(features):
             origin = rfm_scores(features)
             column = "rfm_segment"
             parts = ", ".join(c for c, _ in rfm_columns(features).values())

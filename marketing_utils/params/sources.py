@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-__all__ = ["DATA_SOURCES", "expand_path"]
+__all__ = ["DATA_SOURCES", "OutcomeSpec", "expand_path"]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -97,6 +97,24 @@ class CdnowSource(_Source):
     path: str = Field(description="path of CDNOW_master.txt")
 
 
+class OutcomeSpec(BaseModel):
+    """The outcome column of a customers table (churned, responded, converted).
+
+    ``positive`` is the value (or the values) of ``column`` that mean the
+    outcome happened, e.g. ``"Yes"`` or ``1``; every other non-missing value
+    is the negative class. ``name`` says what the outcome is ("churn",
+    "response", "conversion"): the notebooks use it in their wording, and
+    ``"churn"`` turns notebook 04's economics into retention economics.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    column: str = Field(description="the source column holding the outcome")
+    positive: str | int | float | bool | list[str | int | float | bool] = Field(
+        description="value(s) of the column that mean the outcome happened"
+    )
+    name: str = Field("outcome", description="what the outcome is, e.g. churn or response")
+
+
 class TableFile(BaseModel):
     """One of your own files and how to read it."""
 
@@ -114,6 +132,9 @@ class TableFile(BaseModel):
         description="source columns the mapping does not name that are kept (others are "
         "dropped); refused when they hold e-mails, phones or names",
     )
+    outcome: OutcomeSpec | None = Field(
+        None, description="customers table only: the outcome column that is the label"
+    )
 
 
 class FilesSource(_Source):
@@ -125,6 +146,17 @@ class FilesSource(_Source):
     campaign: TableFile | None = None
     products: TableFile | None = None
     observation_end: IsoDate | None = Field(None, description="last day the export covers")
+
+    @model_validator(mode="after")
+    def _outcome_on_customers_only(self) -> FilesSource:
+        for table in ("transactions", "campaign", "products"):
+            given = getattr(self, table)
+            if given is not None and given.outcome is not None:
+                raise ValueError(
+                    f"data.{table}.outcome: an outcome column belongs to the customers table "
+                    f"(data.customers.outcome), found it on {table}"
+                )
+        return self
 
 
 DataSource = Annotated[

@@ -46,6 +46,15 @@ imputed date would put every such customer at the same made-up age or tenure,
 so the modelling pipeline imputes the derived feature instead (fitted on the
 training data only) and can add a missing-value indicator.
 
+A customers table that carries its own outcome (``info["outcome"]``, from
+``data.customers.outcome`` in the params) loses the customers whose outcome is
+missing or blank (``missing_outcome``, removed: a customer without an outcome
+can be neither learnt from nor evaluated). Extra columns of numbers exported as
+text (``" "`` or ``"n/a"`` among ``"29.85"``) become numbers: their blank cells
+are counted as ``missing_<column>`` (kept missing) and their non-numeric cells
+as ``non_numeric_<column>`` (changed to missing), never a category
+(:func:`marketing_utils.preprocess.roles.parse_numeric_text`).
+
 Campaign: rows without a customer id are removed; treatment and response must
 be 0/1. Products: category labels are normalized like transactions.
 """
@@ -67,7 +76,9 @@ from marketing_utils.preprocess.ledger import (
     ledger_summary,
     ledger_waterfall_data,
 )
-from marketing_utils.schema import TABLE_COLUMNS, MarketingData
+from marketing_utils.preprocess.outcome import missing_outcome
+from marketing_utils.preprocess.roles import parse_numeric_text
+from marketing_utils.schema import PII_COLUMNS, TABLE_COLUMNS, MarketingData
 
 __all__ = [
     "CleanResult",
@@ -356,13 +367,19 @@ def _cap_returns(returns: pd.DataFrame, limit: float, cap: float) -> tuple[pd.Da
     return capped, int(extreme.sum())
 
 
-def _clean_customers(customers: pd.DataFrame, impute: str) -> tuple[pd.DataFrame, list[dict]]:
+def _clean_customers(
+    customers: pd.DataFrame, impute: str, outcome: str | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
     where = "customers"
-    _require(customers, where, ("customer_id",))
+    _require(customers, where, ("customer_id",) + ((outcome,) if outcome else ()))
     ledger = TableLedger(where, len(customers))
     no_id = _blank(customers["customer_id"])
     ledger.add("missing_customer_id", "removed", int(no_id.sum()))
     kept = customers[~no_id]
+    if outcome is not None:
+        no_outcome = missing_outcome(kept[outcome])
+        ledger.add("missing_outcome", "removed", int(no_outcome.sum()))
+        kept = kept[~no_outcome]
     duplicated = kept["customer_id"].duplicated(keep=False)
     if duplicated.any():
         raise DataValidationError(
@@ -397,6 +414,16 @@ def _clean_customers(customers: pd.DataFrame, impute: str) -> tuple[pd.DataFrame
         ledger.add(f"missing_{column}", "changed" if imputes else "kept", int(missing.sum()))
         if imputes and missing.any():
             repaired[column] = values.mask(missing, fill)
+    canonical = {name for name, _, _ in TABLE_COLUMNS["customers"]} | set(PII_COLUMNS)
+    for column in kept.columns:
+        if column in canonical or column == outcome:
+            continue
+        parsed = parse_numeric_text(kept[column])
+        if parsed is None:
+            continue
+        repaired[column], blank, non_numeric = parsed
+        ledger.add(f"missing_{column}", "kept", blank)
+        ledger.add(f"non_numeric_{column}", "changed", non_numeric)
     clean = kept.assign(**repaired).reset_index(drop=True)
     return clean, ledger.finish(len(clean))
 
@@ -489,7 +516,8 @@ def clean_data(
     warnings: list[str] = []
     customer_ids = None
     if data.customers is not None:
-        changes["customers"], rows = _clean_customers(data.customers, impute)
+        outcome = (data.info.get("outcome") or {}).get("column")
+        changes["customers"], rows = _clean_customers(data.customers, impute, outcome)
         customer_ids = changes["customers"]["customer_id"]
         ledger_rows += rows
     returns = pd.DataFrame(columns=[name for name, _, _ in TABLE_COLUMNS["transactions"]])

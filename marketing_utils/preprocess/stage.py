@@ -12,11 +12,14 @@ import pandas as pd
 
 from ..compute import ENGINES
 from ..errors import DataValidationError
+from ..leakage import LEAKAGE_THRESHOLD, named_after_outcome, outcome_names, screen_features
 from ..privacy import drop_pii, pseudonymization_key, pseudonymize_ids
-from ..schema import OUTCOME_COLUMNS, MarketingData
+from ..schema import OUTCOME_COLUMNS, PII_COLUMNS, MarketingData
 from .clean import clean_data
 from .features import customer_features, make_labels
 from .ledger import ledger_summary
+from .outcome import outcome_label
+from .roles import column_roles
 
 __all__ = [
     "ENGINES",
@@ -24,6 +27,7 @@ __all__ = [
     "PreprocessResult",
     "preprocess",
     "resolve_cutoff",
+    "screen_model_table",
     "to_engine",
 ]
 
@@ -45,12 +49,16 @@ class PreprocessResult:
     model_table : DataFrame
         ``features`` plus the binary ``label`` column.
     label : dict
-        How the label was made: ``kind`` ("purchase_in_horizon" or
-        "campaign_response"), ``cutoff``, ``horizon_days``, ``rate``.
+        How the label was made: ``kind`` ("purchase_in_horizon",
+        "campaign_response" or "customer_outcome"), ``cutoff``,
+        ``horizon_days``, ``rate``; for an outcome column, its ``column``,
+        ``positive`` and ``name`` (e.g. "churn").
     truth : DataFrame or None
         Synthetic ground truth (pseudonymized), for the notebooks' comparisons.
     info : dict
-        Source facts and the feature lists (numeric and categorical).
+        Source facts, the feature lists (numeric and categorical), the
+        columns left out of every later stage with the reason
+        (``excluded_features``) and the leakage screen (``leakage_screen``).
     warnings : list of str
         Cleaning warnings (see :class:`~marketing_utils.preprocess.clean.CleanResult`);
         also in :meth:`metrics`, so that the runner prints them.
@@ -79,6 +87,12 @@ class PreprocessResult:
             "warnings": list(self.warnings),
             # Source columns the mapping did not name and keep_columns did not keep.
             "dropped_columns": dict(self.clean.info.get("dropped_columns", {})),
+            "excluded_features": dict(self.info.get("excluded_features", {})),
+            "leakage_excluded": [
+                row["column"]
+                for row in self.info.get("leakage_screen", [])
+                if row["excluded"] and row["reason"].startswith("leakage guard")
+            ],
         }
 
 
@@ -168,6 +182,100 @@ def _split_features(features: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, categorical
 
 
+def _customer_outcome_features(
+    data: MarketingData, outcome: dict
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The customers table as features, its outcome column as the label."""
+    customers = data.customers
+    column = outcome["column"]
+    values = customers[column].rename(column)
+    label = outcome_label(values, outcome["positive"], where="customers")
+    return customers.drop(columns=[column]).reset_index(drop=True), label.reset_index(drop=True)
+
+
+def screen_model_table(
+    model_table: pd.DataFrame,
+    label_info: dict,
+    *,
+    exclude: tuple[str, ...] | list[str] = (),
+    keep: tuple[str, ...] | list[str] = (),
+    threshold: float = LEAKAGE_THRESHOLD,
+    roles: bool = True,
+    seed: int = 42,
+) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame]:
+    """The columns of a model table that no later stage may use, and why.
+
+    Four checks, in order: columns named after the outcome
+    (:func:`marketing_utils.leakage.named_after_outcome`), the column roles
+    (:func:`marketing_utils.preprocess.roles.column_roles`: identifiers, free
+    text, dates, constant and empty columns), the columns listed in
+    ``exclude``, and the leakage guard
+    (:func:`marketing_utils.leakage.screen_features`, with 5-fold
+    cross-validation over the customers of the table: the exclusions must
+    reach notebook 02, which runs before 03's train/test split; 03 checks
+    again on its training part before fitting).
+
+    Parameters
+    ----------
+    model_table : pandas.DataFrame
+        ``customer_id``, the features and the 0/1 ``label``; never modified.
+    label_info : dict
+        How the label was made (its ``column`` and ``name`` are the outcome's names).
+    exclude, keep : sequence of str
+        Columns left out on purpose; columns kept despite a high single-feature AUC.
+    threshold : float
+        Single-feature AUC at or above which a column is a leak.
+    roles : bool
+        Apply the column roles (for a customer or campaign table).
+    seed : int
+
+    Returns
+    -------
+    (dict, DataFrame, DataFrame)
+        Column → reason for every excluded column; the roles table; the leakage screen.
+
+    Raises
+    ------
+    DataValidationError
+        When ``exclude`` or ``keep`` names a column the table does not have.
+    """
+    candidates = [c for c in model_table.columns if c not in ("customer_id", "label")]
+    for name, listed in (("exclude_features", exclude), ("keep_features", keep)):
+        unknown = [c for c in listed if c not in candidates]
+        if unknown:
+            raise DataValidationError(
+                f"params preprocessing.{name}",
+                f"expected columns of the customer feature table, found {unknown}; "
+                f"columns: {candidates}",
+            )
+    excluded: dict[str, str] = {}
+    names = outcome_names(label_info)
+    for column in candidates:
+        if names and named_after_outcome(column, names):
+            excluded[column] = "named after the outcome (never a feature)"
+    role_table = column_roles(model_table, skip=("customer_id", "label", *PII_COLUMNS))
+    if roles:
+        for row in role_table.itertuples():
+            if row.excluded:
+                excluded.setdefault(row.column, row.reason)
+    for column in exclude:
+        excluded.setdefault(column, "excluded by parameter exclude_features")
+    remaining = [c for c in candidates if c not in excluded and c not in PII_COLUMNS]
+    screen = screen_features(
+        model_table,
+        model_table["label"].to_numpy(),
+        remaining,
+        outcome_names=names,
+        keep=[c for c in keep if c in remaining],
+        threshold=threshold,
+        seed=seed,
+    )
+    for row in screen.itertuples():
+        if row.excluded:
+            excluded[row.column] = row.reason
+    return excluded, role_table, screen
+
+
 def _campaign_features(data: MarketingData) -> tuple[pd.DataFrame, pd.Series]:
     campaign = data.campaign
     extra = [c for c in campaign.columns if c not in OUTCOME_COLUMNS and c != "treatment"]
@@ -201,6 +309,9 @@ def _check_label(label: pd.Series, info: dict) -> None:
             f"purchase within horizon_days={info['horizon_days']} of the cutoff {info['cutoff']}"
         )
         fix = "choose another cutoff or horizon_days"
+    elif info["kind"] == "customer_outcome":
+        meaning = f"the customers' {info['column']!r} column, positive {info['positive']!r}"
+        fix = "an outcome column needs customers with and without the outcome"
     else:
         meaning = f"the campaign's {info['column']!r} column"
         fix = "a response column needs both responders (1) and non-responders (0)"
@@ -229,6 +340,10 @@ def preprocess(
     outlier_quantile: float = 0.99,
     outlier_multiplier: float = 10.0,
     key: bytes | None = None,
+    exclude_features: tuple[str, ...] | list[str] = (),
+    keep_features: tuple[str, ...] | list[str] = (),
+    leakage_threshold: float = LEAKAGE_THRESHOLD,
+    seed: int = 42,
 ) -> PreprocessResult:
     """Clean, pseudonymize and build the customer feature and model tables.
 
@@ -251,6 +366,16 @@ def preprocess(
         Quantities above ``multiplier * quantile`` are capped at the quantile.
     key : bytes, optional
         Pseudonymization key (default: :func:`pseudonymization_key`).
+    exclude_features : sequence of str
+        Columns never used by a later stage (02's segments, 03's models).
+    keep_features : sequence of str
+        Columns kept although the leakage guard finds them too predictive
+        (never a column named after the outcome or holding its values).
+    leakage_threshold : float, default 0.98
+        Single-feature AUC at or above which a column is excluded as a leak
+        (:func:`screen_model_table`).
+    seed : int
+        Seed of the leakage guard's folds.
 
     Returns
     -------
@@ -272,7 +397,20 @@ def preprocess(
     _check_rows_left(data, clean, cleaned.ledger)
     cut = resolve_cutoff(cutoff, clean, horizon_days)
     label_info: dict
-    if clean.transactions is not None and len(clean.transactions):
+    outcome = data.info.get("outcome")
+    if (
+        outcome is not None
+        and clean.customers is not None
+        and (clean.transactions is None or not len(clean.transactions))
+    ):
+        features, label = _customer_outcome_features(clean, outcome)
+        label_info = {
+            "kind": "customer_outcome",
+            "column": outcome["column"],
+            "positive": outcome["positive"],
+            "name": outcome.get("name", "outcome"),
+        }
+    elif clean.transactions is not None and len(clean.transactions):
         transactions = to_engine(clean.transactions, engine)
         returns = to_engine(cleaned.returns, engine) if len(cleaned.returns) else None
         features = _to_pandas(
@@ -307,6 +445,13 @@ def preprocess(
             "expected dated transactions or a campaign table with a response column to build a label, "
             f"found tables: {', '.join(clean.tables()) or 'none'}",
         )
+    if outcome is not None and label_info["kind"] != "customer_outcome":
+        raise DataValidationError(
+            "data.customers.outcome",
+            "an outcome column is supported for a customers table without transactions; "
+            f"found tables: {', '.join(clean.tables())} (remove the transactions, or the "
+            "outcome to predict purchases from them)",
+        )
     _check_label(label, label_info)
     # Rows are ordered by the raw id before pseudonymization, so that the order
     # (and every seeded split made on it later) does not depend on the key.
@@ -316,6 +461,16 @@ def preprocess(
         .sort_values("customer_id", kind="stable")
         .reset_index(drop=True)
     )
+    excluded, roles, screen = screen_model_table(
+        model_table,
+        label_info,
+        exclude=exclude_features,
+        keep=keep_features,
+        threshold=leakage_threshold,
+        roles=label_info["kind"] != "purchase_in_horizon",
+        seed=seed,
+    )
+    model_table = model_table.drop(columns=list(excluded))
     features = model_table.drop(columns="label")
     label_info["rate"] = float(model_table["label"].mean())
     label_info["positives"] = int(model_table["label"].sum())
@@ -327,10 +482,17 @@ def preprocess(
     unique_ids = pd.Series(mapping_source.dropna().unique())
     pseudonyms = dict(zip(unique_ids, pseudonymize_ids(unique_ids, key=key), strict=True))
 
+    # Identifier-like and free-text columns may identify a person: published nowhere.
+    unpublished = [
+        row.column
+        for row in roles.itertuples()
+        if row.role in ("identifier", "free_text") and label_info["kind"] != "purchase_in_horizon"
+    ]
+
     def publish(frame: pd.DataFrame | None) -> pd.DataFrame | None:
         if frame is None:
             return None
-        frame = drop_pii(frame)
+        frame = drop_pii(frame).drop(columns=unpublished, errors="ignore")
         if "customer_id" in frame:
             frame = frame.assign(customer_id=frame["customer_id"].map(pseudonyms))
         return frame
@@ -344,6 +506,19 @@ def preprocess(
         },
         "numeric_features": numeric,
         "categorical_features": categorical,
+        "excluded_features": excluded,
+        "leakage_threshold": float(leakage_threshold),
+        "keep_features": list(keep_features),
+        "leakage_screen": [
+            {
+                "column": r.column,
+                "auc": None if pd.isna(r.auc) else round(float(r.auc), 4),
+                "excluded": bool(r.excluded),
+                "reason": r.reason,
+            }
+            for r in screen.itertuples()
+        ],
+        "column_roles": roles.to_dict(orient="records"),
         "engine": engine,
     }
     published = MarketingData(

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ..errors import DataValidationError
+from ..leakage import LEAKAGE_THRESHOLD, outcome_names, screen_features
 from ..schema import OUTCOME_COLUMNS
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "add_segments",
     "check_folds",
     "check_label",
+    "guard_features",
     "prepare_model_data",
     "select_features",
     "split_train_test",
@@ -316,12 +318,15 @@ class PreparedData:
     labels : ndarray of int
     split : ndarray of str
         ``"train"`` or ``"test"`` per row.
+    screen : DataFrame or None
+        The leakage guard on the training part (``column, auc, excluded, reason``).
     """
 
     table: pd.DataFrame
     spec: FeatureSpec
     labels: np.ndarray
     split: np.ndarray
+    screen: pd.DataFrame | None = None
 
     def part(self, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         """Features and labels of the ``"train"`` or ``"test"`` part."""
@@ -382,4 +387,58 @@ def prepare_model_data(
     )
     split = split_train_test(labels, test_size=test_size, seed=seed)
     check_folds(labels[split == "train"], cv_folds)
-    return PreparedData(table=table.reset_index(drop=True), spec=spec, labels=labels, split=split)
+    table = table.reset_index(drop=True)
+    spec, screen = guard_features(table, labels, split, spec, info, seed=seed)
+    return PreparedData(table=table, spec=spec, labels=labels, split=split, screen=screen)
+
+
+def guard_features(
+    table: pd.DataFrame,
+    labels: np.ndarray,
+    split: np.ndarray,
+    spec: FeatureSpec,
+    info: dict,
+    *,
+    seed: int = 42,
+) -> tuple[FeatureSpec, pd.DataFrame]:
+    """The leakage guard of 03, on the training part only, before any fit.
+
+    Every feature of ``spec`` is checked alone against the label of the
+    training customers (:func:`marketing_utils.leakage.screen_features`,
+    with stage 01's ``leakage_threshold`` and ``keep_features``). A feature
+    that gives the label away leaves the spec and is listed in ``excluded``
+    with its score; the columns stage 01 already left out (its
+    ``excluded_features``) are listed too, so the notebook names every one.
+
+    Raises
+    ------
+    DataValidationError
+        When the guard leaves no feature.
+    """
+    train = split == "train"
+    keep = [c for c in info.get("keep_features", []) if c in spec.columns]
+    screen = screen_features(
+        table.loc[train].reset_index(drop=True),
+        labels[train],
+        spec.columns,
+        outcome_names=outcome_names(info.get("label", {})),
+        keep=keep,
+        threshold=float(info.get("leakage_threshold", LEAKAGE_THRESHOLD)),
+        seed=seed,
+    )
+    excluded = {
+        f"{column} (notebook 01)": reason
+        for column, reason in info.get("excluded_features", {}).items()
+    }
+    excluded |= dict(spec.excluded)
+    dropped = {row.column: row.reason for row in screen.itertuples() if row.excluded}
+    excluded |= dropped
+    numeric = tuple(c for c in spec.numeric if c not in dropped)
+    categorical = tuple(c for c in spec.categorical if c not in dropped)
+    if not numeric and not categorical:
+        raise DataValidationError(
+            "model_table",
+            f"expected at least one feature after the leakage guard, found none "
+            f"(columns left out and why: {excluded})",
+        )
+    return FeatureSpec(numeric, categorical, excluded), screen

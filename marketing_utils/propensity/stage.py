@@ -33,6 +33,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 from sklearn.pipeline import Pipeline
 
 from ..errors import DataValidationError
+from ..leakage import too_good_to_be_true
 from ..model_io import save_model
 from .bundle import scoring_metadata
 from .calibration import (
@@ -132,7 +133,20 @@ class PropensityResult:
             n_test=int(len(test)),
             n_features=len(self.prepared.spec.columns),
             test_positive_rate=float(test["label"].mean()),
+            excluded_features=dict(self.prepared.spec.excluded),
+            leakage_excluded=[
+                column
+                for column, reason in self.prepared.spec.excluded.items()
+                if reason.startswith("leakage guard")
+            ],
         )
+        screen = self.prepared.screen
+        top = [] if screen is None else screen.loc[~screen["excluded"], "column"].head(3).tolist()
+        flag = too_good_to_be_true(metrics["test_roc_auc"], top)
+        metrics["too_good_to_be_true"] = flag is not None
+        if flag is not None:
+            metrics["too_good_to_be_true_warning"] = flag["message"]
+            metrics["too_good_to_be_true_top_features"] = flag["top_features"]
         return metrics
 
 

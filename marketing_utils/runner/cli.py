@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--customers", type=int, default=2000, help="number of customers")
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument(
+        "--churn",
+        action="store_true",
+        help="write synthetic_churn.csv instead: one row per customer, a churn flag from the "
+        "generator's truth and a planted leaked column (params/churn.yaml)",
+    )
     _score_parser(commands)
     _export_parser(commands)
     return parser
@@ -296,6 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             _list(args.notebooks)
+        elif args.command == "sample-data" and args.churn:
+            from pathlib import Path
+
+            from ..datasets.synthetic_churn import write_churn_table
+
+            target = Path(args.folder) / "synthetic_churn.csv"
+            if target.exists():
+                print(f"error: {target}: exists; never written over a file", file=sys.stderr)
+                return 1
+            print(write_churn_table(target, args.customers, seed=args.seed))
         elif args.command == "sample-data":
             from ..datasets.retail_export import write_retail_export
 

@@ -94,6 +94,12 @@ def render_index(
             f'<td class="{esc(status)}">{esc(status)}</td><td>{detail}</td><td>{links}</td></tr>'
         )
     sections = []
+    warnings = [
+        f'<p class="failed"><strong>{esc(stage)}: {esc(str(values["too_good_to_be_true_warning"]))}'
+        "</strong></p>"
+        for stage, values in metrics.items()
+        if isinstance(values, dict) and values.get("too_good_to_be_true_warning")
+    ]
     for stage, values in metrics.items():
         flat = flatten_metrics(values)
         headline = list(flat.items())[:max_metrics]
@@ -116,7 +122,7 @@ def render_index(
 <h2>Notebooks</h2>
 <table><tr><th>stage</th><th>title</th><th>status</th><th>time / reason</th><th>open</th></tr>
 {"".join(rows)}</table>
-<h2>Headline metrics</h2>{"".join(sections) or "<p>No metrics recorded.</p>"}
+{"".join(warnings)}<h2>Headline metrics</h2>{"".join(sections) or "<p>No metrics recorded.</p>"}
 <p class="sub">Files: <a href="metrics.json">metrics.json</a> · <a href="manifest.json">manifest.json</a></p>
 </body></html>
 """

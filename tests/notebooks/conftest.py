@@ -98,3 +98,44 @@ def own_data_report(tmp_path_factory):
 def _own_transactions() -> dict:
     raw = yaml.safe_load((ROOT / "params" / "own_data_example.yaml").read_text())
     return raw["data"]["transactions"]
+
+
+#: The key the churn report is made with, so the test can join the generator's truth.
+CHURN_KEY = "churn-report-test-key"
+
+
+@pytest.fixture(scope="session")
+def churn_report(tmp_path_factory):
+    """The report of ``params/churn.yaml`` on the synthetic churn table (5,000 customers, as README).
+
+    Returns (result, metrics, truth) with the truth's ids pseudonymized with
+    :data:`CHURN_KEY`, the key the report was made with.
+    """
+    import os
+
+    import pandas as pd
+
+    from marketing_utils.datasets.synthetic_churn import write_churn_table
+    from marketing_utils.privacy import pseudonymize_ids
+
+    folder = tmp_path_factory.mktemp("churn")
+    table = write_churn_table(
+        folder / "data" / "synthetic_churn.csv", 5000, seed=42, truth_path=folder / "truth.csv"
+    )
+    raw = yaml.safe_load((ROOT / "params" / "churn.yaml").read_text())
+    customers = {**raw["data"]["customers"], "path": str(table)}
+    overrides = {"data": {"customers": customers}, **FAST}
+    previous = os.environ.get("WORKBOOK_PSEUDONYM_KEY")
+    os.environ["WORKBOOK_PSEUDONYM_KEY"] = CHURN_KEY
+    try:
+        result, metrics = run_report("churn.yaml", folder / "reports", overrides)
+    finally:
+        if previous is None:
+            os.environ.pop("WORKBOOK_PSEUDONYM_KEY", None)
+        else:
+            os.environ["WORKBOOK_PSEUDONYM_KEY"] = previous
+    truth = pd.read_csv(folder / "truth.csv")
+    truth["customer_id"] = pseudonymize_ids(
+        truth["customer_id"].astype(str), key=CHURN_KEY.encode()
+    )
+    return result, metrics, truth

@@ -25,6 +25,9 @@ def _check_consistent(metrics: dict) -> None:
     assert metrics["gd_max_abs_difference"] < 1e-4  # the teaching cell's stated tolerance
     assert metrics["reload_matches"] is True
     assert metrics["n_train"] + metrics["n_test"] == metrics["n_customers"]
+    # No report shows a test AUC above 0.99 without the "too good to be true" flag.
+    assert metrics["too_good_to_be_true"] is (metrics["test_roc_auc"] > 0.99)
+    assert ("too_good_to_be_true_warning" in metrics) is metrics["too_good_to_be_true"]
 
 
 def _check_artifacts(report_dir, metrics: dict) -> None:

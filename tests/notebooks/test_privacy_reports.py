@@ -24,6 +24,7 @@ SCANNED = {
     "hillstrom.yaml": "hillstrom_report",
     "cdnow.yaml": "cdnow_report",
     "own_data_example.yaml": "own_data_report",
+    "churn.yaml": "churn_report",
 }
 
 
@@ -84,3 +85,12 @@ def test_own_data_report_is_private(own_data_report):
     export = make_retail_export(1500, seed=3)  # as the fixture writes it
     ids = export["Customer ID"].str.removesuffix(".0")
     _scan(own_data_report, [], ids)
+
+
+def test_churn_report_is_private(churn_report):
+    from marketing_utils.datasets.synthetic_churn import make_churn_table
+
+    result, _, _ = churn_report
+    table, _ = make_churn_table(5000, seed=42, leak=True)  # as the fixture writes it
+    # Raw customer ids and the account numbers (an identifier-like column) appear nowhere.
+    _scan((result, None), table["account_number"], table["customer_id"])

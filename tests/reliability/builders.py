@@ -236,3 +236,29 @@ def utf16_customers(folder: Path):
     params, args = files(folder, tables)
     tables["customers"].to_csv(folder / "data" / "customers.csv", index=False, encoding="utf-16")
     return params, args
+
+
+#: A hand-made customer table with its own outcome (6 customers, 2 churned).
+CHURN_ROWS = pd.DataFrame(
+    {
+        "customer_id": ["K1", "K2", "K3", "K4", "K5", "K6"],
+        "plan": ["basic", "basic", "premium", "basic", "premium", "premium"],
+        "tenure_months": [3, 40, 12, 7, 55, 30],
+        "churned": ["Yes", "No", "No", "Yes", "No", "No"],
+    }
+)
+
+
+def churn_table(churned: list[str] | None = None, positive="Yes"):
+    """The hand-made churn table as the only file, with ``churned`` as its outcome."""
+
+    def build(folder: Path):
+        table = CHURN_ROWS.copy()
+        if churned is not None:
+            table["churned"] = churned
+        paths = write_tables(folder / "data", {"customers": table})
+        outcome = {"column": "churned", "positive": positive, "name": "churn"}
+        params = own_params(folder, paths, options={"customers": {"outcome": outcome}})
+        return params, []
+
+    return build

@@ -27,6 +27,7 @@ from tests.reliability.builders import (
     all_prices_zero,
     base_tables,
     campaign_yes_no,
+    churn_table,
     duplicate_amount_column,
     duplicate_customer,
     duplicate_seed,
@@ -471,6 +472,31 @@ CASES: list[Case] = [
         "another cutoff or horizon_days",
     ),
     Case(
+        "outcome_positive_matches_nothing",
+        "customer table whose outcome.positive matches no value",
+        churn_table(positive="Churned"),
+        "01_preprocessing",
+        "DataValidationError: customers, column 'churned': outcome.positive 'Churned' matches "
+        "no value of the outcome column; values found: ['No', 'Yes']",
+    ),
+    Case(
+        "outcome_with_one_class",
+        "customer table whose outcome has one class",
+        churn_table(churned=["Yes"] * 6),
+        "01_preprocessing",
+        "DataValidationError: customers, column 'churned': expected both outcomes in the outcome "
+        "column, found only the positive value(s) 'Yes' in all 6 rows; values found: ['Yes']",
+    ),
+    Case(
+        "outcome_all_missing",
+        "customer table whose outcome is blank in every row",
+        churn_table(churned=[""] * 6),
+        "01_preprocessing",
+        "DataValidationError: customers: cleaning removed all 6 rows (by reason: "
+        "{'missing_outcome': 6}); expected some rows to survive: check the file against the "
+        "cleaning rules in the ledger",
+    ),
+    Case(
         "one_customer",
         "a 1-customer dataset",
         lambda folder: small_history(folder, ["C000001"], ["2025-01-10", "2025-11-01"]),
@@ -502,6 +528,11 @@ HANDLED = [
         "campaign with no control group",
         "the run succeeds; 05 is skipped with the reason 'needs a campaign table with a "
         "treatment flag and a control group'",
+    ),
+    (
+        "customer table with blank outcome cells",
+        "nothing to set: those customers are removed and counted as `missing_outcome` in the "
+        "ledger",
     ),
 ]
 

@@ -70,3 +70,24 @@ def test_campaign_without_control_group_skips_uplift_with_the_reason(tmp_path):
     }
     assert "treatment flag and a control group" in (report / "index.html").read_text()
     assert not (report / "html" / "05_campaign_uplift.html").exists()
+
+
+def test_customers_without_an_outcome_are_removed_and_counted(tmp_path):
+    from marketing_utils.datasets.synthetic_churn import make_churn_table
+
+    table, _ = make_churn_table(300, seed=1)
+    table.loc[table.index[[3, 7]], "churned"] = ""  # two customers without an outcome
+    paths = write_tables(tmp_path / "data", {"customers": table})
+    outcome = {"column": "churned", "positive": "Yes", "name": "churn"}
+    params = own_params(tmp_path, paths, options={"customers": {"outcome": outcome}})
+    path = write_params(tmp_path / "params.yaml", params)
+
+    out = cli("run", str(path), "--quiet", "--only", "01_preprocessing")
+
+    assert out.returncode == 0, out.stderr
+    metrics = _metrics(tmp_path / "reports" / RUN_NAME)
+    customers = metrics["ledger"]["customers"]
+    assert customers["reasons"]["missing_outcome"] == 2
+    assert customers["rows_kept"] == len(table) - 2 == metrics["n_customers"]
+    kept = table.drop(index=table.index[[3, 7]])
+    assert metrics["label"]["positives"] == int((kept["churned"] == "Yes").sum())

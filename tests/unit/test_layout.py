@@ -20,6 +20,7 @@ PLUMBING = {
     "artifacts",
     "compute",
     "errors",
+    "leakage",  # the leakage guard, shared by 01 and 03 (issue 17)
     "model_io",
     "plotting",
     "privacy",

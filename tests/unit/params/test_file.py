@@ -204,6 +204,7 @@ def test_repo_params_files_are_valid():
             "hillstrom.yaml",
             "cdnow.yaml",
             "own_data_example.yaml",
+            "churn.yaml",
         ):
             continue  # their input files are checked in the tests below
         assert load_params(path).run_name
@@ -219,6 +220,22 @@ def test_own_data_example_is_valid_once_the_sample_exists(tmp_path, monkeypatch)
     write_retail_export(tmp_path / "data", 60, seed=1)
     params = load_params(root / "params" / "own_data_example.yaml", root / "notebooks")
     assert params.data["transactions"]["path"] == str(tmp_path / "data" / "retail_export.csv")
+
+
+def test_churn_params_are_valid_once_the_churn_table_exists(tmp_path, monkeypatch):
+    from marketing_utils.datasets.synthetic_churn import write_churn_table
+
+    root = Path(__file__).resolve().parents[3]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WORKBOOK_CHURN_TABLE", raising=False)
+    with pytest.raises(ParamsError, match="data.customers.path: input file not found"):
+        load_params(root / "params" / "churn.yaml", root / "notebooks")
+    write_churn_table(tmp_path / "data" / "synthetic_churn.csv", 200, seed=1)
+    params = load_params(root / "params" / "churn.yaml", root / "notebooks")
+    customers = params.data["customers"]
+    assert customers["path"] == str(tmp_path / "data" / "synthetic_churn.csv")
+    assert customers["outcome"] == {"column": "churned", "positive": "Yes", "name": "churn"}
+    assert params.sections["evaluation"]["save_rate"] == 0.3
 
 
 def test_public_params_files_are_valid(datasets_dir, monkeypatch):

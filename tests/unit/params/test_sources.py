@@ -21,3 +21,33 @@ def test_every_source_is_strict_about_its_keys():
     for name, model in DATA_SOURCES.items():
         with pytest.raises(ValidationError, match="n_customerz"):
             model.model_validate({"source": name, "n_customerz": 5})
+
+
+def test_the_customers_file_names_its_outcome():
+    files = DATA_SOURCES["files"]
+    spec = {"column": "Churn", "positive": "Yes", "name": "churn"}
+    source = files.model_validate(
+        {"source": "files", "customers": {"path": "c.csv", "outcome": spec}}
+    )
+    assert source.customers.outcome.model_dump() == spec
+    numbers = files.model_validate(
+        {
+            "source": "files",
+            "customers": {"path": "c.csv", "outcome": {"column": "y", "positive": [1, 2]}},
+        }
+    )
+    assert numbers.customers.outcome.positive == [1, 2]
+    assert numbers.customers.outcome.name == "outcome"
+    with pytest.raises(
+        ValidationError, match="data.transactions.outcome: an outcome column belongs"
+    ):
+        files.model_validate(
+            {"source": "files", "transactions": {"path": "t.csv", "outcome": spec}}
+        )
+    with pytest.raises(ValidationError, match="positiv"):
+        files.model_validate(
+            {
+                "source": "files",
+                "customers": {"path": "c.csv", "outcome": {"column": "y", "positiv": 1}},
+            }
+        )

@@ -172,7 +172,11 @@ def test_prepare_model_data_uses_recorded_lists_plus_segments():
             "label": [0, 1] * (n // 2),
         }
     )
-    segments = pd.DataFrame({"customer_id": table["customer_id"], "rfm_segment": ["a", "b"] * 20})
+    # Segments a, a, b, b, ... against labels 0, 1, 0, 1, ...: unrelated to the label (an
+    # alternating a, b would copy the label and the leakage guard would rightly drop it).
+    segments = pd.DataFrame(
+        {"customer_id": table["customer_id"], "rfm_segment": ["a", "a", "b", "b"] * 10}
+    )
     info = {"numeric_features": ["balance"], "categorical_features": ["region"]}
     prepared = prepare_model_data(table, info=info, segments=segments, cv_folds=3, seed=1)
     assert prepared.spec.numeric == ("balance",)
@@ -182,6 +186,36 @@ def test_prepare_model_data_uses_recorded_lists_plus_segments():
     assert (len(y_train), len(y_test)) == (30, 10)
     assert list(X_train.columns) == ["balance", "region", "rfm_segment"]
     assert prepared.X.shape == (40, 3)
+
+
+def test_prepare_model_data_guards_the_training_part_against_leaks():
+    n = 40
+    labels = np.array([0, 1] * (n // 2))
+    table = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "balance": np.arange(n) % 5,
+            "closed_days": labels * 30.0 + np.arange(n) % 3,  # known only after the outcome
+            "label": labels,
+        }
+    )
+    info = {
+        "numeric_features": ["balance", "closed_days"],
+        "excluded_features": {
+            "account": "identifier-like: a different value in each of the 40 rows"
+        },
+        "label": {"kind": "customer_outcome", "column": "Churn", "name": "churn"},
+    }
+    prepared = prepare_model_data(table, info=info, cv_folds=3, seed=1)
+    assert prepared.spec.numeric == ("balance",)
+    assert prepared.spec.excluded["closed_days"].startswith(
+        "leakage guard: single-feature AUC 1.000 >= 0.98"
+    )
+    assert prepared.spec.excluded["account (notebook 01)"].startswith("identifier-like")
+    screen = prepared.screen.set_index("column")
+    assert screen.loc["closed_days", "auc"] == 1.0 and screen.loc["closed_days", "excluded"]
+    kept = prepare_model_data(table, info={**info, "keep_features": ["closed_days"]}, cv_folds=3)
+    assert kept.spec.numeric == ("balance", "closed_days")
 
 
 def test_prepare_model_data_refuses_a_train_split_too_small_for_the_folds():
