@@ -141,11 +141,14 @@ class PlanningResult:
         single_name = next(p for p in table.index if p.startswith("everyone"))
         plan = {"expected_incremental_profit": float(plan_row["expected_profit"])}
         honest = "true_profit" if "true_profit" in table else "ipw_value"
+        gain = None
         if honest in table:
             baseline = float(table.loc[response_name, honest])
+            # A ratio only means something over a positive baseline; the gain always does.
             plan["profit_vs_response_topk"] = (
                 float(plan_row[honest]) / baseline if baseline > 0 else None
             )
+            gain = float(plan_row[honest]) - baseline
         if self.oracle is not None:
             oracle = float(self.settings["oracle_true_profit"])
             plan["profit_share_of_oracle"] = (
@@ -158,6 +161,8 @@ class PlanningResult:
             plan["best_single_offer_value"] = float(table.loc[single_name, "ipw_value"])
         return {
             "plan": plan,
+            "honest_value": honest,
+            "profit_gain_over_response_topk": gain,
             "method": self.plan.method,
             "optimality_gap": self.plan.gap,
             "budget": self.settings["budget"],
@@ -286,6 +291,8 @@ def _summary(scores: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
 
 
 def _check_costs(costs, offers) -> dict:
+    if costs is None:
+        costs = 1.0
     if isinstance(costs, int | float) and not isinstance(costs, bool):
         costs = {offer: float(costs) for offer in offers}
     if not isinstance(costs, dict):
@@ -313,7 +320,7 @@ def plan_campaign(
     truth: pd.DataFrame | None = None,
     segments: pd.DataFrame | None = None,
     clv: pd.DataFrame | None = None,
-    costs: float | dict = 1.0,
+    costs: float | dict | None = None,
     budget: float | None = None,
     capacities: dict | None = None,
     max_segment_share: float | None = None,
@@ -324,8 +331,8 @@ def plan_campaign(
     value_per_response: float = 20.0,
     value_source: str = "margin",
     control: str = "control",
-    model: str = "t_learner",
-    base_learner: str = "logistic_regression",
+    model: str = "x_learner",
+    base_learner: str = "gradient_boosting",
     cv_folds: int = 3,
     method: str = "auto",
     max_exact_pairs: int = 50_000,
@@ -349,8 +356,8 @@ def plan_campaign(
         Stage 02's ``segments`` (``customer_id`` and ``segment_column``).
     clv : pandas.DataFrame, optional
         Stage 08's ``clv`` artifact (``customer_id``, ``clv``).
-    costs : float or dict
-        Cost of one contact per offer (one number for every offer).
+    costs : float, dict or None
+        Cost of one contact per offer (one number for every offer; None: 1.0).
     budget : float, optional
         Total spend; default a third of what contacting every customer with
         the cheapest offer costs.
