@@ -60,6 +60,7 @@ _EXPORTS = {
         "uplift_curve",
     ],
     "uplift_stage": ["UpliftResult", "campaign_uplift", "save_uplift"],
+    "planning": ["PlanningResult", "plan_campaign", "save_planning"],
     "forecast": ["DemandForecast", "demand_series", "forecast_demand", "forecast_series"],
     "recommend": [
         "ItemKNNRecommender",

@@ -203,7 +203,9 @@ def make_synthetic(
     """
     _check_arguments(n_customers, seed, n_products, horizon_days)
     if campaign_offers not in (1, 2):
-        raise ValueError(f"make_synthetic: campaign_offers must be 1 or 2, found {campaign_offers!r}")
+        raise ValueError(
+            f"make_synthetic: campaign_offers must be 1 or 2, found {campaign_offers!r}"
+        )
     start_ts, end_ts = _as_date(start, "start"), _as_date(end, "end")
     cutoff_ts = (
         end_ts - pd.Timedelta(days=horizon_days) if cutoff is None else _as_date(cutoff, "cutoff")
@@ -363,7 +365,9 @@ def _truth_and_campaign(
     spend_sum = np.bincount(order_customer[before], weights=order_amount[before], minlength=n)
     order_count = np.bincount(order_customer[before], minlength=n)
     mean_order_value = spend_sum / np.maximum(order_count, 1)
-    coupon = None if offer_rng is None else coupon_probabilities(uplift_type, control, age_at_cutoff)
+    coupon = (
+        None if offer_rng is None else coupon_probabilities(uplift_type, control, age_at_cutoff)
+    )
     treatment, response, spend, arm = draw_campaign(
         rng, eligible, control, treated, mean_order_value, coupon=coupon, offer_rng=offer_rng
     )

@@ -114,7 +114,9 @@ def offer_uplift(
     )
     if len(table) == 0:
         raise DataValidationError(
-            "campaign", "expected campaign customers with features, found none", column="customer_id"
+            "campaign",
+            "expected campaign customers with features, found none",
+            column="customer_id",
         )
     response = table["response"].to_numpy().astype(int)
     arms = table["arm"].to_numpy()

@@ -98,7 +98,8 @@ def ipw_with_bootstrap(
     """
     if not isinstance(n_bootstrap, int) or n_bootstrap < 2:
         raise DataValidationError(
-            "params campaign_planning.n_bootstrap", f"expected an integer >= 2, found {n_bootstrap!r}"
+            "params campaign_planning.n_bootstrap",
+            f"expected an integer >= 2, found {n_bootstrap!r}",
         )
     observed = np.asarray(observed, dtype=object)
     reward = np.asarray(reward, dtype=float)
@@ -120,7 +121,11 @@ def ipw_with_bootstrap(
     names = list(terms)
     for name in names:
         low, high = np.percentile(draws[name], [tail, 100 - tail])
-        out[name] = {"value": float(terms[name].sum()), "ci_low": float(low), "ci_high": float(high)}
+        out[name] = {
+            "value": float(terms[name].sum()),
+            "ci_low": float(low),
+            "ci_high": float(high),
+        }
     first = names[0]
     for other in names[1:]:
         diff = draws[first] - draws[other]

@@ -140,7 +140,8 @@ def _named_values(values, offers, parameter: str, *, default: float | None) -> n
     if values is None or np.isscalar(values):
         if values is None and default is None:
             raise DataValidationError(
-                f"{_WHERE}.{parameter}", f"expected a value for each offer {list(offers)}, found none"
+                f"{_WHERE}.{parameter}",
+                f"expected a value for each offer {list(offers)}, found none",
             )
         value = default if values is None else values
         return np.full(len(offers), float(value))
@@ -159,7 +160,9 @@ def _named_values(values, offers, parameter: str, *, default: float | None) -> n
         raise DataValidationError(
             f"{_WHERE}.{parameter}", f"expected a value for every offer, missing for {missing}"
         )
-    out = np.array([float(values.get(o, default) if values.get(o) is not None else default) for o in offers])
+    out = np.array(
+        [float(values.get(o, default) if values.get(o) is not None else default) for o in offers]
+    )
     return out
 
 
@@ -210,11 +213,13 @@ def make_problem(
     profit = np.array(profit, dtype=float)
     if profit.ndim != 2 or profit.shape[1] != len(offers):
         raise DataValidationError(
-            "profit", f"expected a matrix with one column per offer {list(offers)}, found shape {profit.shape}"
+            "profit",
+            f"expected a matrix with one column per offer {list(offers)}, found shape {profit.shape}",
         )
     if not np.isfinite(profit).all():
         raise DataValidationError(
-            "profit", f"expected finite expected profits, found {int((~np.isfinite(profit)).sum())} others"
+            "profit",
+            f"expected finite expected profits, found {int((~np.isfinite(profit)).sum())} others",
         )
     cost = _named_values(costs, offers, "costs", default=None)
     bad = ~np.isfinite(cost) | (cost < 0)
@@ -231,7 +236,8 @@ def make_problem(
     capacity = _named_values(capacities or {}, offers, "capacities", default=math.inf)
     if (capacity < 0).any() or np.isnan(capacity).any():
         raise DataValidationError(
-            f"{_WHERE}.capacities", f"expected capacities >= 0, found {dict(zip(offers, capacity.tolist()))}"
+            f"{_WHERE}.capacities",
+            f"expected capacities >= 0, found {dict(zip(offers, capacity.tolist(), strict=True))}",
         )
     n = len(profit)
     if eligible is not None:
@@ -340,7 +346,9 @@ def is_feasible(problem: PlanningProblem, assignment: np.ndarray, tol: float = 1
     _, _, rhs = problem.coupling()
     chosen = np.flatnonzero(assignment >= 0)
     allowed = np.isfinite(problem.profit[chosen, assignment[chosen]]).all()
-    return bool(allowed and (_usage(problem, assignment) <= rhs + tol * np.maximum(1, np.abs(rhs))).all())
+    return bool(
+        allowed and (_usage(problem, assignment) <= rhs + tol * np.maximum(1, np.abs(rhs))).all()
+    )
 
 
 def _gap(bound: float, objective: float) -> float:
@@ -368,7 +376,9 @@ def solve_exact(
     rows, cols = np.nonzero(allowed)
     m = len(rows)
     if m == 0:
-        return Plan(np.full(n, NO_OFFER), 0.0, 0.0, 0.0, "milp", {}, time.perf_counter() - started, "empty")
+        return Plan(
+            np.full(n, NO_OFFER), 0.0, 0.0, 0.0, "milp", {}, time.perf_counter() - started, "empty"
+        )
     offer_part, segment_part, rhs = problem.coupling()
     coefficients = offer_part[:, cols] + segment_part[:, problem.segment[rows]]
     customers, customer_row = np.unique(rows, return_inverse=True)
@@ -582,7 +592,9 @@ def solve(
         computed in every case.
     """
     if method not in ("auto", "milp", "lp"):
-        raise DataValidationError(f"{_WHERE}.method", f"expected auto, milp or lp, found {method!r}")
+        raise DataValidationError(
+            f"{_WHERE}.method", f"expected auto, milp or lp, found {method!r}"
+        )
     relaxed = solve_relaxed(problem)
     pairs = int(np.isfinite(problem.profit).sum())
     if method == "lp" or (method == "auto" and pairs > max_exact_pairs):

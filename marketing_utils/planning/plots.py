@@ -19,9 +19,16 @@ def frontier_figure(frontier: pd.DataFrame, currency: str = "currency units") ->
         (axes[0], "expected_profit", f"expected incremental profit ({currency})"),
         (axes[1], "incremental_responses", "expected incremental responses"),
     ):
-        ax.plot(frontier["budget"], frontier[column], marker="o", color=PALETTE[0], label="best plan")
+        ax.plot(
+            frontier["budget"], frontier[column], marker="o", color=PALETTE[0], label="best plan"
+        )
         ax.scatter(
-            chosen["budget"], chosen[column], s=120, color=PALETTE[1], zorder=3, label="chosen budget"
+            chosen["budget"],
+            chosen[column],
+            s=120,
+            color=PALETTE[1],
+            zorder=3,
+            label="chosen budget",
         )
         ax.legend(loc="lower right")
         finish(ax, f"Efficient frontier: {label.split(' (')[0]}", f"budget ({currency})", label)
@@ -36,7 +43,10 @@ def policies_figure(policies: pd.DataFrame, column: str, label: str) -> plt.Figu
     y = np.arange(len(policies))
     colours = [PALETTE[1] if p == "optimized plan" else PALETTE[0] for p in policies["policy"]]
     ax.barh(y, values, color=colours)
-    low, high = f"{column.removesuffix('_value')}_ci_low", f"{column.removesuffix('_value')}_ci_high"
+    low, high = (
+        f"{column.removesuffix('_value')}_ci_low",
+        f"{column.removesuffix('_value')}_ci_high",
+    )
     if low in policies and high in policies:
         errors = np.vstack([values - policies[low], policies[high] - values])
         ax.errorbar(values, y, xerr=np.abs(errors), fmt="none", color="black", capsize=3)
@@ -56,7 +66,13 @@ def plan_mix_figure(summary: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(table) + 2))
     left = np.zeros(len(table))
     for position, offer in enumerate(table.columns):
-        ax.barh(table.index, table[offer], left=left, color=PALETTE[position % len(PALETTE)], label=offer)
+        ax.barh(
+            table.index,
+            table[offer],
+            left=left,
+            color=PALETTE[position % len(PALETTE)],
+            label=offer,
+        )
         left += table[offer].to_numpy()
     ax.legend(title="offer")
     finish(ax, "The plan: contacts by segment and offer", "contacts (customers)", "segment")

@@ -28,7 +28,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from .estimate import SINGLE_OFFER, offer_uplift
 from .offpolicy import ipw_with_bootstrap
-from .optimize import NO_OFFER, Plan, PlanningProblem, make_problem, plan_value, solve
+from .optimize import Plan, PlanningProblem, make_problem, plan_value, solve
 from .policies import best_single_offer, compare_policies
 
 __all__ = ["PlanningResult", "efficient_frontier", "plan_campaign", "response_values"]
@@ -123,15 +123,17 @@ class PlanningResult:
     def contact_file(self) -> pd.DataFrame:
         """The plan as a contact list: pseudonymized id, offer, expected uplift and profit."""
         chosen = self.scores[self.scores["planned_offer"] != "none"]
-        return chosen[
-            ["customer_id", "planned_offer", "planned_uplift", "planned_profit"]
-        ].rename(
-            columns={
-                "planned_offer": "offer",
-                "planned_uplift": "expected_uplift",
-                "planned_profit": "expected_profit",
-            }
-        ).reset_index(drop=True)
+        return (
+            chosen[["customer_id", "planned_offer", "planned_uplift", "planned_profit"]]
+            .rename(
+                columns={
+                    "planned_offer": "offer",
+                    "planned_uplift": "expected_uplift",
+                    "planned_profit": "expected_profit",
+                }
+            )
+            .reset_index(drop=True)
+        )
 
     def metrics(self) -> dict:
         """Headline metrics; the ``plan`` block is what other checks read."""
@@ -210,11 +212,21 @@ def efficient_frontier(
     )
     unlimited = solve(free, method="lp")
     top = plan_value(problem.cost[None, :].repeat(problem.shape[0], 0), unlimited.assignment)
-    budgets = np.unique(np.concatenate([np.linspace(0, max(top, problem.budget), points), [problem.budget]]))
+    budgets = np.unique(
+        np.concatenate([np.linspace(0, max(top, problem.budget), points), [problem.budget]])
+    )
     rows = []
     for budget in budgets:
         if budget < problem.cost.min():
-            rows.append({"budget": budget, "expected_profit": 0.0, "incremental_responses": 0.0, "spend": 0.0, "shadow_price": np.nan})
+            rows.append(
+                {
+                    "budget": budget,
+                    "expected_profit": 0.0,
+                    "incremental_responses": 0.0,
+                    "spend": 0.0,
+                    "shadow_price": np.nan,
+                }
+            )
             continue
         point = solve(_with_budget(problem, budget), method="lp")
         chosen = point.assignment >= 0
@@ -255,9 +267,7 @@ def _policy_table(problem, assignments, uplift, true_profit, true_uplift) -> pd.
         }
         if true_profit is not None:
             row["true_profit"] = plan_value(true_profit, assignment)
-            row["true_incremental_responses"] = float(
-                true_uplift[chosen, assignment[chosen]].sum()
-            )
+            row["true_incremental_responses"] = float(true_uplift[chosen, assignment[chosen]].sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -276,16 +286,22 @@ def _summary(scores: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
     )
     small = table["contacts"] < min_group_size
     if small.any():
-        merged = table[small][["contacts", "expected_incremental_responses", "expected_profit"]].sum()
+        merged = table[small][
+            ["contacts", "expected_incremental_responses", "expected_profit"]
+        ].sum()
         table = pd.concat(
             [
                 table[~small],
-                pd.DataFrame([{"segment": "other (small groups)", "offer": "mixed", **merged.to_dict()}]),
+                pd.DataFrame(
+                    [{"segment": "other (small groups)", "offer": "mixed", **merged.to_dict()}]
+                ),
             ],
             ignore_index=True,
         )
         if table.iloc[-1]["contacts"] < min_group_size:
-            table.loc[table.index[-1], ["contacts", "expected_incremental_responses", "expected_profit"]] = np.nan
+            table.loc[
+                table.index[-1], ["contacts", "expected_incremental_responses", "expected_profit"]
+            ] = np.nan
     table["share_of_contacts"] = table["contacts"] / max(len(contacted), 1)
     return table
 
@@ -404,7 +420,10 @@ def plan_campaign(
     if budget is None:
         budget = round(min(costs.values()) * n / 3, 2)
     values, value_info = response_values(
-        scores["customer_id"], value_per_response=value_per_response, value_source=value_source, clv=clv
+        scores["customer_id"],
+        value_per_response=value_per_response,
+        value_source=value_source,
+        clv=clv,
     )
     scores["value"] = values
 
@@ -416,7 +435,9 @@ def plan_campaign(
                 f"expected a column of 02's segments {list(segments.columns)}, found {segment_column!r}",
             )
         mapping = segments.drop_duplicates("customer_id").set_index("customer_id")[segment_column]
-        segment = scores["customer_id"].map(mapping).astype(object).fillna("(no segment)").astype(str)
+        segment = (
+            scores["customer_id"].map(mapping).astype(object).fillna("(no segment)").astype(str)
+        )
         scores["segment"] = segment.to_numpy()
         segment = segment.to_numpy()
     else:
@@ -434,7 +455,8 @@ def plan_campaign(
     n_unknown_ids = len(ids - set(scores["customer_id"]))
     if excluded.all():
         raise DataValidationError(
-            f"{_WHERE}.exclude_segments", "expected some customers left after the exclusions, found none"
+            f"{_WHERE}.exclude_segments",
+            "expected some customers left after the exclusions, found none",
         )
     scores["excluded"] = excluded
     limits = {"max_segment_share": max_segment_share, "segment_limits": segment_limits}
@@ -448,7 +470,9 @@ def plan_campaign(
     settings_extra = {}
     if truth is not None:
         columns = [
-            f"true_uplift_{o}" if f"true_uplift_{o}" in truth else ("true_uplift" if o == SINGLE_OFFER else None)
+            f"true_uplift_{o}"
+            if f"true_uplift_{o}" in truth
+            else ("true_uplift" if o == SINGLE_OFFER else None)
             for o in offers
         ]
         if all(c is not None and c in truth for c in columns):
@@ -462,13 +486,26 @@ def plan_campaign(
         for column, offer in enumerate(offers):
             scores[f"true_uplift_{offer}"] = true_uplift[:, column]
         true_problem = _problem(
-            scores, offers, values, costs, budget, capacities, segment, limits, ~excluded, true_uplift
+            scores,
+            offers,
+            values,
+            costs,
+            budget,
+            capacities,
+            segment,
+            limits,
+            ~excluded,
+            true_uplift,
         )
         true_profit = np.where(np.isfinite(true_problem.profit), true_problem.profit, 0.0)
-        oracle = solve(true_problem, method=method, max_exact_pairs=max_exact_pairs, time_limit=time_limit)
+        oracle = solve(
+            true_problem, method=method, max_exact_pairs=max_exact_pairs, time_limit=time_limit
+        )
         settings_extra["oracle_true_profit"] = oracle.objective
 
-    assignments = compare_policies(problem, propensity=scores["propensity"], uplift=uplift, plan=plan.assignment)
+    assignments = compare_policies(
+        problem, propensity=scores["propensity"], uplift=uplift, plan=plan.assignment
+    )
     if oracle is not None:
         assignments["oracle plan (true uplift)"] = oracle.assignment
     policies = _policy_table(problem, assignments, uplift, true_profit, true_uplift)
@@ -478,13 +515,25 @@ def plan_campaign(
     reward = values * scores["response"].to_numpy(float) - arm_cost
     shares = scores["arm"].value_counts(normalize=True).to_dict()
     labels = np.array([*offers, control], dtype=object)
-    named = {name: labels[np.where(a >= 0, a, len(offers))] for name, a in assignments.items() if not name.startswith("oracle")}
+    named = {
+        name: labels[np.where(a >= 0, a, len(offers))]
+        for name, a in assignments.items()
+        if not name.startswith("oracle")
+    }
     ipw = ipw_with_bootstrap(
-        named, scores["arm"].to_numpy(), reward, shares, control=control, n_bootstrap=n_bootstrap, seed=seed
+        named,
+        scores["arm"].to_numpy(),
+        reward,
+        shares,
+        control=control,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
     )
     for column in ("ipw_value", "ipw_ci_low", "ipw_ci_high"):
         key = column.removeprefix("ipw_")
-        policies[column] = policies["policy"].map(lambda p, key=key: ipw.get(p, {}).get(key, np.nan))
+        policies[column] = policies["policy"].map(
+            lambda p, key=key: ipw.get(p, {}).get(key, np.nan)
+        )
 
     chosen = plan.assignment
     offer_labels = np.array([*offers, "none"], dtype=object)

@@ -26,7 +26,9 @@ def test_ipw_value_by_hand():
     # Nobody (all c): customers 4 and 5 agree: (3*2 + 3*0) / 6 = 1.
     assert ipw_value(["c"] * 6, OBSERVED, REWARD, SHARES) == pytest.approx(1.0)
     # Incremental, in total for the 6 customers: 6 * (5 - 1) = 24.
-    assert ipw_incremental_value(POLICY, OBSERVED, REWARD, SHARES, control="c") == pytest.approx(24.0)
+    assert ipw_incremental_value(POLICY, OBSERVED, REWARD, SHARES, control="c") == pytest.approx(
+        24.0
+    )
 
 
 def test_bootstrap_values_and_paired_difference():

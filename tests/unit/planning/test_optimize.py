@@ -124,7 +124,9 @@ def test_relaxed_is_near_exact_on_a_larger_problem():
 
 
 def test_budget_below_one_contact_names_the_parameter():
-    with pytest.raises(DataValidationError, match=r"campaign_planning\.budget.*cheapest offer.*0\.5"):
+    with pytest.raises(
+        DataValidationError, match=r"campaign_planning\.budget.*cheapest offer.*0\.5"
+    ):
         _tiny(budget=0.5)
 
 
@@ -143,7 +145,9 @@ def test_bad_costs_name_the_parameter(costs, message):
 
 
 def test_infeasible_segment_limits_name_the_constraint():
-    with pytest.raises(DataValidationError, match=r"segment_limits.*infeasible.*a <= 0\.3, b <= 0\.4.*0\.7 < 1"):
+    with pytest.raises(
+        DataValidationError, match=r"segment_limits.*infeasible.*a <= 0\.3, b <= 0\.4.*0\.7 < 1"
+    ):
         _tiny(segment=["a", "a", "b", "b"], max_segment_share=0.3, segment_limits={"b": 0.4})
 
 
@@ -159,5 +163,7 @@ def test_bad_share_and_unknown_segment():
 def test_inputs_not_mutated():
     profit = np.array(TINY)
     before = profit.copy()
-    solve(make_problem(profit, offers=["email", "coupon"], costs=1.0, budget=3, eligible=[1, 0, 1, 1]))
+    solve(
+        make_problem(profit, offers=["email", "coupon"], costs=1.0, budget=3, eligible=[1, 0, 1, 1])
+    )
     np.testing.assert_array_equal(profit, before)
