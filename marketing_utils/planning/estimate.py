@@ -26,8 +26,8 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ..errors import DataValidationError
-from ..uplift import make_base_learner, make_feature_encoder, make_uplift_model
-from ..uplift_experiment import NOT_FEATURES
+from ..uplift.experiment import NOT_FEATURES
+from ..uplift.learners import make_base_learner, make_feature_encoder, make_uplift_model
 
 __all__ = ["SINGLE_OFFER", "campaign_arms", "offer_uplift"]
 
