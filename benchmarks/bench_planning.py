@@ -33,6 +33,8 @@ from _data import machine_info
 from marketing_utils.planning.optimize import is_feasible, make_problem, solve_exact, solve_relaxed
 
 TARGET = {"n_customers": 1_000_000, "n_offers": 3, "seconds": 60.0, "gap": 0.01}
+#: Sizes of a quick run (benchmarks/run_all.py --quick): the MILP check and a mid size.
+QUICK_ARGS = ["--sizes", "5000", "100000", "--exact-up-to", "5000"]
 OFFERS = ("email", "sms", "coupon")
 COSTS = {"email": 0.5, "sms": 1.0, "coupon": 2.5}
 
