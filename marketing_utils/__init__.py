@@ -82,6 +82,7 @@ _EXPORTS = {
         "uplift_curve",
     ],
     "uplift.stage": ["UpliftResult", "campaign_uplift", "save_uplift"],
+    "planning": ["PlanningResult", "plan_campaign", "save_planning"],
     "forecast.stage": ["DemandForecast", "demand_series", "forecast_demand", "forecast_series"],
     "recommend": [
         "ItemKNNRecommender",

@@ -14,6 +14,14 @@ model that sees pre-cutoff behaviour and demographics can learn it:
   exactly the customers it should leave alone;
 * lost cause (dropped-out customers, most of them one-timers): very low
   response, no effect.
+
+With ``offers=2`` the treated half is split at random between two offers,
+so that a planner can learn which offer suits whom: the ``email`` (the
+single campaign above, same effects) and a ``coupon`` that costs more to
+send but works better on older persuadables and harms sleeping dogs less
+(see :func:`coupon_probabilities`). The split uses its own generator, and the
+shared generator draws exactly as many numbers as with one offer, so every
+other table (and every e-mail customer's response) is unchanged.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from ._synthetic_config import PERSONA_NAMES, UPLIFT_TYPES
 from ._synthetic_customers import REGULARITY, cumulative_intensity
 
 PERSUADABLE, SURE_THING, LOST_CAUSE, SLEEPING_DOG = range(len(UPLIFT_TYPES))
+#: Arm names of the two-offer campaign (the first is the single-offer campaign's contact).
+OFFER_ARMS = ("email", "coupon")
 _PERSONA = {name: code for code, name in enumerate(PERSONA_NAMES)}
 #: Customers younger than this react more strongly to the campaign if persuadable.
 YOUNG_AGE = 35.0
@@ -111,21 +121,50 @@ def response_probabilities(
     return uplift_type, control, treated
 
 
+def coupon_probabilities(
+    uplift_type: np.ndarray, control: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """Response probability with the second offer, the coupon.
+
+    The coupon lifts persuadables by 0.40 from age 35 on and by 0.30 below
+    (the e-mail: 0.28 and 0.45), lowers sleeping dogs' response by only 0.05
+    (the e-mail: 0.20) and changes nothing for sure things and lost causes.
+    """
+    effect = np.where(age < YOUNG_AGE, 0.30, 0.40)
+    coupon = np.where(uplift_type == PERSUADABLE, control + effect, control)
+    return np.where(uplift_type == SLEEPING_DOG, control - 0.05, coupon)
+
+
 def draw_campaign(
     rng: np.random.Generator,
     eligible: np.ndarray,
     control: np.ndarray,
     treated: np.ndarray,
     mean_order_value: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Treatment, response and spend for the eligible customers (in their order).
+    *,
+    coupon: np.ndarray | None = None,
+    offer_rng: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Treatment, response, spend and arm for the eligible customers (in their order).
 
-    Responders spend around their own pre-cutoff mean order value.
+    Responders spend around their own pre-cutoff mean order value. With
+    ``coupon`` (response probabilities with the second offer) the treated
+    customers are split half and half between ``email`` and ``coupon`` with
+    ``offer_rng``; ``rng`` draws the same numbers either way. The arm is
+    None for the single-offer campaign.
     """
     n = int(eligible.sum())
     treatment = (rng.random(n) < 0.5).astype(np.int64)
     probability = np.where(treatment == 1, treated[eligible], control[eligible])
+    arm = None
+    if coupon is not None:
+        if offer_rng is None:
+            raise ValueError("draw_campaign: a coupon campaign needs its own offer_rng")
+        gets_coupon = (treatment == 1) & (offer_rng.random(n) < 0.5)
+        arm = np.where(treatment == 1, OFFER_ARMS[0], "control").astype(object)
+        arm[gets_coupon] = OFFER_ARMS[1]
+        probability = np.where(gets_coupon, coupon[eligible], probability)
     response = (rng.random(n) < probability).astype(np.int64)
     basket = mean_order_value[eligible] * np.exp(rng.normal(0.0, 0.4, n))
     spend = np.where(response == 1, np.maximum(np.round(basket, 2), 1.0), 0.0)
-    return treatment, response, spend
+    return treatment, response, spend, arm

@@ -31,7 +31,12 @@ import numpy as np
 import pandas as pd
 
 from ..schema import MarketingData
-from ._synthetic_campaign import draw_campaign, purchase_truth, response_probabilities
+from ._synthetic_campaign import (
+    coupon_probabilities,
+    draw_campaign,
+    purchase_truth,
+    response_probabilities,
+)
 from ._synthetic_config import (
     CATEGORIES,
     CHANNELS,
@@ -148,6 +153,7 @@ def make_synthetic(
     horizon_days: int = 90,
     cutoff: str | pd.Timestamp | None = None,
     dirty: bool = True,
+    campaign_offers: int = 1,
 ) -> SyntheticData:
     """Simulate customers, products, transactions and a campaign, with the truth.
 
@@ -171,6 +177,11 @@ def make_synthetic(
         and ``cutoff + horizon_days <= end``.
     dirty : bool, default True
         Inject data-quality defects (counts in ``defects``).
+    campaign_offers : {1, 2}, default 1
+        Offers in the randomized campaign. With 2 the treated customers are
+        split between an ``email`` and a ``coupon`` (campaign column ``arm``;
+        truth columns ``true_uplift_email`` and ``true_uplift_coupon``); every
+        other table is identical to the single-offer data.
 
     Returns
     -------
@@ -192,6 +203,10 @@ def make_synthetic(
     True
     """
     _check_arguments(n_customers, seed, n_products, horizon_days)
+    if campaign_offers not in (1, 2):
+        raise ValueError(
+            f"make_synthetic: campaign_offers must be 1 or 2, found {campaign_offers!r}"
+        )
     start_ts, end_ts = _as_date(start, "start"), _as_date(end, "end")
     cutoff_ts = (
         end_ts - pd.Timedelta(days=horizon_days) if cutoff is None else _as_date(cutoff, "cutoff")
@@ -280,6 +295,7 @@ def make_synthetic(
         cutoff_day,
         horizon_days,
         start_ts,
+        offer_rng=np.random.default_rng([int(seed), 2]) if campaign_offers == 2 else None,
     )
     truth.insert(0, "customer_id", customers["customer_id"])
     campaign.insert(
@@ -332,6 +348,7 @@ def _truth_and_campaign(
     cutoff_day: int,
     horizon_days: int,
     start: pd.Timestamp,
+    offer_rng: np.random.Generator | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The truth table (without ids) and the campaign table (without ids)."""
     n = len(population["persona"])
@@ -352,7 +369,12 @@ def _truth_and_campaign(
     spend_sum = np.bincount(order_customer[before], weights=order_amount[before], minlength=n)
     order_count = np.bincount(order_customer[before], minlength=n)
     mean_order_value = spend_sum / np.maximum(order_count, 1)
-    treatment, response, spend = draw_campaign(rng, eligible, control, treated, mean_order_value)
+    coupon = (
+        None if offer_rng is None else coupon_probabilities(uplift_type, control, age_at_cutoff)
+    )
+    treatment, response, spend, arm = draw_campaign(
+        rng, eligible, control, treated, mean_order_value, coupon=coupon, offer_rng=offer_rng
+    )
 
     dropped = population["dropout_day"] != NEVER
     dropout_date = _dates(
@@ -374,4 +396,9 @@ def _truth_and_campaign(
         }
     )
     campaign = pd.DataFrame({"treatment": treatment, "response": response, "spend": spend})
+    if coupon is not None:
+        truth["p_response_coupon"] = np.where(eligible, coupon, np.nan)
+        truth["true_uplift_email"] = truth["true_uplift"]
+        truth["true_uplift_coupon"] = np.where(eligible, coupon - control, np.nan)
+        campaign.insert(0, "arm", pd.Series(arm, dtype="str"))
     return truth, campaign

@@ -46,6 +46,7 @@ def load_data(data: dict | BaseModel, *, seed: int = 42, horizon_days: int = 90)
             n_products=source.n_products,
             horizon_days=horizon_days,
             dirty=source.dirty,
+            campaign_offers=source.campaign_offers,
         )
     if name == "bank_marketing":
         from ..datasets.public import load_bank_marketing

@@ -72,6 +72,9 @@ class SyntheticSource(_Source):
     start: IsoDate = Field(date(2023, 1, 1), description="first day of the simulated history")
     end: IsoDate = Field(date(2025, 12, 31), description="last day of the simulated history")
     dirty: bool = Field(True, description="inject realistic defects with known counts")
+    campaign_offers: int = Field(
+        1, ge=1, le=2, description="offers in the campaign: 1 (e-mail) or 2 (e-mail and coupon)"
+    )
 
 
 class BankMarketingSource(_Source):
