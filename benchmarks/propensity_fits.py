@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 import yaml
@@ -75,7 +76,8 @@ def main() -> None:
     }  # fmt: skip
     load_before = os.getloadavg()
     tic = time.perf_counter()
-    with joblib.parallel_config(backend="threading" if args.n_jobs > 1 else None):
+    backend = joblib.parallel_config(backend="threading") if args.n_jobs > 1 else nullcontext()
+    with backend:
         result = propensity.fit_propensity(
             table, info=info, seed=seed, n_jobs=args.n_jobs, **kwargs
         )
