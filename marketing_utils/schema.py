@@ -49,6 +49,7 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("order_id", "str", False),
         ("product_id", "str", False),
         ("category", "str", False),
+        ("description", "str", False),
         ("quantity", "float64", False),
         ("unit_price", "float64", False),
         ("amount", "float64", True),
@@ -57,6 +58,7 @@ TABLE_COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("product_id", "str", True),
         ("category", "str", False),
         ("name", "str", False),
+        ("description", "str", False),
         ("price", "float64", False),
     ],
     "campaign": [
@@ -76,6 +78,7 @@ CAPABILITY_DESCRIPTIONS = {
     "campaign.treatment": "a campaign table with a treatment flag and a control group",
     "campaign.response": "a campaign table with a response column",
     "products": "a products table",
+    "ground_truth": "synthetic data with its ground truth (to play a campaign forward)",
 }
 
 

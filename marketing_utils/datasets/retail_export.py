@@ -25,6 +25,7 @@ RETAIL_COLUMNS = {
     "timestamp": "InvoiceDate",
     "order_id": "Invoice",
     "product_id": "StockCode",
+    "description": "Description",
     "quantity": "Quantity",
     "unit_price": "Price",
 }
@@ -40,7 +41,7 @@ def make_retail_export(n_customers: int = 2_000, *, seed: int = 0) -> pd.DataFra
     """
     data = make_synthetic(n_customers, seed=seed, dirty=True)
     tx = data.transactions
-    products = data.products.set_index("product_id")["name"]
+    products = data.products.set_index("product_id")["description"]
     numbers = pd.to_numeric(tx["customer_id"].str.slice(1), errors="coerce")
     is_return = tx["quantity"] < 0
     invoice = tx["order_id"].str.replace(r"^[A-Z]+", "", regex=True)
@@ -50,7 +51,10 @@ def make_retail_export(n_customers: int = 2_000, *, seed: int = 0) -> pd.DataFra
         {
             "Invoice": np.where(is_return, "C" + invoice, invoice),
             "StockCode": tx["product_id"].str.slice(1),
-            "Description": tx["product_id"].map(products).str.upper(),
+            "Description": tx["product_id"]
+            .map(products)
+            .str.upper()
+            .str.replace(":", "", regex=False),
             "Quantity": tx["quantity"].astype("int64"),
             "InvoiceDate": tx["timestamp"].dt.strftime(RETAIL_DATE_FORMAT),
             "Price": tx["unit_price"].round(2),

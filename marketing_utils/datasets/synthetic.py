@@ -49,6 +49,7 @@ from ._synthetic_customers import NEVER, draw_customers
 from ._synthetic_defects import corrupt_customers, corrupt_transactions, no_defects
 from ._synthetic_orders import draw_lines, make_catalogue
 from ._synthetic_people import draw_demographics, draw_personal_data
+from ._synthetic_text import describe_products
 
 __all__ = ["SyntheticData", "make_synthetic"]
 
@@ -247,6 +248,9 @@ def make_synthetic(
             "price": catalogue.price,
         }
     )
+    families, descriptions = describe_products(int(seed), catalogue.category, catalogue.price)
+    products["family"] = _strings(families)
+    products["description"] = _strings(descriptions)
 
     order_width = max(8, len(str(len(order_customer))))
     order_ids = _id_strings("O", np.arange(1, len(order_customer) + 1), order_width)

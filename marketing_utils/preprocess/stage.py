@@ -371,6 +371,9 @@ def save_preprocessing(result: PreprocessResult, store) -> list[str]:
     }
     if result.truth is not None:
         tables["truth"] = result.truth
-    tables["capabilities"] = sorted(result.clean.capabilities())
+    capabilities = result.clean.capabilities() | (
+        {"ground_truth"} if result.truth is not None else set()
+    )
+    tables["capabilities"] = sorted(capabilities)
     tables["preprocessing_info"] = {**result.info, "label": result.label}
     return store.save_all(tables)

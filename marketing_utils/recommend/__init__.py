@@ -1,13 +1,19 @@
-"""Next-best-product recommendations: collaborative filtering evaluated on a time split.
+"""Next-best-product recommendations, evaluated on a time split.
 
 The stage ``06_recommendations`` builds a sparse customer-by-product matrix
 from the purchases before stage 01's cutoff, fits item-based and user-based
-collaborative filtering and two baselines (overall and within-segment
-popularity), and judges their top-N lists against what customers bought in
-the horizon after the cutoff.
+collaborative filtering, latent-factor models (ALS, BPR), "bought together"
+association rules, a text-based (content) model and a hybrid for new
+products, against two baselines (overall and within-segment popularity), and
+judges their top-N lists against what customers bought in the horizon after
+the cutoff; settings and the exported model are chosen on a validation split
+that precedes it.
 
 Modules: :mod:`.interactions` (matrix and time split), :mod:`.similarity`
 (sparse cosine/Jaccard, top-n selection), :mod:`.item_cf`, :mod:`.user_cf`,
+:mod:`.latent` (ALS, BPR), :mod:`.rules` (baskets, association rules),
+:mod:`.text` (product vectors, content, hybrid), :mod:`.coldstart` (new
+products), :mod:`.selection` (validation split, search, choice),
 :mod:`.baselines`, :mod:`.metrics`, :mod:`.evaluation`, :mod:`.export`
 (recommendation list, contact plan), :mod:`.stage` (notebook glue) and
 :mod:`.plots`.
@@ -20,6 +26,13 @@ from .baselines import (
     favourite_category,
     resolve_segments,
 )
+from .coldstart import (
+    CategoryPopularityRecommender,
+    ColdStartEvaluation,
+    ColdStartSplit,
+    cold_start_split,
+    evaluate_cold_start,
+)
 from .evaluation import Evaluation, evaluate_recommenders, recommend_with_fallback
 from .export import contact_plan, read_targeting_list, write_csv
 from .interactions import (
@@ -31,6 +44,7 @@ from .interactions import (
     time_split,
 )
 from .item_cf import ItemKNNRecommender
+from .latent import ALSRecommender, BPRRecommender, LatentFactorRecommender
 from .metrics import (
     METRIC_NAMES,
     average_precision_at_k,
@@ -41,13 +55,33 @@ from .metrics import (
     ranking_metrics,
     recall_at_k,
 )
+from .rules import RULE_COLUMNS, Baskets, RulesRecommender, RulesResult, baskets, mine_rules
+from .selection import (
+    SearchResult,
+    choose_method,
+    sample_configs,
+    search_configs,
+    validation_split,
+)
 from .similarity import METRICS, item_similarity, top_n
 from .stage import (
     METHODS,
+    ModelSettings,
     export_recommendations,
+    fit_models,
+    latent_factory,
+    latent_verdict,
     population_at_cutoff,
     select_methods,
     stage_metrics,
+)
+from .text import (
+    TEXT_METHODS,
+    ContentRecommender,
+    HybridRecommender,
+    ProductVectors,
+    product_texts,
+    product_vectors,
 )
 from .user_cf import UserKNNRecommender
 
@@ -56,36 +90,65 @@ __all__ = [
     "METRICS",
     "METRIC_NAMES",
     "RECOMMENDATION_COLUMNS",
+    "RULE_COLUMNS",
+    "TEXT_METHODS",
     "WEIGHTINGS",
+    "ALSRecommender",
+    "BPRRecommender",
+    "Baskets",
+    "CategoryPopularityRecommender",
+    "ColdStartEvaluation",
+    "ColdStartSplit",
+    "ContentRecommender",
     "Evaluation",
+    "HybridRecommender",
     "Interactions",
     "ItemKNNRecommender",
+    "LatentFactorRecommender",
+    "ModelSettings",
     "PopularityRecommender",
+    "ProductVectors",
     "Recommender",
+    "RulesRecommender",
+    "RulesResult",
+    "SearchResult",
     "SegmentPopularityRecommender",
     "TimeSplit",
     "UserKNNRecommender",
     "average_precision_at_k",
+    "baskets",
     "catalog_coverage",
+    "choose_method",
+    "cold_start_split",
     "contact_plan",
+    "evaluate_cold_start",
     "evaluate_recommenders",
     "export_recommendations",
     "favourite_category",
+    "fit_models",
     "future_purchases",
     "interaction_matrix",
     "item_similarity",
+    "latent_factory",
+    "latent_verdict",
+    "mine_rules",
     "ndcg_at_k",
     "per_customer_metrics",
     "population_at_cutoff",
     "precision_at_k",
+    "product_texts",
+    "product_vectors",
     "ranking_metrics",
     "read_targeting_list",
     "recall_at_k",
     "recommend_with_fallback",
     "resolve_segments",
+    "sample_configs",
+    "search_configs",
     "select_methods",
     "stage_metrics",
     "time_split",
     "top_n",
+    "validation_split",
     "write_csv",
 ]

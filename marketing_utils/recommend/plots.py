@@ -19,6 +19,9 @@ __all__ = [
     "metrics_figure",
     "ndcg_by_history_figure",
     "product_categories",
+    "product_map",
+    "product_map_figure",
+    "rules_matrix_figure",
     "neighbour_profile",
     "neighbour_profile_figure",
     "similarity_heatmap",
@@ -29,6 +32,11 @@ _METHOD_COLOURS = {
     "segment_popularity": PALETTE[1],
     "item_cf": PALETTE[0],
     "user_cf": PALETTE[2],
+    "als": PALETTE[3],
+    "bpr": PALETTE[4],
+    "rules": PALETTE[5],
+    "content": "#a0522d",
+    "hybrid": "#000000",
 }
 _LABELS = {
     "precision": "precision",
@@ -230,5 +238,93 @@ def ndcg_by_history_figure(table: pd.DataFrame, k: int) -> plt.Figure:
         f"NDCG@{k} by length of the purchase history",
         "distinct products bought before the cutoff",
         f"NDCG@{k} (0-1)",
+    )
+    return fig
+
+
+def rules_matrix_figure(rules: pd.DataFrame, n_items: int = 12, title: str = "") -> plt.Figure:
+    """Lift of the strongest one-to-one rules as an antecedent x consequent matrix.
+
+    ``rules`` are a :class:`~.rules.RulesResult`'s ``rules`` (published only);
+    the ``n_items`` items appearing in the strongest rules are shown, blank
+    where no published rule links them.
+    """
+    single = rules[(rules["antecedents"].map(len) == 1) & (rules["consequents"].map(len) == 1)]
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    heading = title or "Association rules: lift of 'if bought row, then also column'"
+    if single.empty:
+        ax.text(0.5, 0.5, "no published rule", ha="center", va="center", transform=ax.transAxes)
+        finish(ax, heading, "then also (consequent)", "if bought (antecedent)")
+        return fig
+    left = single["antecedents"].map(lambda s: next(iter(s))).astype(str)
+    right = single["consequents"].map(lambda s: next(iter(s))).astype(str)
+    items = []
+    for a, c in zip(left, right, strict=True):
+        for item in (a, c):
+            if item not in items and len(items) < n_items:
+                items.append(item)
+    items = sorted(items)
+    position = {item: i for i, item in enumerate(items)}
+    grid = np.full((len(items), len(items)), np.nan)
+    for a, c, lift in zip(left, right, single["lift"], strict=True):
+        if a in position and c in position:
+            grid[position[a], position[c]] = lift
+    image = ax.imshow(grid, cmap="OrRd", vmin=1.0)
+    fig.colorbar(image, ax=ax, label="lift (1 = bought together by chance)")
+    ax.set_xticks(range(len(items)), items, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(items)), items, fontsize=8)
+    ax.grid(False)
+    finish(ax, heading, "then also (consequent)", "if bought (antecedent)")
+    return fig
+
+
+def product_map(vectors: np.ndarray, product_ids, seed: int = 0) -> pd.DataFrame:
+    """Product vectors projected to 2-D by principal components (seeded, deterministic).
+
+    Returns
+    -------
+    DataFrame
+        ``product_id``, ``x``, ``y`` (first and second principal component).
+    """
+    from sklearn.decomposition import PCA
+
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2 or len(vectors) < 2:
+        raise ValueError(f"expected at least two product vectors, found shape {vectors.shape}")
+    dims = min(2, vectors.shape[1])
+    points = PCA(n_components=dims, random_state=seed).fit_transform(vectors)
+    if dims == 1:
+        points = np.column_stack([points[:, 0], np.zeros(len(points))])
+    return pd.DataFrame(
+        {"product_id": np.asarray(product_ids).astype(str), "x": points[:, 0], "y": points[:, 1]}
+    )
+
+
+def product_map_figure(
+    points: pd.DataFrame, categories: Mapping[str, str] | None, what: str
+) -> plt.Figure:
+    """The 2-D product map, one dot per product coloured by category."""
+    fig, ax = plt.subplots(figsize=(8, 6))
+    labels = (
+        points["product_id"].map(lambda p: categories.get(p, "unknown"))
+        if categories is not None
+        else pd.Series("all products", index=points.index)
+    )
+    for position, label in enumerate(sorted(labels.unique())):
+        chosen = (labels == label).to_numpy()
+        ax.scatter(
+            points.loc[chosen, "x"],
+            points.loc[chosen, "y"],
+            s=18,
+            alpha=0.8,
+            color=PALETTE[position % len(PALETTE)],
+            label=label,
+        )
+    ax.legend(fontsize=8, loc="best", title="category")
+    finish(
+        ax,
+        f"Product map: {what} projected to 2-D",
+        "first principal component (unitless)",
+        "second principal component (unitless)",
     )
     return fig

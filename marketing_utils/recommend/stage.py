@@ -6,26 +6,182 @@ reachable by tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
 from .base import Recommender
+from .baselines import PopularityRecommender, SegmentPopularityRecommender
 from .evaluation import Evaluation, recommend_with_fallback
-from .interactions import TimeSplit
+from .interactions import Interactions, TimeSplit
+from .item_cf import ItemKNNRecommender
+from .latent import ALSRecommender, BPRRecommender
+from .rules import RulesRecommender, RulesResult, baskets, mine_rules
+from .text import ContentRecommender, HybridRecommender, ProductVectors
+from .user_cf import UserKNNRecommender
 
 __all__ = [
     "METHODS",
+    "ModelSettings",
     "export_recommendations",
+    "fit_models",
+    "latent_factory",
+    "latent_verdict",
     "population_at_cutoff",
     "select_methods",
     "stage_metrics",
 ]
 
 #: Methods the stage knows, in the order they are shown.
-METHODS = ("popularity", "segment_popularity", "item_cf", "user_cf")
+METHODS = (
+    "popularity",
+    "segment_popularity",
+    "item_cf",
+    "user_cf",
+    "als",
+    "bpr",
+    "rules",
+    "content",
+    "hybrid",
+)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Every setting of the stage's models (the notebook's parameters).
+
+    ``latent`` maps ``"als"`` and ``"bpr"`` to their ``factors``,
+    ``regularization`` and ``iterations`` (the validation search's choice).
+    """
+
+    similarity: str = "cosine"
+    n_item_neighbours: int = 50
+    n_user_neighbours: int = 50
+    min_segment_size: int = 20
+    latent: Mapping[str, dict] = field(
+        default_factory=lambda: {
+            "als": {"factors": 32, "regularization": 0.1, "iterations": 15},
+            "bpr": {"factors": 32, "regularization": 0.01, "iterations": 100},
+        }
+    )
+    als_alpha: float = 1.0
+    bpr_learning_rate: float = 0.05
+    n_threads: int = 1
+    seed: int = 0
+    min_support: float = 0.001
+    min_lift: float = 1.0
+    rules_max_length: int = 2
+    hybrid_base: str = "als"
+    hybrid_min_purchases: int = 5
+    n_text_neighbours: int = 10
+
+
+def latent_factory(family: str, settings: ModelSettings):
+    """A callable building an unfitted ALS or BPR model from a setting (for the search)."""
+    if family == "als":
+        return lambda **config: ALSRecommender(
+            **config,
+            alpha=settings.als_alpha,
+            random_state=settings.seed,
+            n_threads=settings.n_threads,
+        )
+    if family == "bpr":
+        return lambda **config: BPRRecommender(
+            **config,
+            learning_rate=settings.bpr_learning_rate,
+            random_state=settings.seed,
+            n_threads=settings.n_threads,
+        )
+    raise DataValidationError(
+        "params recommendations.hybrid_base", f"expected 'als' or 'bpr', found {family!r}"
+    )
+
+
+def fit_models(
+    interactions: Interactions,
+    *,
+    transactions: pd.DataFrame,
+    cutoff: str | pd.Timestamp,
+    segments: pd.Series,
+    vectors: ProductVectors | None,
+    settings: ModelSettings,
+    methods: Sequence[str] = METHODS,
+) -> tuple[dict[str, Recommender], RulesResult | None]:
+    """Fit the named methods on one matrix (validation or test); rules mined before ``cutoff``.
+
+    ``segment_popularity`` is always fitted (it is the cold-start fallback);
+    ``content`` and ``hybrid`` need ``vectors``.
+
+    Returns
+    -------
+    (dict, RulesResult or None)
+        Method name -> fitted model, in :data:`METHODS` order; the product
+        rules when ``rules`` was asked for.
+    """
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise DataValidationError(
+            "params recommendations.methods",
+            f"expected methods among {', '.join(METHODS)}, found {unknown!r}",
+        )
+    if vectors is None and {"content", "hybrid"} & set(methods):
+        raise DataValidationError(
+            "params recommendations.methods",
+            "content and hybrid need product text vectors, found none (no product text)",
+        )
+    wanted = set(methods) | {"segment_popularity"}
+    build = {
+        "popularity": PopularityRecommender,
+        "segment_popularity": lambda: SegmentPopularityRecommender(
+            segments, settings.min_segment_size
+        ),
+        "item_cf": lambda: ItemKNNRecommender(settings.similarity, settings.n_item_neighbours),
+        "user_cf": lambda: UserKNNRecommender(settings.similarity, settings.n_user_neighbours),
+        "als": lambda: latent_factory("als", settings)(**settings.latent["als"]),
+        "bpr": lambda: latent_factory("bpr", settings)(**settings.latent["bpr"]),
+        "content": lambda: ContentRecommender(vectors),
+        "hybrid": lambda: HybridRecommender(
+            latent_factory(settings.hybrid_base, settings)(**settings.latent[settings.hybrid_base]),
+            vectors,
+            min_purchases=settings.hybrid_min_purchases,
+            n_text_neighbours=settings.n_text_neighbours,
+        ),
+    }
+    rules = None
+    models = {}
+    for name in METHODS:
+        if name not in wanted:
+            continue
+        if name == "rules":
+            rules = mine_rules(
+                baskets(transactions, cutoff=cutoff, level="product"),
+                min_support=settings.min_support,
+                min_lift=settings.min_lift,
+                max_length=settings.rules_max_length,
+                min_customers=settings.min_segment_size,
+            )
+            models[name] = RulesRecommender(rules.rules).fit(interactions)
+        else:
+            models[name] = build[name]().fit(interactions)
+    return models, rules
+
+
+def latent_verdict(table: pd.DataFrame, metric: str = "ndcg") -> str:
+    """One sentence comparing ALS and BPR with item-kNN on ``metric``, from the table's numbers."""
+    if "item_cf" not in table.index:
+        return "item-kNN was not evaluated: no comparison."
+    base = float(table.loc["item_cf", metric])
+    parts = []
+    for name, label in (("als", "ALS"), ("bpr", "BPR")):
+        if name in table.index:
+            value = float(table.loc[name, metric])
+            relation = "beats" if value > base else "does not beat"
+            change = f"{value / base - 1:+.1%}" if base > 0 else "n/a"
+            parts.append(f"{label} {relation} item-kNN ({value:.3f} vs {base:.3f}, {change})")
+    return ("; ".join(parts) + f" on {metric}@k.") if parts else "No latent-factor model ran."
 
 
 def population_at_cutoff(
@@ -104,11 +260,22 @@ def stage_metrics(
     export_method: str,
     segment_source: str,
     plan_counts: dict | None = None,
+    chosen_model: str | None = None,
+    validation: Evaluation | None = None,
+    latent: Mapping[str, dict] | None = None,
+    cold_start=None,
+    cold_start_counts: dict | None = None,
+    rules_counts: Mapping[str, dict] | None = None,
 ) -> dict:
     """The headline metrics of stage 06 (JSON-ready, deterministic for a seed).
 
     ``item_cf_ndcg_lift`` is item CF's NDCG@k relative to popularity
-    (``0.2`` = 20% better); ``best_method`` has the highest NDCG@k.
+    (``0.2`` = 20% better); ``best_method`` has the highest test NDCG@k,
+    ``chosen_model`` the highest *validation* NDCG@k (the one exported), and
+    ``chosen_within_best`` its test NDCG@k relative to the best test NDCG@k
+    (1 = the choice was the best on test too). ``cold_start.methods.<name>``
+    are the metrics of ranking the new products (see
+    :func:`~.coldstart.evaluate_cold_start`).
     """
     table = evaluation.table
     methods = {
@@ -149,4 +316,28 @@ def stage_metrics(
         out["item_cf_ndcg_lift"] = evaluation.lift("item_cf", "popularity")
     if plan_counts is not None:
         out["contact_plan"] = dict(plan_counts)
+    if chosen_model is not None:
+        out["chosen_model"] = chosen_model
+        best = max(m["ndcg"] for m in methods.values())
+        out["chosen_within_best"] = methods[chosen_model]["ndcg"] / best if best > 0 else 1.0
+    if validation is not None:
+        out["validation"] = {
+            "methods": {
+                name: {"ndcg": float(row["ndcg"]), "recall": float(row["recall"])}
+                for name, row in validation.table.iterrows()
+            },
+            "evaluated_customers": int(validation.table["n_evaluated"].max()),
+        }
+    if latent is not None:
+        out["latent_settings"] = {name: dict(config) for name, config in latent.items()}
+    if cold_start is not None:
+        out["cold_start"] = {
+            **dict(cold_start_counts or {}),
+            "methods": {
+                name: {m: float(v) for m, v in row.items() if m != "n_evaluated"}
+                for name, row in cold_start.table.iterrows()
+            },
+        }
+    if rules_counts is not None:
+        out["rules"] = {level: dict(counts) for level, counts in rules_counts.items()}
     return out

@@ -62,7 +62,98 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--customers", type=int, default=2000, help="number of customers")
     sample.add_argument("--seed", type=int, default=0)
     _score_parser(commands)
+    _export_parser(commands)
     return parser
+
+
+_EXPORT_HELP = """\
+Deploy a targeting list (notebook 04's artifacts/targeting_list.csv: its
+selected customers) or a campaign plan (notebook 09's campaign_plan: every
+row with its offer) with a seeded random holdout, so that the campaign can be
+read out (notebook 10).
+
+Writes the import file (--out, CSV: the customers to contact, and their
+offer) and the export record (JSON, default <out>.export.json: the draw, the
+group of every listed customer, what was predicted for each, and the sha256
+of the import file). The holdout is drawn in each stratum (decile for a
+list, offer for a plan) with the same share. The share, stratification and
+seed come from the options, else from --params (the campaign_readout section
+and the run's seed), else the defaults (0.2, auto, 42). Inputs are never
+written; an existing export record is kept unless --force.
+
+example:
+  marketing-workbook export-campaign \\
+      --list reports/default/artifacts/targeting_list.csv \\
+      --out campaign/import.csv --params params/default.yaml --campaign-start 2025-11-01
+"""
+
+
+def _export_parser(commands) -> None:
+    export = commands.add_parser(
+        "export-campaign",
+        help="deploy a targeting list or campaign plan with a seeded holdout (import file + record)",
+        description=_EXPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument(
+        "--list",
+        required=True,
+        dest="source",
+        metavar="PATH",
+        help="targeting list or campaign plan (.csv or .parquet)",
+    )
+    export.add_argument("--out", required=True, help="import file to write (.csv)")
+    export.add_argument("--record", help="export record to write (default: <out>.export.json)")
+    export.add_argument(
+        "--params",
+        help="params file: holdout_share and stratify_by of its "
+        "campaign_readout section, and its seed",
+    )
+    export.add_argument(
+        "--holdout-share", type=float, help="share of listed customers held out (0-1)"
+    )
+    export.add_argument(
+        "--stratify-by", help="auto (decile for a list, offer for a plan), none, or a column"
+    )
+    export.add_argument("--seed", type=int, help="seed of the holdout draw")
+    export.add_argument(
+        "--campaign-start", metavar="DATE", help="first day of the campaign (for the readout)"
+    )
+    export.add_argument("--force", action="store_true", help="replace an existing export record")  # fmt: skip
+
+
+def _export(args) -> None:
+    settings = {"holdout_share": 0.2, "stratify_by": "auto", "seed": 42}
+    if args.params:
+        from ..params import load_params
+
+        params = load_params(args.params)
+        section = params.sections.get("campaign_readout", {})
+        settings.update({k: section[k] for k in ("holdout_share", "stratify_by") if k in section})
+        settings["seed"] = params.seed
+    given = {
+        "holdout_share": args.holdout_share,
+        "stratify_by": args.stratify_by,
+        "seed": args.seed,
+    }
+    settings.update({k: v for k, v in given.items() if v is not None})
+    from pathlib import Path
+
+    from ..readout.export import export_campaign, read_campaign_source, write_campaign_export
+
+    source = read_campaign_source(args.source)
+    export = export_campaign(
+        source, campaign_start=args.campaign_start, where=Path(args.source).name, **settings
+    )
+    out, record = write_campaign_export(
+        export, args.out, args.record, inputs=(args.source,), overwrite=args.force
+    )
+    info = export.info
+    print(
+        f"{info['source_kind']}: {info['n_deployed']:,} customers deployed: {info['n_treated']:,} to "
+        f"contact -> {out}; {info['n_holdout']:,} held out (share {info['holdout_share']}, by "
+        f"{info['stratify_by']}, seed {info['seed']}); record -> {record}"
+    )
 
 
 _SCORE_HELP = """\
@@ -210,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif args.command == "score":
             _score(args)
+        elif args.command == "export-campaign":
+            _export(args)
         elif args.command == "run":
             from ..params.file import load_params
 
@@ -236,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:  # a bad option value (engine, as-of date)
-        if args.command != "score":
+        if args.command not in ("score", "export-campaign"):
             raise
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -109,6 +109,16 @@ def select_notebooks(specs: list[NotebookSpec], only: list[str] | None) -> list[
     return chosen
 
 
+def _parameters_given(params: WorkbookParams, spec: NotebookSpec) -> set[str]:
+    """``parameter:<name>`` for each parameter the params file sets to a non-empty value.
+
+    A notebook may require one (``"ground_truth | parameter:outcomes_path"``):
+    it runs when the data provides the capability or the user gave the file.
+    """
+    section = params.sections.get(spec.section, {})
+    return {f"parameter:{k}" for k, v in section.items() if v not in (None, "", [], {})}
+
+
 def _skip_reason(spec: NotebookSpec, capabilities: set[str]) -> str | None:
     missing = spec.missing_requirements(capabilities)
     if not missing:
@@ -116,8 +126,14 @@ def _skip_reason(spec: NotebookSpec, capabilities: set[str]) -> str | None:
 
     def describe(requirement: str) -> str:
         parts = [p.strip() for p in requirement.split("|")]
-        return " or ".join(CAPABILITY_DESCRIPTIONS.get(p, p) for p in parts)
+        return " or ".join(
+            f"the parameter {spec.section}.{p.removeprefix('parameter:')}"
+            if p.startswith("parameter:")
+            else CAPABILITY_DESCRIPTIONS.get(p, p)
+            for p in parts
+        )
 
+    capabilities = {c for c in capabilities if not c.startswith("parameter:")}
     provided = ", ".join(sorted(capabilities)) or "nothing recorded yet"
     return f"needs {'; '.join(describe(m) for m in missing)}; the data provides: {provided}"
 
@@ -372,6 +388,7 @@ def _run_in(
                     capabilities = (
                         set(store.load("capabilities")) if store.exists("capabilities") else set()
                     )
+                    capabilities |= _parameters_given(params, ready)
                     reason = _skip_reason(ready, capabilities)
                     if reason:
                         by_stem[ready.stem] = {

@@ -7,7 +7,17 @@ import pytest
 
 from marketing_utils import Artifacts
 
-METHODS = {"popularity", "segment_popularity", "item_cf", "user_cf"}
+METHODS = {
+    "popularity",
+    "segment_popularity",
+    "item_cf",
+    "user_cf",
+    "als",
+    "bpr",
+    "rules",
+    "content",
+    "hybrid",
+}
 METRICS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage"}
 SKIP_REASON = "needs transactions with product ids"
 
@@ -32,6 +42,20 @@ def _check_consistent(metrics):
     )
     assert metrics["item_cf_ndcg"] == item and metrics["popularity_ndcg"] == popularity
     assert metrics["item_cf_ndcg_lift"] == pytest.approx(item / popularity - 1)
+    # The exported model is the one with the best *validation* NDCG, and the choice is sound:
+    # its test NDCG is within 5% of the best test NDCG (the target).
+    validation = metrics["validation"]["methods"]
+    assert set(validation) == METHODS
+    assert metrics["chosen_model"] == max(validation, key=lambda m: validation[m]["ndcg"])
+    assert metrics["export_method"] == metrics["chosen_model"]
+    chosen = metrics["methods"][metrics["chosen_model"]]["ndcg"]
+    assert metrics["chosen_within_best"] == pytest.approx(chosen / metrics["methods"][best]["ndcg"])
+    assert metrics["chosen_within_best"] >= 0.95
+    assert set(metrics["latent_settings"]) == {"als", "bpr"}
+    assert metrics["rules"]["product"]["rules_published"] > 0
+    cold = metrics["cold_start"]
+    assert set(cold["methods"]) == {"popularity", "content", "hybrid"}
+    assert cold["evaluated_customers"] > 0 and cold["new_products"] > 0
 
 
 def _independent_counts(report_dir, horizon_days):
@@ -104,6 +128,10 @@ def test_item_cf_beats_popularity_on_synthetic_data(ci_report):
     assert metrics["item_cf_ndcg"] > 0.4
     assert metrics["popularity_ndcg"] < 0.15
     assert metrics["item_cf_ndcg_lift"] >= 2.0
+    # New products (cold-start split): text reaches at least 1.5x the popularity baseline.
+    cold = metrics["cold_start"]["methods"]
+    assert max(cold["content"]["ndcg"], cold["hybrid"]["ndcg"]) >= 1.5 * cold["popularity"]["ndcg"]
+    assert metrics["rules"]["category"]["rules_published"] > 0
     # Popularity recommends nearly the same products to everybody.
     assert (
         metrics["methods"]["popularity"]["coverage"]
@@ -122,6 +150,15 @@ def test_runs_on_own_retail_data(own_data_report):
     metrics = all_metrics["recommendations"]
     _check_consistent(metrics)
     assert metrics["item_cf_ndcg_lift"] >= 0.2
+    # The target: ALS or BPR beats item-kNN on at least one of the two datasets.
+    # On this sample ALS does (NDCG@10 0.311 vs 0.306 when measured); on synthetic data the
+    # two are level (0.317 vs 0.316 at 20,000 customers) and the notebook says so.
+    methods = metrics["methods"]
+    assert max(methods["als"]["ndcg"], methods["bpr"]["ndcg"]) > methods["item_cf"]["ndcg"]
+    # New products on own data: no categories, so the popularity baseline is a tie; the
+    # product descriptions still place them (text carries the signal).
+    cold = metrics["cold_start"]["methods"]
+    assert cold["hybrid"]["ndcg"] >= 1.5 * cold["popularity"]["ndcg"]
     # No customers table: the population is the customers with a history.
     expected = _independent_counts(result.report_dir, metrics["horizon_days"])
     assert {key: metrics[key] for key in expected} == expected

@@ -137,6 +137,10 @@ def test_result_is_a_marketing_data_with_synthetic_source(clean):
 def test_tables_have_exactly_the_raw_schema_dtypes(request, which, table):
     frame = getattr(request.getfixturevalue(which), table)
     for column, dtype, _ in TABLE_COLUMNS[table]:
+        if (table, column) == ("transactions", "description"):
+            # The synthetic text is in the products table; own exports carry it on the lines.
+            assert column not in frame.columns
+            continue
         assert str(frame[column].dtype) == dtype, column
     raw_schema(table).validate(frame)
 

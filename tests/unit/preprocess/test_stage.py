@@ -204,3 +204,15 @@ def test_save_writes_only_pseudonymized_tables(tmp_path):
     for name in ("transactions_clean", "customer_features", "model_table"):
         assert store.load(name)["customer_id"].str.startswith("cust_").all()
     assert store.load("capabilities") == ["transactions"]
+
+
+def test_synthetic_truth_is_recorded_as_a_capability(tmp_path):
+    # Notebook 10 plays a campaign forward from the truth: the runner must know it is there.
+    from marketing_utils.artifacts import Artifacts
+    from marketing_utils.datasets.synthetic import make_synthetic
+
+    result = preprocess(make_synthetic(300, seed=2, dirty=False), horizon_days=30, key=KEY)
+    store = Artifacts(tmp_path)
+    save_preprocessing(result, store)
+    assert "ground_truth" in store.load("capabilities")
+    assert store.exists("truth")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
@@ -80,3 +81,95 @@ def test_export_and_metrics(fitted):
         DataValidationError, match="export_method: expected one of the fitted methods"
     ):
         export_recommendations(chosen, "user_cf", split.population, fallback=models[0])
+
+
+def test_fit_models_fits_every_method_and_metrics_record_the_choice(toy_transactions):
+    from marketing_utils.recommend.coldstart import ColdStartEvaluation
+    from marketing_utils.recommend.stage import METHODS, ModelSettings, fit_models, latent_verdict
+    from marketing_utils.recommend.text import product_texts, product_vectors
+
+    split = time_split(toy_transactions, cutoff=CUTOFF, horizon_days=30, population=list("ABCDE"))
+    settings = ModelSettings(
+        min_segment_size=1,
+        min_support=0.1,
+        latent={
+            "als": {"factors": 2, "regularization": 0.1, "iterations": 3},
+            "bpr": {"factors": 2, "regularization": 0.01, "iterations": 3},
+        },
+    )
+    with pytest.raises(
+        DataValidationError, match="product_texts: expected product text with words"
+    ):
+        product_vectors(product_texts(None, toy_transactions))  # categories "x", "y", "z"
+    names = {"p1": "green tea", "p2": "black tea", "p3": "yoga mat", "p4": "running shoes"}
+    products = pd.DataFrame({"product_id": list(names), "name": list(names.values())})
+    vectors = product_vectors(product_texts(products), n_components=2)
+    models, rules = fit_models(
+        split.interactions,
+        transactions=toy_transactions,
+        cutoff=CUTOFF,
+        segments={"A": "s"},
+        vectors=vectors,
+        settings=settings,
+    )
+    assert list(models) == list(METHODS)
+    assert all(models[name].name == name for name in METHODS)
+    # Baskets are customer-days here (no order ids): 7 before the cutoff, B's 2024-11-01
+    # {p1, p2} the only pair: support 1/7; conf(p1 -> p2) = (1/7) / (2/7) = 0.5,
+    # conf(p2 -> p1) = (1/7) / (3/7) = 1/3, lift = 0.5 / (3/7) = 7/6 both ways; 1 customer.
+    assert rules.counts["baskets"] == 7 and rules.counts["rules_published"] == 2
+    by_rule = {
+        next(iter(a)): row
+        for a, (_, row) in zip(rules.rules["antecedents"], rules.rules.iterrows(), strict=True)
+    }
+    assert by_rule["p1"]["confidence"] == pytest.approx(0.5)
+    assert by_rule["p2"]["confidence"] == pytest.approx(1 / 3)
+    assert by_rule["p1"]["lift"] == pytest.approx(7 / 6) == by_rule["p2"]["lift"]
+    evaluation = evaluate_recommenders(
+        models, split, k=2, ks=(2,), fallback=models["segment_popularity"]
+    )
+    export = export_recommendations(
+        models, "als", split.population, fallback=models["segment_popularity"]
+    )
+    table = pd.DataFrame(
+        {"ndcg": [0.5, 0.2], "recall": 0.1, "n_evaluated": 3}, index=["popularity", "content"]
+    )
+    metrics = stage_metrics(
+        split,
+        evaluation,
+        export=export,
+        export_method="als",
+        segment_source="test",
+        chosen_model="item_cf",
+        cold_start=ColdStartEvaluation(table=table, k=2),
+        cold_start_counts={"new_products": 2},
+    )
+    best = max(metrics["methods"].values(), key=lambda m: m["ndcg"])["ndcg"]
+    assert metrics["chosen_model"] == "item_cf"
+    assert metrics["chosen_within_best"] == pytest.approx(
+        metrics["methods"]["item_cf"]["ndcg"] / best
+    )
+    assert metrics["cold_start"] == {
+        "new_products": 2,
+        "methods": {
+            "popularity": {"ndcg": 0.5, "recall": 0.1},
+            "content": {"ndcg": 0.2, "recall": 0.1},
+        },
+    }
+    verdict = latent_verdict(
+        pd.DataFrame({"ndcg": [0.30, 0.33, 0.25]}, index=["item_cf", "als", "bpr"])
+    )
+    assert verdict == (
+        "ALS beats item-kNN (0.330 vs 0.300, +10.0%); "
+        "BPR does not beat item-kNN (0.250 vs 0.300, -16.7%) on ndcg@k."
+    )
+    with pytest.raises(DataValidationError, match="methods"):
+        fit_models(
+            split.interactions,
+            transactions=toy_transactions,
+            cutoff=CUTOFF,
+            segments={},
+            vectors=None,
+            settings=settings,
+            methods=["content"],
+        )
