@@ -69,6 +69,10 @@ class NotebookSpec:
         list of alternatives (``"transactions | campaign.response"``).
     title : str
         The first Markdown heading, for the report index.
+    reads, writes : list of str or None
+        The artifacts the notebook loads and saves (metadata
+        ``marketing_workbook.reads`` / ``.writes``); None when it does not
+        declare them (the runner then runs it after every earlier notebook).
     """
 
     path: Path
@@ -77,6 +81,13 @@ class NotebookSpec:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     requires: list[str] = field(default_factory=list)
     title: str = ""
+    reads: list[str] | None = None
+    writes: list[str] | None = None
+
+    @property
+    def declared(self) -> bool:
+        """Whether the notebook declares both what it reads and what it writes."""
+        return self.reads is not None and self.writes is not None
 
     @property
     def section_parameters(self) -> dict[str, Parameter]:
@@ -156,8 +167,8 @@ def parse_parameters_source(source: str, where: str = "parameters cell") -> dict
 def read_notebook_spec(path: str | Path) -> NotebookSpec:
     """Read a notebook's name, parameters cell, requirements and title.
 
-    Requirements come from the notebook metadata
-    ``{"marketing_workbook": {"requires": [...]}}``.
+    Requirements and the declared artifacts come from the notebook metadata
+    ``{"marketing_workbook": {"requires": [...], "reads": [...], "writes": [...]}}``.
     """
     path = Path(path)
     match = _NOTEBOOK_NAME.match(path.name)
@@ -184,6 +195,17 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
         if title:
             break
     meta = notebook.get("metadata", {}).get("marketing_workbook", {})
+    declared = {}
+    for key in ("reads", "writes"):
+        value = meta.get(key)
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        ):
+            raise ValueError(
+                f"{path}: metadata marketing_workbook.{key} must be a list of artifact names, "
+                f"found {value!r}"
+            )
+        declared[key] = None if value is None else list(value)
     return NotebookSpec(
         path=path,
         stem=path.stem,
@@ -191,6 +213,7 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
         parameters=parse_parameters_source(source, f"{path.name}, parameters cell"),
         requires=list(meta.get("requires", [])),
         title=title or path.stem,
+        **declared,
     )
 
 

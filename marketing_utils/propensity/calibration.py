@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 __all__ = [
     "CALIBRATION_METHODS",
     "CalibrationChoice",
+    "calibrate_fitted",
     "choose_calibration",
     "expected_calibration_error",
     "fit_calibrated",
@@ -157,6 +158,7 @@ def choose_calibration(
     cv_folds: int = 5,
     seed: int = 42,
     n_jobs: int = 1,
+    oof_scores: np.ndarray | None = None,
 ) -> CalibrationChoice:
     """Choose sigmoid (Platt) or isotonic calibration by cross-validation.
 
@@ -171,6 +173,14 @@ def choose_calibration(
     logit of the probability for logistic regression and gradient
     boosting) and its probability otherwise (random forests).
 
+    Parameters
+    ----------
+    oof_scores : ndarray, optional
+        The estimator's out-of-fold probabilities on these folds
+        (``StratifiedKFold(cv_folds, shuffle=True, random_state=seed)``), when
+        an earlier cross-validation already has them: the folds are then not
+        fitted again, and the choice is the same.
+
     Returns
     -------
     CalibrationChoice
@@ -183,10 +193,18 @@ def choose_calibration(
         )
     y = np.asarray(y)
     folds = StratifiedKFold(n_splits=int(cv_folds), shuffle=True, random_state=seed)
-    with threadpool_limits(limits=max(int(n_jobs), 1)):
-        oof = cross_val_predict(
-            clone(estimator), X, y, cv=folds, method="predict_proba", n_jobs=n_jobs
-        )[:, 1]
+    if oof_scores is not None:
+        oof = np.asarray(oof_scores, dtype=float)
+        if oof.shape != y.shape:
+            raise ValueError(
+                f"oof_scores: expected one out-of-fold probability per row ({len(y)}), "
+                f"found shape {oof.shape}"
+            )
+    else:
+        with threadpool_limits(limits=max(int(n_jobs), 1)):
+            oof = cross_val_predict(
+                clone(estimator), X, y, cv=folds, method="predict_proba", n_jobs=n_jobs
+            )[:, 1]
     raw = _logit(oof) if hasattr(estimator, "decision_function") else oof
     rows = []
     for method in ("none", *methods):
@@ -238,3 +256,54 @@ def fit_calibrated(
     model = CalibratedClassifierCV(clone(estimator), method=method, cv=folds, ensemble=False)
     with threadpool_limits(limits=max(int(n_jobs), 1)):
         return model.fit(X, y)
+
+
+def calibrate_fitted(
+    fitted,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    predictions: np.ndarray,
+    *,
+    method: str = "sigmoid",
+    cv_folds: int = 5,
+    seed: int = 42,
+) -> CalibratedClassifierCV | None:
+    """:func:`fit_calibrated` without its fits, from work already done.
+
+    ``fitted`` is the estimator already fitted on all of ``X, y`` and
+    ``predictions`` its out-of-fold decision function (probability when it has
+    none) on the same folds as :func:`fit_calibrated`; the result predicts
+    exactly what :func:`fit_calibrated` would (the same calibrator on the same
+    predictions, the same model), with ``cv_folds + 1`` fewer fits.
+
+    It assembles the model as :class:`~sklearn.calibration.CalibratedClassifierCV`
+    does with ``ensemble=False`` through scikit-learn's internal
+    ``_fit_calibrator``; returns None when that internal is not available (another
+    scikit-learn version), so that the caller falls back to :func:`fit_calibrated`.
+    """
+    if method not in CALIBRATION_METHODS:
+        raise ValueError(
+            f"params propensity_modeling.calibration: expected one of "
+            f"{', '.join(CALIBRATION_METHODS)}, found {method!r}"
+        )
+    try:
+        from sklearn.calibration import _fit_calibrator
+        from sklearn.utils._array_api import get_namespace_and_device
+    except ImportError:
+        return None
+    y = np.asarray(y)
+    predictions = np.asarray(predictions, dtype=float).reshape(-1, 1)
+    folds = StratifiedKFold(n_splits=int(cv_folds), shuffle=True, random_state=seed)
+    model = CalibratedClassifierCV(clone(fitted), method=method, cv=folds, ensemble=False)
+    model.classes_ = np.unique(y)
+    try:
+        xp, _, _ = get_namespace_and_device(X)
+        calibrated = _fit_calibrator(fitted, predictions, y, model.classes_, method, xp=xp)
+    except TypeError:  # an internal signature of another scikit-learn version
+        return None
+    model.calibrated_classifiers_ = [calibrated]
+    if hasattr(fitted, "n_features_in_"):
+        model.n_features_in_ = fitted.n_features_in_
+    if hasattr(fitted, "feature_names_in_"):
+        model.feature_names_in_ = fitted.feature_names_in_
+    return model

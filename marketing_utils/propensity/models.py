@@ -10,17 +10,21 @@ change the loss, not the data.
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import make_scorer
-from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.metrics import get_scorer, make_scorer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -34,15 +38,18 @@ __all__ = [
     "COST_ORDER",
     "FAMILIES",
     "SCORING",
+    "OutOfFold",
     "SMALL_DATA_MAX_ROWS",
     "build_pipeline",
     "build_preprocessor",
     "check_size",
     "compare_class_weights",
     "compare_models",
+    "cross_fit",
     "cv_splitter",
     "family_name",
     "limited_threads",
+    "resolve_jobs",
     "make_estimator",
     "select_class_weight",
     "select_family",
@@ -76,6 +83,33 @@ _FAMILY_ALIASES = {
 def limited_threads(n_jobs: int = 1) -> AbstractContextManager:
     """Cap native (OpenMP/BLAS) threads: on a shared machine oversubscribed threads are much slower."""
     return threadpool_limits(limits=max(int(n_jobs), 1))
+
+
+def resolve_jobs(n_jobs: int | None) -> int:
+    """The number of parallel jobs: ``n_jobs`` itself when positive, every core for 0, None or -1.
+
+    Raises
+    ------
+    ValueError
+        For any other negative number.
+
+    Examples
+    --------
+    >>> resolve_jobs(2)
+    2
+    >>> resolve_jobs(0) == resolve_jobs(-1) == resolve_jobs(None) >= 1
+    True
+    """
+    if n_jobs is None or int(n_jobs) in (0, -1):
+        from joblib import cpu_count
+
+        return max(int(cpu_count()), 1)
+    if int(n_jobs) < -1:
+        raise ValueError(
+            f"params propensity_modeling.n_jobs: expected a positive number of jobs, "
+            f"or 0 (or -1) for every core, found {n_jobs}"
+        )
+    return int(n_jobs)
 
 
 def family_name(name: str) -> str:
@@ -211,13 +245,85 @@ def _ece_scorer():
     )
 
 
-def _cross_validate(pipeline, X, y, *, cv_folds: int, seed: int, n_jobs: int) -> dict:
-    scoring = {**SCORING, "ece": _ece_scorer()}
+@dataclass(frozen=True)
+class OutOfFold:
+    """One pipeline cross-validated on the training part, with its out-of-fold predictions.
+
+    Every later step that needs the same pipeline on the same folds (the
+    class-weight comparison, the calibration choice, the calibrator of the
+    final model) reads these instead of fitting the folds again.
+
+    Attributes
+    ----------
+    scores : dict
+        ``test_<metric>`` (one value per fold, as :func:`~sklearn.model_selection.cross_validate`
+        reports them: losses negated) and ``fit_time``.
+    proba : ndarray
+        Out-of-fold probability of the positive class, shape ``(n,)``.
+    decision : ndarray or None
+        Out-of-fold decision function (what :class:`~sklearn.calibration.CalibratedClassifierCV`
+        calibrates), None when the model has none.
+    """
+
+    scores: dict
+    proba: np.ndarray
+    decision: np.ndarray | None
+
+
+def _fit_fold(pipeline, X, y, train, test, scorers):
+    tic = time.perf_counter()
+    fitted = pipeline.fit(X.iloc[train], y[train])
+    fit_time = time.perf_counter() - tic
+    X_test, y_test = X.iloc[test], y[test]
+    scores = {name: scorer(fitted, X_test, y_test) for name, scorer in scorers.items()}
+    proba = fitted.predict_proba(X_test)[:, 1]
+    decision = fitted.decision_function(X_test) if hasattr(fitted, "decision_function") else None
+    return scores, fit_time, proba, decision
+
+
+def cross_fit(
+    pipelines: list,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    *,
+    cv_folds: int = 5,
+    seed: int = 42,
+    n_jobs: int = 1,
+) -> list[OutOfFold]:
+    """Cross-validate several pipelines on the same folds, all folds of all pipelines in parallel.
+
+    Each fold is scored with scikit-learn's own scorers (ROC AUC, PR AUC,
+    log loss, Brier score and the expected calibration error), so the fold
+    scores are those of :func:`~sklearn.model_selection.cross_validate`; the
+    out-of-fold predictions are kept for reuse.
+
+    Returns
+    -------
+    list of OutOfFold
+        One per pipeline, in order.
+    """
+    y = np.asarray(y)
+    folds = list(cv_splitter(cv_folds, seed).split(X, y))
+    scorers = {name: get_scorer(scorer) for name, scorer in SCORING.items()}
+    scorers["ece"] = _ece_scorer()
+    tasks = [(p, train, test) for p in pipelines for train, test in folds]
     with limited_threads(n_jobs):
-        return cross_validate(
-            pipeline, X, y, cv=cv_splitter(cv_folds, seed), scoring=scoring,
-            n_jobs=n_jobs, error_score="raise",
-        )  # fmt: skip
+        done = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_fold)(clone(p), X, y, train, test, scorers) for p, train, test in tasks
+        )
+    results = []
+    for start in range(0, len(done), len(folds)):
+        part = done[start : start + len(folds)]
+        proba = np.empty(len(y), dtype=float)
+        decision = None if part[0][3] is None else np.empty(len(y), dtype=float)
+        for (_, test), (_, _, fold_proba, fold_decision) in zip(folds, part, strict=True):
+            proba[test] = fold_proba
+            if decision is not None:
+                decision[test] = fold_decision
+        scores = {f"test_{name}": np.array([p[0][name] for p in part]) for name in scorers}
+        scores["fit_time"] = np.array([p[1] for p in part])
+        results.append(OutOfFold(scores=scores, proba=proba, decision=decision))
+    return results
 
 
 def compare_models(
@@ -247,19 +353,39 @@ def compare_models(
     ValueError
         For an unknown family, an empty list, or a small-data family on too many rows.
     """
+    return _compare_models(
+        prepared, families, cv_folds=cv_folds, seed=seed, class_weight=class_weight, n_jobs=n_jobs
+    )[0]
+
+
+def _compare_models(
+    prepared: PreparedData,
+    families,
+    *,
+    cv_folds: int,
+    seed: int,
+    class_weight: str | None,
+    n_jobs: int,
+) -> tuple[pd.DataFrame, dict[str, OutOfFold]]:
+    """:func:`compare_models` and the out-of-fold results of each family (all folds in parallel)."""
     if not families:
         raise ValueError(
             "params propensity_modeling.models: expected at least one model family, found none"
         )
     X, y = prepared.part("train")
-    rows = []
-    for name in dict.fromkeys(family_name(f) for f in families):
+    names = list(dict.fromkeys(family_name(f) for f in families))
+    for name in names:
         check_size(name, len(y))
-        pipeline = build_pipeline(prepared.spec, name, seed=seed, class_weight=class_weight)
-        results = _cross_validate(pipeline, X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
-        rows.append(_summarize(results, family=name, class_weight=str(class_weight).lower()))
+    pipelines = [
+        build_pipeline(prepared.spec, name, seed=seed, class_weight=class_weight) for name in names
+    ]
+    fits = cross_fit(pipelines, X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
+    rows = [
+        _summarize(fit.scores, family=name, class_weight=str(class_weight).lower())
+        for name, fit in zip(names, fits, strict=True)
+    ]
     table = pd.DataFrame(rows).sort_values("roc_auc_mean", ascending=False, kind="stable")
-    return table.reset_index(drop=True)
+    return table.reset_index(drop=True), dict(zip(names, fits, strict=True))
 
 
 def select_family(comparison: pd.DataFrame, *, cv_folds: int, metric: str = "roc_auc") -> str:
@@ -313,19 +439,36 @@ def compare_class_weights(
         One row per setting (``none``, ``balanced``); a family without class
         weights (``mlp``) gives only ``none``.
     """
+    return _compare_class_weights(
+        prepared, family, unweighted=unweighted, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs
+    )[0]
+
+
+def _compare_class_weights(
+    prepared: PreparedData,
+    family: str,
+    *,
+    unweighted: pd.DataFrame | None,
+    cv_folds: int,
+    seed: int,
+    n_jobs: int,
+) -> tuple[pd.DataFrame, dict[str, OutOfFold]]:
+    """:func:`compare_class_weights` and the out-of-fold results it fitted (by ``class_weight``)."""
     family = family_name(family)
     X, y = prepared.part("train")
-    rows = []
+    rows, fitted = {}, {}
     for weight in (None, "balanced"):
         if weight is not None and family == "mlp":
             continue
         if weight is None and unweighted is not None and family in set(unweighted["family"]):
-            rows.append(unweighted[unweighted["family"] == family].iloc[0].to_dict())
+            rows[weight] = unweighted[unweighted["family"] == family].iloc[0].to_dict()
             continue
-        pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=weight)
-        results = _cross_validate(pipeline, X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
-        rows.append(_summarize(results, family=family, class_weight=str(weight).lower()))
-    return pd.DataFrame(rows)
+        fitted[weight] = build_pipeline(prepared.spec, family, seed=seed, class_weight=weight)
+    fits = cross_fit(list(fitted.values()), X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
+    for weight, fit in zip(fitted, fits, strict=True):
+        rows[weight] = _summarize(fit.scores, family=family, class_weight=str(weight).lower())
+    table = pd.DataFrame([rows[w] for w in (None, "balanced") if w in rows])
+    return table, {str(w).lower(): fit for w, fit in zip(fitted, fits, strict=True)}
 
 
 def select_class_weight(table: pd.DataFrame, *, cv_folds: int) -> str | None:

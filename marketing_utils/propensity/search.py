@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from scipy.stats import loguniform, randint
+from scipy.stats import loguniform, randint, rankdata
 from sklearn.base import clone
-from sklearn.model_selection import RandomizedSearchCV
+from sklearn.model_selection import ParameterSampler
 from sklearn.pipeline import Pipeline
 
 from ..artifacts import to_jsonable
 from .data import PreparedData
-from .models import build_pipeline, check_size, cv_splitter, family_name, limited_threads
+from .models import (
+    OutOfFold,
+    build_pipeline,
+    check_size,
+    cross_fit,
+    cv_splitter,
+    family_name,
+    limited_threads,
+)
 
 __all__ = ["TuningResult", "search_space", "tune_model"]
 
@@ -64,6 +73,9 @@ class TuningResult:
         The untuned model's mean cross-validated ROC AUC on the same folds.
     table : DataFrame
         Every candidate tried: parameters, mean and sd of ROC AUC, rank.
+    out_of_fold : OutOfFold or None
+        The chosen candidate's out-of-fold predictions on the search folds
+        (None when the defaults were kept or the search was successive halving).
     """
 
     estimator: Pipeline
@@ -71,6 +83,7 @@ class TuningResult:
     cv_roc_auc: float
     baseline_roc_auc: float | None
     table: pd.DataFrame
+    out_of_fold: OutOfFold | None = None
 
     @property
     def kept_defaults(self) -> bool:
@@ -119,30 +132,31 @@ def tune_model(
     X, y = prepared.part("train")
     check_size(family, len(y))
     pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=class_weight)
-    common = dict(
-        scoring="roc_auc", cv=cv_splitter(cv_folds, seed), random_state=seed, n_jobs=n_jobs,
-        refit=True, error_score="raise",
-    )  # fmt: skip
     if method == "random":
-        search = RandomizedSearchCV(pipeline, search_space(family), n_iter=int(n_iter), **common)
+        search = _random_search(pipeline, search_space(family), X, y, n_iter=int(n_iter),
+                                cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)  # fmt: skip
+        results, best_score, best_params, best_estimator, best_fit = search
     elif method == "halving":
         from sklearn.experimental import enable_halving_search_cv  # noqa: F401
         from sklearn.model_selection import HalvingRandomSearchCV
 
         search = HalvingRandomSearchCV(
             pipeline, search_space(family), n_candidates=int(n_iter), factor=3,
-            min_resources=max(20 * int(cv_folds), len(y) // 9), **common,
+            min_resources=max(20 * int(cv_folds), len(y) // 9), scoring="roc_auc",
+            cv=cv_splitter(cv_folds, seed), random_state=seed, n_jobs=n_jobs, refit=True,
+            error_score="raise",
         )  # fmt: skip
+        with limited_threads(n_jobs):
+            search.fit(X, y)
+        results = pd.DataFrame(search.cv_results_)
+        results = results[results["iter"] == results["iter"].max()]
+        best_score, best_params = float(search.best_score_), search.best_params_
+        best_estimator, best_fit = search.best_estimator_, None
     else:
         raise ValueError(
             f"params propensity_modeling.search_method: expected 'random' or 'halving', "
             f"found {method!r}"
         )
-    with limited_threads(n_jobs):
-        search.fit(X, y)
-    results = pd.DataFrame(search.cv_results_)
-    if method == "halving":
-        results = results[results["iter"] == results["iter"].max()]
     param_columns = [c for c in results.columns if c.startswith("param_")]
     table = results[[*param_columns, "mean_test_score", "std_test_score", "rank_test_score"]]
     table = table.rename(
@@ -153,11 +167,33 @@ def tune_model(
             "rank_test_score": "rank",
         }
     ).sort_values("rank", kind="stable")
-    best_score = float(search.best_score_)
     if baseline_roc_auc is not None and best_score <= baseline_roc_auc:
         with limited_threads(n_jobs):
             untuned = clone(pipeline).fit(X, y)
         return TuningResult(untuned, {}, float(baseline_roc_auc), baseline_roc_auc, table)
     # Plain Python numbers, so that the parameters print and serialize cleanly.
-    params = to_jsonable({k.removeprefix("model__"): v for k, v in search.best_params_.items()})
-    return TuningResult(search.best_estimator_, params, best_score, baseline_roc_auc, table)
+    params = to_jsonable({k.removeprefix("model__"): v for k, v in best_params.items()})
+    return TuningResult(best_estimator, params, best_score, baseline_roc_auc, table, best_fit)
+
+
+def _random_search(pipeline, space, X, y, *, n_iter, cv_folds, seed, n_jobs):
+    """What ``RandomizedSearchCV(scoring="roc_auc", refit=True)`` does, keeping out-of-fold results.
+
+    The same candidates (``ParameterSampler`` with the same seed), the same
+    folds, the same mean, standard deviation and rank of the fold ROC AUCs,
+    the same choice (the first of the best rank) and the same refit on the
+    whole training part; every fold of every candidate runs in parallel.
+    """
+    candidates = list(ParameterSampler(space, n_iter, random_state=seed))
+    pipelines = [clone(pipeline).set_params(**clone(c, safe=False)) for c in candidates]
+    fits = cross_fit(pipelines, X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
+    scores = np.array([fit.scores["test_roc_auc"] for fit in fits])
+    means = np.average(scores, axis=1)
+    stds = np.sqrt(np.average((scores - means[:, None]) ** 2, axis=1))
+    ranks = rankdata(-means, method="min").astype(np.int32, copy=False)
+    results = pd.DataFrame(candidates).add_prefix("param_")
+    results = results.assign(mean_test_score=means, std_test_score=stds, rank_test_score=ranks)
+    best = int(ranks.argmin())
+    with limited_threads(n_jobs):
+        refitted = clone(pipelines[best]).fit(X, y)
+    return results, float(means[best]), candidates[best], refitted, fits[best]

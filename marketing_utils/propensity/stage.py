@@ -39,16 +39,18 @@ from .bundle import scoring_metadata
 from .calibration import (
     CALIBRATION_METHODS,
     CalibrationChoice,
+    calibrate_fitted,
     choose_calibration,
     expected_calibration_error,
     fit_calibrated,
 )
 from .data import PreparedData, prepare_model_data
 from .models import (
+    _compare_class_weights,
+    _compare_models,
     build_pipeline,
-    compare_class_weights,
-    compare_models,
     limited_threads,
+    resolve_jobs,
     select_class_weight,
     select_family,
 )
@@ -262,7 +264,7 @@ def fit_propensity(
     search_method: str = "random",
     calibration: str = "auto",
     seed: int = 42,
-    n_jobs: int = 1,
+    n_jobs: int | None = 1,
 ) -> PropensityResult:
     """Compare, tune and calibrate a propensity model; score every customer.
 
@@ -291,12 +293,23 @@ def fit_propensity(
         ``"auto"``: the method with the lower cross-validated Brier score.
     seed : int
         Seeds the split, the folds, the search and the models.
-    n_jobs : int
-        Parallel jobs and native threads (1 on a shared machine).
+    n_jobs : int or None
+        Parallel jobs and native threads; 0, -1 or None: every core. The
+        results do not depend on it (the same seeded fits, only at the same time).
 
     Returns
     -------
     PropensityResult
+
+    Notes
+    -----
+    No fold is fitted twice: every cross-validation uses the same seeded
+    folds, so the class-weight comparison reuses the comparison's unweighted
+    folds, and the calibration choice and the calibrator of the final model
+    reuse the out-of-fold predictions of the chosen pipeline (from the search,
+    or from the comparison when the untuned model is kept) together with the
+    search's refit. The decisions and the model are those of fitting each
+    step on its own.
     """
     weight_param = _class_weight_param(class_weight)
     methods = _calibration_methods(calibration)
@@ -304,11 +317,16 @@ def fit_propensity(
         model_table, info=info, segments=segments, exclude=exclude,
         test_size=test_size, cv_folds=cv_folds, seed=seed,
     )  # fmt: skip
+    n_jobs = resolve_jobs(n_jobs)
     common = {"cv_folds": cv_folds, "seed": seed, "n_jobs": n_jobs}
-    comparison = compare_models(prepared, models, **common)
+    comparison, comparison_fits = _compare_models(prepared, models, class_weight=None, **common)
     family = select_family(comparison, cv_folds=cv_folds)
+    out_of_fold = {"none": comparison_fits[family]}
     if weight_param == "auto":
-        weights = compare_class_weights(prepared, family, unweighted=comparison, **common)
+        weights, weight_fits = _compare_class_weights(
+            prepared, family, unweighted=comparison, **common
+        )
+        out_of_fold.update(weight_fits)
         chosen_weight = select_class_weight(weights, cv_folds=cv_folds)
     else:
         weights = comparison[comparison["family"] == family].reset_index(drop=True)
@@ -318,9 +336,25 @@ def fit_propensity(
         prepared, family, class_weight=chosen_weight, n_iter=search_iter,
         method=search_method, baseline_roc_auc=baseline, **common,
     )  # fmt: skip
+    # The chosen pipeline's out-of-fold predictions on the same folds, when a step has them.
+    if tuning.kept_defaults:
+        chosen_fit = out_of_fold.get(str(chosen_weight).lower())
+    else:
+        chosen_fit = tuning.out_of_fold
     X_train, y_train = prepared.part("train")
-    choice = choose_calibration(tuning.estimator, X_train, y_train, methods=methods, **common)
-    model = fit_calibrated(tuning.estimator, X_train, y_train, method=choice.method, **common)
+    choice = choose_calibration(
+        tuning.estimator, X_train, y_train, methods=methods,
+        oof_scores=None if chosen_fit is None else chosen_fit.proba, **common,
+    )  # fmt: skip
+    model = None
+    if chosen_fit is not None:
+        predictions = chosen_fit.proba if chosen_fit.decision is None else chosen_fit.decision
+        model = calibrate_fitted(
+            tuning.estimator, X_train, y_train, predictions, method=choice.method,
+            cv_folds=cv_folds, seed=seed,
+        )  # fmt: skip
+    if model is None:
+        model = fit_calibrated(tuning.estimator, X_train, y_train, method=choice.method, **common)
     with limited_threads(n_jobs):
         logistic = build_pipeline(prepared.spec, "logistic", seed=seed).fit(X_train, y_train)
     return PropensityResult(

@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         help="show code cells even if the params file hides them",
     )
     run.add_argument("--quiet", action="store_true", help="print no progress")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="notebooks run at the same time when they do not depend on each other "
+        "(default: the number of cores; 1: one after the other)",
+    )
 
     validate = commands.add_parser("validate", help="check a params file without running anything")
     validate.add_argument("params")
@@ -341,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
                 notebooks_dir=args.notebooks,
                 hide_code=args.hide_code,
                 quiet=args.quiet,
+                jobs=args.jobs,
             )
             print(result.index)
     except WorkbookError as exc:

@@ -11,7 +11,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import weakref
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
+from .graph import dependencies
 from .report import render_index, render_notebook_html
 from .safety import (
     RunInterrupted,
@@ -167,6 +171,21 @@ def _inline_figures():
             os.environ["MPLBACKEND"] = previous
 
 
+#: The runner's kernel managers, so that an interrupted parallel run can stop their kernels.
+_KERNELS: weakref.WeakSet = weakref.WeakSet()
+_KERNELS_LOCK = threading.Lock()
+
+
+def _kill_kernels() -> None:
+    """Kill the kernel process of every kernel manager this runner started (interrupted runs)."""
+    with _KERNELS_LOCK:
+        managers = list(_KERNELS)
+    for manager in managers:
+        process = getattr(getattr(manager, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+
+
 def _kernel_manager_class(socket_dir: Path):
     """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
 
@@ -184,6 +203,11 @@ def _kernel_manager_class(socket_dir: Path):
         return AsyncKernelManager
 
     class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            with _KERNELS_LOCK:
+                _KERNELS.add(self)
+
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
@@ -226,6 +250,7 @@ def run_workbook(
     notebooks_dir: str | Path | None = None,
     hide_code: bool | None = None,
     quiet: bool = False,
+    jobs: int | None = None,
 ) -> RunResult:
     """Run the workbook for one params file and write ``<output_dir>/<run_name>/``.
 
@@ -242,6 +267,11 @@ def run_workbook(
         Hide code cells in the HTML (default: ``report.hide_code`` from params).
     quiet : bool
         Print no progress.
+    jobs : int, optional
+        Notebooks run at the same time, each in its own kernel, when they do
+        not depend on each other (see :mod:`~marketing_utils.runner.graph`);
+        default: the number of cores; 1 runs them one after the other. The
+        report, its order and the artifacts are those of a sequential run.
 
     Returns
     -------
@@ -253,9 +283,13 @@ def run_workbook(
         The params file is invalid (nothing has run).
     RunError
         A notebook failed (message names notebook, cell and error; the partly
-        executed notebook is kept under ``<output_dir>/.failed/``), or another
-        run of the same name holds the lock. The previous report is untouched.
+        executed notebook is kept under ``<output_dir>/.failed/``; no further
+        notebook starts, those already running finish), or another run of the
+        same name holds the lock. The previous report is untouched.
     """
+    jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
+    if jobs < 1:
+        raise RunError(f"--jobs: expected a positive number of notebooks at a time, found {jobs}")
     specs = discover_notebooks(notebooks_dir)
     if not isinstance(params, WorkbookParams):
         params = load_params(params, notebooks_dir)
@@ -279,7 +313,7 @@ def run_workbook(
         for name in ("notebooks", "html"):
             (staging / name).mkdir(exist_ok=True)
         try:
-            return _run_in(staging, params, specs, selected, hide, quiet)
+            return _run_in(staging, params, specs, selected, hide, quiet, jobs)
         except (Exception, RunInterrupted, KeyboardInterrupt) as exc:
             failed = output_dir / ".failed" / f"{params.run_name}-{datetime.now():%Y%m%d-%H%M%S}"
             failed.parent.mkdir(parents=True, exist_ok=True)
@@ -301,6 +335,36 @@ def run_workbook(
             raise
 
 
+def _run_one(
+    spec: NotebookSpec,
+    staging: Path,
+    params: WorkbookParams,
+    hide: bool,
+    progress: bool,
+    label: str,
+    quiet: bool,
+) -> dict:
+    """Execute one notebook and render its HTML; the manifest entry."""
+    output = staging / "notebooks" / spec.path.name
+    tic = time.perf_counter()
+    _execute(spec, output, params.notebook_parameters(spec, staging), progress)
+    seconds = time.perf_counter() - tic
+    # Printed even with --quiet: a warning is about the data, not progress.
+    for warning in Artifacts(staging).metrics().get(spec.section, {}).get("warnings", []):
+        print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
+    html_path = staging / "html" / f"{spec.stem}.html"
+    render_notebook_html(output, html_path, hide_code=hide)
+    _log(f"{label} {spec.stem}: done in {seconds:.1f} s", quiet)
+    return {
+        "stem": spec.stem,
+        "title": spec.title,
+        "status": "ran",
+        "seconds": round(seconds, 3),
+        "ipynb": f"notebooks/{spec.path.name}",
+        "html": f"html/{spec.stem}.html",
+    }
+
+
 def _run_in(
     staging: Path,
     params: WorkbookParams,
@@ -308,6 +372,7 @@ def _run_in(
     selected: list[NotebookSpec],
     hide: bool,
     quiet: bool,
+    jobs: int = 1,
 ) -> RunResult:
     started = datetime.now(UTC)
     store = Artifacts(staging)
@@ -315,40 +380,66 @@ def _run_in(
     if (staging / "manifest.json").exists():
         previous_manifest = json.loads((staging / "manifest.json").read_text())
     previous_entries = {e["stem"]: e for e in previous_manifest.get("notebooks", [])}
-    entries = []
-    progress = sys.stderr.isatty() and not quiet
-    for position, spec in enumerate(specs, start=1):
+    progress = sys.stderr.isatty() and not quiet and jobs == 1
+    graph = dependencies(specs)
+    positions = {spec.stem: position for position, spec in enumerate(specs, start=1)}
+    by_stem: dict[str, dict] = {}
+    done = set()  # notebooks whose dependants may start: ran, skipped or not selected
+    for spec in specs:
         if spec not in selected:
+            done.add(spec.stem)
             if spec.stem in previous_entries:
-                entries.append(previous_entries[spec.stem])
-            continue
-        capabilities = set(store.load("capabilities")) if store.exists("capabilities") else set()
-        capabilities |= _parameters_given(params, spec)
-        entry = {"stem": spec.stem, "title": spec.title}
-        reason = _skip_reason(spec, capabilities)
-        if reason:
-            entry.update(status="skipped", reason=reason)
-            _log(f"[{position}/{len(specs)}] {spec.stem}: skipped ({reason})", quiet)
-            entries.append(entry)
-            continue
-        _log(f"[{position}/{len(specs)}] {spec.stem}: running", quiet)
-        output = staging / "notebooks" / spec.path.name
-        tic = time.perf_counter()
-        _execute(spec, output, params.notebook_parameters(spec, staging), progress)
-        seconds = time.perf_counter() - tic
-        # Printed even with --quiet: a warning is about the data, not progress.
-        for warning in store.metrics().get(spec.section, {}).get("warnings", []):
-            print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
-        html_path = staging / "html" / f"{spec.stem}.html"
-        render_notebook_html(output, html_path, hide_code=hide)
-        entry.update(
-            status="ran",
-            seconds=round(seconds, 3),
-            ipynb=f"notebooks/{spec.path.name}",
-            html=f"html/{spec.stem}.html",
-        )
-        _log(f"[{position}/{len(specs)}] {spec.stem}: done in {seconds:.1f} s", quiet)
-        entries.append(entry)
+                by_stem[spec.stem] = previous_entries[spec.stem]
+    pending = [spec for spec in specs if spec in selected]
+    running: dict = {}
+    failure: BaseException | None = None
+    # One environment for every kernel start (the threads must not set and restore it in turn).
+    with _inline_figures(), ThreadPoolExecutor(max_workers=jobs) as pool:
+        try:
+            while pending or running:
+                # In notebook order, start every notebook whose dependencies are done.
+                while failure is None and len(running) < jobs:
+                    ready = next((s for s in pending if graph[s.stem] <= done), None)
+                    if ready is None:
+                        break
+                    pending.remove(ready)
+                    label = f"[{positions[ready.stem]}/{len(specs)}]"
+                    capabilities = (
+                        set(store.load("capabilities")) if store.exists("capabilities") else set()
+                    )
+                    capabilities |= _parameters_given(params, ready)
+                    reason = _skip_reason(ready, capabilities)
+                    if reason:
+                        by_stem[ready.stem] = {
+                            "stem": ready.stem, "title": ready.title,
+                            "status": "skipped", "reason": reason,
+                        }  # fmt: skip
+                        _log(f"{label} {ready.stem}: skipped ({reason})", quiet)
+                        done.add(ready.stem)
+                        continue
+                    _log(f"{label} {ready.stem}: running", quiet)
+                    future = pool.submit(
+                        _run_one, ready, staging, params, hide, progress, label, quiet
+                    )
+                    running[future] = ready
+                if not running:
+                    break  # a failure: nothing left running, no new notebook starts
+                finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    spec = running.pop(future)
+                    try:
+                        by_stem[spec.stem] = future.result()
+                    except Exception as exc:  # the first failure is the one reported
+                        failure = failure or exc
+                    else:
+                        done.add(spec.stem)
+        except BaseException:  # interrupted: stop the kernels the threads wait for
+            pool.shutdown(wait=False, cancel_futures=True)
+            _kill_kernels()
+            raise
+    if failure is not None:
+        raise failure
+    entries = [by_stem[spec.stem] for spec in specs if spec.stem in by_stem]
 
     metrics = store.metrics()
     (staging / "metrics.json").write_text(

@@ -9,7 +9,13 @@ import pytest
 
 
 def write_notebook(
-    path: Path, parameters: str, body: list[str], requires=None, title="Test"
+    path: Path,
+    parameters: str,
+    body: list[str],
+    requires=None,
+    title="Test",
+    reads=None,
+    writes=None,
 ) -> Path:
     cells = [nbformat.v4.new_markdown_cell(f"# {title}\nA fixture notebook.")]
     cell = nbformat.v4.new_code_cell(parameters)
@@ -22,8 +28,13 @@ def write_notebook(
         "display_name": "Python 3",
         "language": "python",
     }
-    if requires:
-        notebook.metadata["marketing_workbook"] = {"requires": requires}
+    meta = {"requires": requires} if requires else {}
+    if reads is not None:
+        meta["reads"] = reads
+    if writes is not None:
+        meta["writes"] = writes
+    if meta:
+        notebook.metadata["marketing_workbook"] = meta
     nbformat.write(notebook, path)
     return path
 

@@ -1,0 +1,59 @@
+"""Which notebook must wait for which: the dependency graph of a report run.
+
+A notebook declares the artifacts it reads and writes in its metadata
+(``marketing_workbook: {reads: [...], writes: [...]}``). Notebook B runs
+after an earlier notebook A when
+
+- B reads what A writes (B needs A's result),
+- B writes what A reads or writes (B must not change A's input under it, and
+  the last writer in notebook order wins, as in a sequential run),
+- A writes ``capabilities`` (every skip decision reads it), or
+- A or B declares nothing: an undeclared notebook runs after every earlier
+  notebook, and every later notebook runs after it (the safe default for a
+  new notebook).
+
+So a parallel run produces the artifacts of the sequential run, in any order
+of the independent notebooks.
+"""
+
+from __future__ import annotations
+
+from ..params.notebooks import NotebookSpec
+
+__all__ = ["CAPABILITIES", "dependencies"]
+
+#: The artifact every skip decision reads.
+CAPABILITIES = "capabilities"
+
+
+def dependencies(specs: list[NotebookSpec]) -> dict[str, set[str]]:
+    """For each notebook (by stem), the earlier notebooks it must wait for.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> def nb(stem, reads=None, writes=None):
+    ...     return NotebookSpec(Path(stem), stem, stem[3:], reads=reads, writes=writes)
+    >>> specs = [nb("01_a", [], ["capabilities", "t"]), nb("02_b", ["t"], ["s"]),
+    ...          nb("03_c", ["t"], ["u"]), nb("04_d", ["s", "u"], []), nb("05_e")]
+    >>> {k: sorted(v) for k, v in dependencies(specs).items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'01_a': [], '02_b': ['01_a'], '03_c': ['01_a'], '04_d': ['01_a', '02_b', '03_c'],
+     '05_e': ['01_a', '02_b', '03_c', '04_d']}
+    """
+    graph: dict[str, set[str]] = {}
+    for position, spec in enumerate(specs):
+        needs = set()
+        for earlier in specs[:position]:
+            if not (spec.declared and earlier.declared):
+                needs.add(earlier.stem)
+                continue
+            reads, writes = set(spec.reads), set(spec.writes)
+            earlier_reads, earlier_writes = set(earlier.reads), set(earlier.writes)
+            if (
+                CAPABILITIES in earlier_writes
+                or reads & earlier_writes
+                or writes & (earlier_reads | earlier_writes)
+            ):
+                needs.add(earlier.stem)
+        graph[spec.stem] = needs
+    return graph

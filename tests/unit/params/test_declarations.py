@@ -1,0 +1,101 @@
+"""The artifacts each notebook declares (metadata reads/writes) are those its code loads and saves.
+
+Read statically: the notebook's ``store.load/exists/path/save("name")`` calls, the CSV files it
+writes under ``artifacts/``, and the names written by the stage save functions it calls (their
+``store.save``/``store.path`` names, the keys of the dict they pass to ``store.save_all`` and
+the module constants they use), so a declaration cannot rot when the code changes.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+
+import pytest
+
+from marketing_utils.params.notebooks import discover_notebooks
+from marketing_utils.schema import MarketingData
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_STORE_CALL = re.compile(r"store\.(load|exists|path|save)\(\s*\"([a-z0-9_]+)\"")
+_CSV = re.compile(r"\"artifacts\"\s*/\s*\"([a-z0-9_]+)\.csv\"")
+_SAVERS = {
+    "save_preprocessing": "marketing_utils.preprocess.stage",
+    "save_segmentation_model": "marketing_utils.segment.io",
+    "save_propensity": "marketing_utils.propensity.stage",
+    "save_uplift": "marketing_utils.uplift.stage",
+}
+_READERS = {"read_targeting_list": {"targeting_list"}}
+
+
+def _function_names(function_name: str, module_name: str) -> tuple[set[str], set[str]]:
+    """(reads, writes) of a stage save function, from its source."""
+    module = importlib.import_module(module_name)
+    tree = ast.parse(inspect.getsource(getattr(module, function_name)))
+    reads, writes = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            func = ast.unparse(node.func)
+            first = node.args[0]
+            name = None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                name = first.value
+            elif isinstance(first, ast.Name) and isinstance(getattr(module, first.id, None), str):
+                name = getattr(module, first.id)
+            if func in ("store.save", "store.path") and name:
+                writes.add(name)
+            if func.startswith("_stored") and len(node.args) > 1:
+                second = node.args[1]
+                if isinstance(second, ast.Constant):
+                    reads.add(second.value)
+        if isinstance(node, (ast.Assign, ast.AugAssign)) and isinstance(node.value, ast.Dict):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(ast.unparse(t) == "tables" for t in targets):
+                writes |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and ast.unparse(node.value) == "tables"
+            and isinstance(node.ctx, ast.Store)
+        ):
+            writes.add(node.slice.value)
+        if isinstance(node, ast.JoinedStr) and ast.unparse(node) == "f'{name}_clean'":
+            writes |= {f"{table}_clean" for table in MarketingData.TABLES}
+    return reads, {w for w in writes if _NAME.match(w)}
+
+
+def _notebook_names(spec) -> tuple[set[str], set[str]]:
+    import json
+
+    notebook = json.loads(spec.path.read_text(encoding="utf-8"))
+    source = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    reads, writes = set(), set()
+    for method, name in _STORE_CALL.findall(source):
+        (writes if method == "save" else reads).add(name)
+    writes |= set(_CSV.findall(source))
+    for function, module in _SAVERS.items():
+        if f"{function}(" in source:
+            function_reads, function_writes = _function_names(function, module)
+            reads |= function_reads
+            writes |= function_writes
+    for function, names in _READERS.items():
+        if f"{function}(" in source:
+            reads |= names
+    # What a notebook loads after saving it itself is not an input.
+    return reads - writes, writes
+
+
+@pytest.mark.parametrize("spec", discover_notebooks(), ids=lambda s: s.stem)
+def test_declared_artifacts_match_the_code(spec):
+    if not spec.declared:
+        pytest.skip(f"{spec.stem} declares nothing: the runner runs it after every earlier one")
+    reads, writes = _notebook_names(spec)
+    assert set(spec.reads) == reads, f"{spec.stem}: declared reads differ from the code"
+    assert set(spec.writes) == writes, f"{spec.stem}: declared writes differ from the code"
+
+
+def test_the_seven_report_notebooks_declare_their_artifacts():
+    declared = {s.stem for s in discover_notebooks() if s.declared}
+    assert {f"0{i}" for i in range(1, 8)} <= {stem[:2] for stem in declared}

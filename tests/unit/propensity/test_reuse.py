@@ -1,0 +1,161 @@
+"""Stage 03 without waste: the reused fits give exactly what fitting each step on its own gives."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import is_classifier
+from sklearn.model_selection import RandomizedSearchCV, cross_validate
+from sklearn.pipeline import Pipeline
+
+from marketing_utils.propensity import fit_propensity
+from marketing_utils.propensity.calibration import (
+    calibrate_fitted,
+    choose_calibration,
+    fit_calibrated,
+)
+from marketing_utils.propensity.data import prepare_model_data
+from marketing_utils.propensity.models import (
+    SCORING,
+    _ece_scorer,
+    build_pipeline,
+    cross_fit,
+    cv_splitter,
+    resolve_jobs,
+)
+from marketing_utils.propensity.search import search_space, tune_model
+
+
+def _table(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    signal = rng.normal(size=n)
+    table = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "signal": signal,
+            "noise": rng.normal(size=n),
+            "visits": rng.integers(0, 5, n),
+            "region": pd.Series(rng.choice(["n", "s", "e"], n), dtype="str"),
+        }
+    )
+    table["label"] = (rng.random(n) < 1 / (1 + np.exp(-(2 * signal - 1)))).astype(int)
+    return table
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return prepare_model_data(_table(), cv_folds=3, seed=7)
+
+
+@pytest.mark.parametrize("family", ["logistic", "random_forest", "hist_gradient_boosting"])
+def test_cross_fit_scores_are_those_of_cross_validate(prepared, family):
+    X, y = prepared.part("train")
+    pipeline = build_pipeline(prepared.spec, family, seed=7)
+    ours = cross_fit([pipeline], X, y, cv_folds=3, seed=7)[0]
+    theirs = cross_validate(
+        pipeline, X, y, cv=cv_splitter(3, 7), scoring={**SCORING, "ece": _ece_scorer()}
+    )
+    for name in [*SCORING, "ece"]:
+        np.testing.assert_array_equal(ours.scores[f"test_{name}"], theirs[f"test_{name}"])
+    assert ours.proba.shape == (len(y),)
+    assert (ours.decision is None) == (family == "random_forest")
+
+
+def test_cross_fit_in_parallel_is_the_same(prepared):
+    X, y = prepared.part("train")
+    pipelines = [build_pipeline(prepared.spec, f, seed=7) for f in ("logistic", "random_forest")]
+    one = cross_fit(pipelines, X, y, cv_folds=3, seed=7, n_jobs=1)
+    two = cross_fit(pipelines, X, y, cv_folds=3, seed=7, n_jobs=2)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a.proba, b.proba)
+        np.testing.assert_array_equal(a.scores["test_roc_auc"], b.scores["test_roc_auc"])
+
+
+def test_search_chooses_what_randomized_search_chooses(prepared):
+    X, y = prepared.part("train")
+    family = "hist_gradient_boosting"
+    ours = tune_model(prepared, family, n_iter=4, cv_folds=3, seed=7)
+    search = RandomizedSearchCV(
+        build_pipeline(prepared.spec, family, seed=7), search_space(family), n_iter=4,
+        scoring="roc_auc", cv=cv_splitter(3, 7), random_state=7, refit=True,
+    ).fit(X, y)  # fmt: skip
+    assert ours.cv_roc_auc == search.best_score_
+    assert ours.params == {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
+    expected = np.sort(search.cv_results_["mean_test_score"])[::-1]
+    np.testing.assert_array_equal(ours.table["roc_auc_mean"].to_numpy(), expected)
+    np.testing.assert_array_equal(
+        ours.estimator.predict_proba(X), search.best_estimator_.predict_proba(X)
+    )
+    # The search keeps the winner's out-of-fold probabilities: the calibration choice reads them.
+    fresh = choose_calibration(ours.estimator, X, y, cv_folds=3, seed=7)
+    reused = choose_calibration(
+        ours.estimator, X, y, cv_folds=3, seed=7, oof_scores=ours.out_of_fold.proba
+    )
+    np.testing.assert_array_equal(fresh.oof_scores, reused.oof_scores)
+    pd.testing.assert_frame_equal(fresh.table, reused.table)
+
+
+@pytest.mark.parametrize(
+    ("family", "method"),
+    [("hist_gradient_boosting", "sigmoid"), ("random_forest", "isotonic")],
+)
+def test_calibrating_the_fitted_model_predicts_what_a_full_fit_predicts(prepared, family, method):
+    X, y = prepared.part("train")
+    pipeline = build_pipeline(prepared.spec, family, seed=7)
+    full = fit_calibrated(pipeline, X, y, method=method, cv_folds=3, seed=7)
+    fit = cross_fit([pipeline], X, y, cv_folds=3, seed=7)[0]
+    predictions = fit.proba if fit.decision is None else fit.decision
+    fitted = build_pipeline(prepared.spec, family, seed=7).fit(X, y)
+    reused = calibrate_fitted(fitted, X, y, predictions, method=method, cv_folds=3, seed=7)
+    X_test, _ = prepared.part("test")
+    np.testing.assert_array_equal(reused.predict_proba(X_test), full.predict_proba(X_test))
+
+
+def test_calibrate_fitted_refuses_an_unknown_method(prepared):
+    X, y = prepared.part("train")
+    with pytest.raises(ValueError, match="calibration"):
+        calibrate_fitted(None, X, y, np.zeros(len(y)), method="beta")
+
+
+def test_choose_calibration_refuses_out_of_fold_scores_of_another_length(prepared):
+    X, y = prepared.part("train")
+    with pytest.raises(ValueError, match="oof_scores"):
+        choose_calibration(None, X, y, cv_folds=3, oof_scores=np.zeros(3))
+
+
+def test_resolve_jobs():
+    assert resolve_jobs(3) == 3
+    assert resolve_jobs(0) == resolve_jobs(-1) == resolve_jobs(None) >= 1
+    with pytest.raises(ValueError, match="n_jobs"):
+        resolve_jobs(-4)
+
+
+def _counting(monkeypatch) -> Counter:
+    """Count the fits of model pipelines (the calibrators' one-feature fits are not model fits)."""
+    counts: Counter = Counter()
+    original = Pipeline.fit
+
+    def fit(self, *args, **kwargs):
+        if is_classifier(self):
+            counts[type(self.steps[-1][1]).__name__] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "fit", fit)
+    return counts
+
+
+def test_fit_propensity_fits_each_fold_once(monkeypatch):
+    counts = _counting(monkeypatch)
+    result = fit_propensity(
+        _table(), models=("logistic", "hist_gradient_boosting"), cv_folds=3, search_iter=2, seed=7
+    )
+    folds, families, candidates = 3, 2, 2
+    weights = folds  # the balanced arm; the unweighted arm is the comparison's
+    search = candidates * folds + 1  # folds of each candidate + one refit (or the untuned fit)
+    final_logistic = 1  # for the odds ratios
+    # No calibration folds and no refit for the final model: both reuse the search's work.
+    assert sum(counts.values()) == families * folds + weights + search + final_logistic
+    assert result.calibration.method in ("sigmoid", "isotonic")

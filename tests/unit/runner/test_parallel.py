@@ -1,0 +1,167 @@
+"""The parallel runner on fixture notebooks: independent notebooks overlap, dependants wait,
+a failure stops its dependants and keeps the previous report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from marketing_utils.errors import RunError
+from marketing_utils.params.notebooks import discover_notebooks
+from marketing_utils.runner.graph import dependencies
+from marketing_utils.runner.run import run_workbook
+from tests.unit.runner.conftest import write_notebook
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+_STAMP = """import json, time
+from pathlib import Path
+def stamp(what):
+    path = Path(run_dir) / f"stamp_{name}.json"
+    times = json.loads(path.read_text()) if path.exists() else {}
+    times[what] = time.time()
+    path.write_text(json.dumps(times))
+"""
+
+# Each of the two independent notebooks waits (up to 120 s) until the other has started:
+# one after the other, the first would time out; at the same time, both finish.
+_RENDEZVOUS = """stamp("start")
+deadline = time.time() + 120
+while not (Path(run_dir) / f"stamp_{other}.json").exists():
+    if time.time() > deadline:
+        raise TimeoutError(f"{name} ran alone: {other} never started")
+    time.sleep(0.05)
+stamp("end")
+"""
+
+
+def _notebooks(folder: Path, fail_a: bool = False) -> Path:
+    folder.mkdir()
+    write_notebook(
+        folder / "01_make.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            "from marketing_utils.artifacts import Artifacts\nstore = Artifacts(run_dir)",
+            'store.save("capabilities", ["customers", "transactions"])',
+        ],
+        title="Make",
+        reads=[],
+        writes=["capabilities"],
+    )
+    for stem, name, other in (("02_left", "left", "right"), ("03_right", "right", "left")):
+        body = [f"name, other = {name!r}, {other!r}", _STAMP, _RENDEZVOUS]
+        if name == "left":
+            body.append("if fail:\n    raise ValueError('left fails on purpose')")
+        body.append(
+            "from marketing_utils.artifacts import Artifacts\n"
+            f'Artifacts(run_dir).save("{name}_table", {{"ok": True}})'
+        )
+        write_notebook(
+            folder / f"{stem}.ipynb",
+            'run_dir = "../runs/lab"\nfail = False',
+            body,
+            title=name,
+            reads=[],
+            writes=[f"{name}_table"],
+        )
+    write_notebook(
+        folder / "04_after_left.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            'name = "after_left"',
+            _STAMP,
+            'stamp("start")',
+            "from marketing_utils.artifacts import Artifacts\n"
+            'assert Artifacts(run_dir).load("left_table") == {"ok": True}',
+        ],
+        title="After left",
+        reads=["left_table"],
+        writes=[],
+    )
+    return folder
+
+
+def _params(tmp_path: Path, extra: str = "") -> str:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        f"run_name: demo\noutput_dir: {tmp_path / 'reports'}\nseed: 7\n"
+        f"data:\n  source: synthetic\n  n_customers: 100\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _stamps(folder: Path, name: str) -> dict:
+    return json.loads((folder / f"stamp_{name}.json").read_text())
+
+
+def test_graph_of_the_fixture_notebooks(tmp_path):
+    specs = discover_notebooks(_notebooks(tmp_path / "notebooks"))
+    graph = dependencies(specs)
+    assert graph == {
+        "01_make": set(),
+        "02_left": {"01_make"},
+        "03_right": {"01_make"},
+        "04_after_left": {"01_make", "02_left"},
+    }
+
+
+def test_independent_notebooks_overlap_and_a_dependant_waits(tmp_path):
+    folder = _notebooks(tmp_path / "notebooks")
+    result = run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=2)
+    report = result.report_dir
+    left, right, after = (_stamps(report, n) for n in ("left", "right", "after_left"))
+    # Overlap: each started before the other ended.
+    assert left["start"] < right["end"] and right["start"] < left["end"]
+    assert after["start"] >= left["end"]
+    # The report is that of a sequential run: notebook order, every notebook ran.
+    assert [e["stem"] for e in result.notebooks] == [
+        "01_make",
+        "02_left",
+        "03_right",
+        "04_after_left",
+    ]
+    assert all(e["status"] == "ran" for e in result.notebooks)
+    manifest = json.loads((report / "manifest.json").read_text())
+    assert [e["stem"] for e in manifest["notebooks"]] == [e["stem"] for e in result.notebooks]
+    index = (report / "index.html").read_text()
+    assert index.index("html/02_left.html") < index.index("html/03_right.html")
+
+
+def test_a_failure_stops_its_dependants_and_keeps_the_previous_report(tmp_path):
+    folder = _notebooks(tmp_path / "notebooks")
+    good = run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=2)
+    before = (good.report_dir / "manifest.json").read_text()
+
+    with pytest.raises(RunError) as caught:
+        run_workbook(
+            _params(tmp_path, "left:\n  fail: true\n"), notebooks_dir=folder, quiet=True, jobs=2
+        )
+    message = str(caught.value)
+    assert "02_left" in message and "left fails on purpose" in message
+    assert (good.report_dir / "manifest.json").read_text() == before
+    failed = next((tmp_path / "reports" / ".failed").glob("demo-*"))
+    # The independent notebook running alongside finished; the dependant never started.
+    assert (failed / "stamp_right.json").exists()
+    assert (failed / "artifacts").exists()
+    assert not (failed / "stamp_after_left.json").exists()
+    assert not (failed / "notebooks" / "04_after_left.ipynb").exists()
+
+
+def test_undeclared_notebooks_wait_for_every_earlier_one(tmp_path):
+    folder = _notebooks(tmp_path / "notebooks")
+    write_notebook(folder / "05_undeclared.ipynb", 'run_dir = "../runs/lab"', ["x = 1"])
+    write_notebook(
+        folder / "06_declared.ipynb", 'run_dir = "../runs/lab"', ["x = 1"], reads=[], writes=[]
+    )
+    graph = dependencies(discover_notebooks(folder))
+    assert graph["05_undeclared"] == {"01_make", "02_left", "03_right", "04_after_left"}
+    assert graph["06_declared"] == {"01_make", "05_undeclared"}
+
+
+def test_jobs_must_be_positive(tmp_path):
+    folder = _notebooks(tmp_path / "notebooks")
+    with pytest.raises(RunError, match="--jobs"):
+        run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=0)
