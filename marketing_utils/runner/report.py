@@ -6,27 +6,139 @@ import html
 from pathlib import Path
 from typing import Any
 
-__all__ = ["flatten_metrics", "render_index", "render_notebook_html"]
+__all__ = ["flatten_metrics", "prepare_notebook", "render_index", "render_notebook_html"]
 
 
-def render_notebook_html(notebook_path: Path, html_path: Path, *, hide_code: bool = False) -> Path:
-    """Render an executed notebook to a standalone HTML page with nbconvert.
+#: The report page: the JupyterLab template without any remote script (require.js, MathJax,
+#: mermaid, widgets), so a page reads the same with no network; formulas are MathML.
+_PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}<style type="text/css">
+.jp-RenderedHTMLCommon table.dataframe{border-collapse:collapse;margin:.5rem 0;font-size:13px}
+.jp-RenderedHTMLCommon table.dataframe th,.jp-RenderedHTMLCommon table.dataframe td{
+padding:.25rem .6rem;border-bottom:1px solid #d9e2ec}
+.jp-RenderedHTMLCommon table.dataframe thead th{background:#f0f4f8;text-align:right}
+.jp-RenderedHTMLCommon table.dataframe tbody th{text-align:left;font-weight:600}
+.jp-RenderedHTMLCommon td.num{text-align:right;font-variant-numeric:tabular-nums}
+.jp-RenderedHTMLCommon tr.more td{color:#52606d;font-style:italic;text-align:left}
+math[display=block]{margin:.6rem 0}
+</style>{%- endblock extra_css -%}
+"""
 
-    Outputs are escaped by nbconvert's sanitizer settings and pandas' escaping
-    of table cells; ``hide_code`` drops the input cells for stakeholders.
+#: Output types that never reach a report page: they would run code or embed markup unchecked.
+_DROPPED_OUTPUTS = ("application/javascript", "text/javascript", "image/svg+xml")
+
+
+def _replace_paths(value: Any, aliases: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for old, new in aliases.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [_replace_paths(v, aliases) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_paths(v, aliases) for k, v in value.items()}
+    return value
+
+
+def prepare_notebook(notebook: Any, stash: Any, *, path_aliases: dict[str, str] | None = None) -> Any:
+    """A copy of an executed notebook made ready for the report page.
+
+    - formulas of the Markdown cells are taken out into ``stash`` (MathML);
+    - every HTML output is sanitized and its tables formatted for people; a
+      Markdown output is rendered and sanitized the same way;
+    - scripts and SVG outputs are dropped (a PNG or text form stays);
+    - paths in ``path_aliases`` (the run's temporary folder) are replaced in
+      sources and outputs, so no reader sees a folder that no longer exists.
+    """
+    import copy
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from .report_math import extract_math
+    from .report_tables import readable_table_html
+
+    notebook = copy.deepcopy(notebook)
+    aliases = {k: v for k, v in (path_aliases or {}).items() if k}
+    for cell in notebook.cells:
+        if aliases:
+            cell.source = _replace_paths(cell.source, aliases)
+        if cell.cell_type == "markdown":
+            cell.source = extract_math(cell.source, stash)
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if aliases and "text" in output:
+                output["text"] = _replace_paths(output["text"], aliases)
+            data = output.get("data")
+            if not data:
+                continue
+            if aliases:
+                for mime in ("text/plain", "text/html", "text/markdown"):
+                    if mime in data:
+                        data[mime] = _replace_paths(data[mime], aliases)
+            for mime in _DROPPED_OUTPUTS:
+                if mime in data and len(data) > 1:
+                    del data[mime]
+                elif mime in data:
+                    data["text/plain"] = f"[{mime} output not shown in the report]"
+                    del data[mime]
+            if "text/markdown" in data:
+                text = data.pop("text/markdown")
+                text = "".join(text) if isinstance(text, list) else text
+                data.setdefault("text/html", markdown2html_mistune(text))
+            if "text/html" in data:
+                fragment = data["text/html"]
+                fragment = "".join(fragment) if isinstance(fragment, list) else fragment
+                data["text/html"] = readable_table_html(fragment)
+    return notebook
+
+
+def render_notebook_html(
+    notebook_path: Path,
+    html_path: Path,
+    *,
+    hide_code: bool = False,
+    path_aliases: dict[str, str] | None = None,
+) -> Path:
+    """Render an executed notebook to a standalone, self-contained HTML page.
+
+    Markdown cells are the workbook's own text and render as written;
+    formulas become MathML (no MathJax, no network). Content that comes from
+    the data reaches the page only through outputs: printed text is escaped
+    by nbconvert, tables are escaped by pandas, and every HTML output is
+    cleaned against an allow-list (:func:`~.report_tables.sanitize_fragment`),
+    so a product called ``<script>...`` shows as text. ``hide_code`` drops the
+    input cells for stakeholders.
     """
     import nbformat
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    from .report_math import MathStash
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"workbook_report.html.j2": _PAGE_TEMPLATE})],
+        template_file="workbook_report.html.j2",
+    )
     exporter.exclude_input = hide_code
     exporter.exclude_input_prompt = hide_code
     exporter.exclude_output_prompt = True
-    # Markdown and HTML outputs are sanitized so content that arrived inside
-    # the data (a product called "<script>...") cannot run in the report.
-    exporter.sanitize_html = True
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
-    html_path.write_text(body, encoding="utf-8")
+    # Data is escaped where it enters the page (above); escaping the whole page
+    # would show the workbook's own Markdown and tables as tag soup.
+    exporter.sanitize_html = False
+    stash = MathStash()
+    notebook = prepare_notebook(
+        nbformat.read(notebook_path, as_version=4), stash, path_aliases=path_aliases
+    )
+    resources = {"metadata": {"name": notebook_path.stem}}
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    html_path.write_text(stash.restore(body), encoding="utf-8")
     return html_path
 
 

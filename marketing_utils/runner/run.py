@@ -274,7 +274,9 @@ def _run_in(
         _execute(spec, output, params.notebook_parameters(spec, staging), progress)
         seconds = time.perf_counter() - tic
         html_path = staging / "html" / f"{spec.stem}.html"
-        render_notebook_html(output, html_path, hide_code=hide)
+        # The temporary folder is renamed when the run succeeds: readers see the final one.
+        final = str(params.output_dir / params.run_name)
+        render_notebook_html(output, html_path, hide_code=hide, path_aliases={str(staging): final})
         entry.update(
             status="ran",
             seconds=round(seconds, 3),
