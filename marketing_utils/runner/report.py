@@ -44,7 +44,9 @@ def _replace_paths(value: Any, aliases: dict[str, str]) -> Any:
     return value
 
 
-def prepare_notebook(notebook: Any, stash: Any, *, path_aliases: dict[str, str] | None = None) -> Any:
+def prepare_notebook(
+    notebook: Any, stash: Any, *, path_aliases: dict[str, str] | None = None
+) -> Any:
     """A copy of an executed notebook made ready for the report page.
 
     - formulas of the Markdown cells are taken out into ``stash`` (MathML);

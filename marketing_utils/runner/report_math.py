@@ -44,7 +44,7 @@ class MathStash:
         latex = _TEXT_ARG.sub(lambda m: m[1] + m[2].replace(r"\_", "_") + m[3], latex.strip())
         try:
             mathml = convert(latex, display="block" if display else "inline")
-        except Exception:  # noqa: BLE001 - a formula the converter cannot read stays readable
+        except Exception:  # a formula the converter cannot read stays readable as code
             import html
 
             mathml = f'<code class="tex">{html.escape(latex)}</code>'
@@ -64,7 +64,11 @@ def extract_math(markdown: str, stash: MathStash) -> str:
     parts = _CODE.split(markdown)
     for i in range(0, len(parts), 2):  # even parts are outside code
         parts[i] = _MATH.sub(
-            lambda m: stash.add(m[1], display=True) if m[1] is not None else stash.add(m[2], display=False),
+            lambda m: (
+                stash.add(m[1], display=True)
+                if m[1] is not None
+                else stash.add(m[2], display=False)
+            ),
             parts[i],
         )
     return "".join(parts)
