@@ -6,7 +6,13 @@ import html
 from pathlib import Path
 from typing import Any
 
-__all__ = ["flatten_metrics", "prepare_notebook", "render_index", "render_notebook_html"]
+__all__ = [
+    "flatten_metrics",
+    "format_headline",
+    "prepare_notebook",
+    "render_index",
+    "render_notebook_html",
+]
 
 
 #: The report page: the JupyterLab template without any remote script (require.js, MathJax,
@@ -170,16 +176,87 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def format_headline(value: Any, kind: str) -> str:
+    """A headline figure's value as the index shows it.
+
+    Examples
+    --------
+    >>> [format_headline(v, k) for v, k in [(0.301, "percent"), (0.0071, "points"),
+    ...     (1113.0, "currency"), (3.165, "ratio"), (1840, "integer"), (0.9454, "number"),
+    ...     ("logistic", "text"), (None, "number")]]
+    ['30.1%', '+0.71 points', '1,113', '3.2x', '1,840', '0.945', 'logistic', 'n/a']
+    """
+    if value is None:
+        return "n/a"
+    if kind == "text" or isinstance(value, str | bool):
+        return str(value)
+    number = float(value)
+    if kind == "percent":
+        return f"{number:.1%}"
+    if kind == "points":
+        return f"{number * 100:+.2f} points"
+    if kind == "currency":
+        return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.2f}"
+    if kind == "ratio":
+        return f"{number:.1f}x"
+    if kind == "integer":
+        return f"{round(number):,}"
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.3g}"
+
+
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:70rem;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:72rem;
 color:#1f2933;line-height:1.45;padding:0 1rem}
 h1{margin-bottom:.2rem}.sub{color:#52606d;margin-top:0}
-table{border-collapse:collapse;width:100%;margin:1rem 0}
+h2{margin-top:2rem;border-bottom:2px solid #d9e2ec;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0}
 th,td{border-bottom:1px solid #d9e2ec;padding:.35rem .6rem;text-align:left;vertical-align:top}
-th{background:#f0f4f8}.ok{color:#1d7a4d}.skipped{color:#9a6700}.failed{color:#b42318}
+th{background:#f0f4f8}.ok,.ran{color:#1d7a4d}.skipped{color:#9a6700}.failed{color:#b42318}
 .metrics td:last-child{text-align:right;font-variant-numeric:tabular-nums}
+.headline td.value{font-size:1.25rem;font-weight:650;white-space:nowrap;text-align:right;
+font-variant-numeric:tabular-nums}
+.headline td.label{font-weight:600;white-space:nowrap}.headline th:nth-child(2){text-align:right}
+.headline .reading{display:block}.headline .comparison{display:block;color:#52606d;font-size:.92rem}
+.decisions{background:#f0f7f4;border-left:4px solid #1d7a4d;padding:.6rem 1rem;margin:1rem 0}
+.decisions li{margin:.35rem 0}
+.stage{margin:1.2rem 0 1.6rem}.stage h3{margin-bottom:.1rem}.stage .meta{color:#52606d;margin:0}
 details{margin:.4rem 0}code{background:#f0f4f8;padding:0 .2rem}
 """
+
+
+def _stage_key(stem: str) -> str:
+    """``"05_campaign_uplift"`` → ``"campaign_uplift"``, the name its metrics are recorded under."""
+    prefix, _, rest = stem.partition("_")
+    return rest if prefix.isdigit() and rest else stem
+
+
+def _headline_rows(figures: Any) -> tuple[str, int]:
+    esc = html.escape
+    rows, shown = [], 0
+    for figure in figures if isinstance(figures, list) else []:
+        if not isinstance(figure, dict) or "label" not in figure:
+            continue
+        shown += 1
+        value = format_headline(figure.get("value"), str(figure.get("format", "number")))
+        rows.append(
+            f'<tr><td class="label">{esc(str(figure["label"]))}</td>'
+            f'<td class="value">{esc(value)}</td>'
+            f'<td><span class="reading">{esc(str(figure.get("reading", "")))}</span>'
+            f'<span class="comparison">{esc(str(figure.get("comparison", "")))}</span></td></tr>'
+        )
+    return "".join(rows), shown
+
+
+def _all_metrics(values: dict) -> str:
+    esc = html.escape
+    flat = flatten_metrics({k: v for k, v in values.items() if k not in ("headline", "decision")})
+    if not flat:
+        return ""
+    rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(_format(v))}</td></tr>" for k, v in flat.items())
+    return (
+        f"<details><summary>all {len(flat)} metrics</summary>"
+        f'<table class="metrics"><tr><th>metric</th><th>value</th></tr>{rows}</table></details>'
+    )
 
 
 def render_index(
@@ -189,37 +266,62 @@ def render_index(
     notebooks: list[dict[str, Any]],
     metrics: dict[str, dict],
     manifest: dict[str, Any],
-    max_metrics: int = 12,
 ) -> str:
-    """The ``index.html`` of a report: notebooks, status, links and headline metrics.
+    """The ``index.html`` of a report: an executive summary of the run.
 
-    Every value is HTML-escaped: names and metrics can come from user data.
+    It leads with the decisions the stages declare, then every stage in its
+    order with the 2-4 headline figures the stage itself declared
+    (:meth:`marketing_utils.Artifacts.record_headline`: value, a plain reading
+    and the comparison that gives it meaning), the stage's status and page,
+    and its complete metrics behind a toggle. Every value is HTML-escaped:
+    names and metrics can come from user data.
     """
     esc = html.escape
-    rows = []
+    decisions, sections, seen = [], [], set()
     for entry in notebooks:
-        status = entry["status"]
-        links = ""
+        stem, status = entry["stem"], entry["status"]
+        key = _stage_key(stem)
+        seen.add(key)
+        values = metrics.get(key, {}) if status == "ran" else {}
+        heading = esc(entry.get("title") or stem)
         if status == "ran":
-            links = f'<a href="{esc(entry["html"])}">report</a> · <a href="{esc(entry["ipynb"])}">notebook</a>'
-        detail = esc(entry.get("reason", "")) if status != "ran" else f"{entry['seconds']:.1f} s"
-        rows.append(
-            f"<tr><td>{esc(entry['stem'])}</td><td>{esc(entry['title'])}</td>"
-            f'<td class="{esc(status)}">{esc(status)}</td><td>{detail}</td><td>{links}</td></tr>'
-        )
-    sections = []
-    for stage, values in metrics.items():
-        flat = flatten_metrics(values)
-        headline = list(flat.items())[:max_metrics]
-        body = "".join(f"<tr><td>{esc(k)}</td><td>{esc(_format(v))}</td></tr>" for k, v in headline)
-        more = ""
-        if len(flat) > max_metrics:
-            rest = "".join(
-                f"<tr><td>{esc(k)}</td><td>{esc(_format(v))}</td></tr>"
-                for k, v in list(flat.items())[max_metrics:]
+            heading = f'<a href="{esc(entry["html"])}">{heading}</a>'
+            meta = (
+                f'<span class="ran">ran</span> in {entry.get("seconds", 0):.1f} s · '
+                f'<a href="{esc(entry["html"])}">read the page</a> · '
+                f'<a href="{esc(entry["ipynb"])}">notebook</a>'
             )
-            more = f'<details><summary>all {len(flat)} metrics</summary><table class="metrics">{rest}</table></details>'
-        sections.append(f'<h3>{esc(stage)}</h3><table class="metrics">{body}</table>{more}')
+        else:
+            meta = (
+                f'<span class="{esc(status)}">{esc(status)}</span>: {esc(entry.get("reason", ""))}'
+            )
+        rows, shown = _headline_rows(values.get("headline"))
+        if rows:
+            body = (
+                '<table class="headline"><thead><tr><th>headline figure</th><th>value</th>'
+                f"<th>what it means, and against what</th></tr></thead><tbody>{rows}</tbody></table>"
+            )
+        elif status == "ran":
+            body = '<p class="meta">This stage declares no headline figures; see its metrics.</p>'
+        else:
+            body = ""
+        decision = values.get("decision")
+        if isinstance(decision, str) and decision:
+            decisions.append(f"<li><b>{esc(entry.get('title') or stem)}</b>: {esc(decision)}</li>")
+        sections.append(
+            f'<section class="stage" data-stage="{esc(stem)}" data-headlines="{shown}">'
+            f'<h3>{heading}</h3><p class="meta">{meta}</p>{body}{_all_metrics(values)}</section>'
+        )
+    for key, values in metrics.items():  # metrics of a stage the run did not list
+        if key not in seen:
+            sections.append(
+                f'<section class="stage"><h3>{esc(key)}</h3>{_all_metrics(values)}</section>'
+            )
+    decision_block = (
+        f'<div class="decisions"><ul>{"".join(decisions)}</ul></div>'
+        if decisions
+        else "<p>No stage declared a decision.</p>"
+    )
     commit = manifest.get("git_commit") or "not a git checkout"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
@@ -227,10 +329,8 @@ def render_index(
 <body><h1>{esc(title)}</h1>
 <p class="sub">Run <code>{esc(run_name)}</code> · data source <code>{esc(str(manifest.get("data_source")))}</code>
  · finished {esc(str(manifest.get("finished")))} · commit <code>{esc(str(commit))}</code></p>
-<h2>Notebooks</h2>
-<table><tr><th>stage</th><th>title</th><th>status</th><th>time / reason</th><th>open</th></tr>
-{"".join(rows)}</table>
-<h2>Headline metrics</h2>{"".join(sections) or "<p>No metrics recorded.</p>"}
+<h2>What this run supports</h2>{decision_block}
+<h2>Stages and their headline figures</h2>{"".join(sections) or "<p>No stage ran.</p>"}
 <p class="sub">Files: <a href="metrics.json">metrics.json</a> · <a href="manifest.json">manifest.json</a></p>
 </body></html>
 """

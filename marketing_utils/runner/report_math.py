@@ -15,8 +15,8 @@ __all__ = ["MathStash", "extract_math"]
 
 # Code spans and fenced blocks are left alone: a `$` in code is not a formula.
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
-# Display math first, then inline math whose content neither starts nor ends
-# with a space (so "costs $5 and $10" is not a formula).
+# Display math first, then inline math as Pandoc reads it: no space after the opening
+# dollar nor before the closing one, and no digit after it (so "$5 and $10" is no formula).
 _MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)", re.S)
 _TEXT_ARG = re.compile(r"(\\(?:text|texttt|textrm|mathrm)\{)([^{}]*)(\})")
 
