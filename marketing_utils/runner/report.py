@@ -30,6 +30,7 @@ padding:.25rem .6rem;border-bottom:1px solid #d9e2ec}
 .jp-RenderedHTMLCommon table.dataframe tbody th{text-align:left;font-weight:600}
 .jp-RenderedHTMLCommon td.num{text-align:right;font-variant-numeric:tabular-nums}
 .jp-RenderedHTMLCommon tr.more td{color:#52606d;font-style:italic;text-align:left}
+.jp-RenderedHTMLCommon td.missing{color:#9aa5b1}
 math[display=block]{margin:.6rem 0}
 </style>{%- endblock extra_css -%}
 """

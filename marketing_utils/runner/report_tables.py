@@ -29,6 +29,8 @@ _TAGS = {
 }  # fmt: skip
 _ATTRIBUTES = {"th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"}, "table": {"class"}}
 
+#: How pandas writes a missing value; a reader sees a dash.
+_MISSING = {"NaN", "nan", "&lt;NA&gt;", "NaT", "None"}
 _NUMBER = re.compile(r"^\s*(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 _CELL = re.compile(r"<td>([^<]*)</td>")
 _HEAD = re.compile(r"<thead>.*?</thead>", re.S)
@@ -115,6 +117,8 @@ def readable_table_html(fragment: str) -> str:
     safe = _HEAD.sub(lambda m: _HEAD_CELL.sub(_readable_header, m[0]), safe)
 
     def cell(match: re.Match) -> str:
+        if match[1].strip() in _MISSING:
+            return '<td class="num missing">–</td>'
         shown = format_number(match[1])
         if _NUMBER.match(match[1]):
             return f'<td class="num">{shown}</td>'

@@ -89,6 +89,12 @@ def test_html_outputs_keep_tables_and_lose_scripts_and_handlers():
     assert "alert(2)" not in html
 
 
+def test_missing_values_show_as_a_dash():
+    frame = pd.DataFrame({"first": [pd.NA, "2023-01-01"], "x": [float("nan"), 1.5]})
+    html = readable_table_html(frame._repr_html_())
+    assert html.count('<td class="num missing">–</td>') == 2 and "NaN" not in html
+
+
 def test_long_tables_are_cut_with_a_count():
     frame = pd.DataFrame({"x": range(40)})
     html = readable_table_html(frame._repr_html_())
