@@ -32,6 +32,13 @@ padding:.25rem .6rem;border-bottom:1px solid #d9e2ec}
 .jp-RenderedHTMLCommon tr.more td{color:#52606d;font-style:italic;text-align:left}
 .jp-RenderedHTMLCommon td.missing{color:#9aa5b1}
 math[display=block]{margin:.6rem 0}
+.glance{background:#f0f7f4;border-left:4px solid #1d7a4d;padding:.4rem 1rem;margin:.4rem 0 1rem}
+.glance-title{font-weight:700;margin:.3rem 0}.glance .decision{margin:.3rem 0 .6rem}
+.glance table.headline{border-collapse:collapse;width:100%;font-size:13px}
+.glance table.headline th,.glance table.headline td{padding:.25rem .5rem;border-bottom:1px solid #d9e2ec;
+text-align:left;vertical-align:top}
+.glance td.value{font-weight:650;white-space:nowrap;text-align:right}.glance td.label{font-weight:600}
+.glance .reading{display:block}.glance .comparison{display:block;color:#52606d}
 </style>{%- endblock extra_css -%}
 """
 
@@ -113,8 +120,13 @@ def render_notebook_html(
     *,
     hide_code: bool = False,
     path_aliases: dict[str, str] | None = None,
+    metrics: dict | None = None,
 ) -> Path:
     """Render an executed notebook to a standalone, self-contained HTML page.
+
+    When the stage's ``metrics`` declare headline figures or a decision
+    (:meth:`marketing_utils.Artifacts.record_headline`), the page opens with
+    them, right under its title ("At a glance"), as the index shows them.
 
     Markdown cells are the workbook's own text and render as written;
     formulas become MathML (no MathJax, no network). Content that comes from
@@ -145,10 +157,37 @@ def render_notebook_html(
     notebook = prepare_notebook(
         nbformat.read(notebook_path, as_version=4), stash, path_aliases=path_aliases
     )
+    glance = _at_a_glance(metrics or {})
+    if glance:  # right under the page's title (the first line of its first Markdown cell)
+        key = stash.raw(glance)
+        first = next((c for c in notebook.cells if c.cell_type == "markdown"), None)
+        if first is not None and first.source.startswith("# "):
+            title, _, rest = first.source.partition("\n")
+            first.source = f"{title}\n\n{key}\n\n{rest}"
+        else:
+            notebook.cells.insert(0, nbformat.v4.new_markdown_cell(key))
     resources = {"metadata": {"name": notebook_path.stem}}
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
     html_path.write_text(stash.restore(body), encoding="utf-8")
     return html_path
+
+
+def _at_a_glance(metrics: dict) -> str:
+    """The stage's declared headline figures and decision, escaped, as a block for its page."""
+    rows, _ = _headline_rows(metrics.get("headline"))
+    decision = metrics.get("decision")
+    if not rows and not decision:
+        return ""
+    parts = ['<div class="glance"><p class="glance-title">At a glance</p>']
+    if isinstance(decision, str) and decision:
+        parts.append(f'<p class="decision">{html.escape(decision)}</p>')
+    if rows:
+        parts.append(
+            f'<table class="headline"><thead><tr><th>headline figure</th><th>value</th>'
+            f"<th>what it means, and against what</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -52,6 +52,12 @@ class MathStash:
         self.mathml[key] = mathml
         return key
 
+    def raw(self, html_block: str) -> str:
+        """A placeholder for HTML built (and escaped) by the report itself."""
+        key = f"MWBMATH{len(self.mathml)}X"
+        self.mathml[key] = html_block
+        return key
+
     def restore(self, rendered: str) -> str:
         """Put the MathML back in place of every placeholder of ``rendered``."""
         if not self.mathml:

@@ -276,7 +276,13 @@ def _run_in(
         html_path = staging / "html" / f"{spec.stem}.html"
         # The temporary folder is renamed when the run succeeds: readers see the final one.
         final = str(params.output_dir / params.run_name)
-        render_notebook_html(output, html_path, hide_code=hide, path_aliases={str(staging): final})
+        render_notebook_html(
+            output,
+            html_path,
+            hide_code=hide,
+            path_aliases={str(staging): final},
+            metrics=store.metrics().get(spec.section, {}),
+        )
         entry.update(
             status="ran",
             seconds=round(seconds, 3),

@@ -156,17 +156,21 @@ def test_index_leads_with_the_stages_in_order_and_their_headlines(ci_report, bro
 
 @pytest.mark.parametrize("hide_code", [False, True], ids=["full", "hide-code"])
 def test_every_page_reads_as_rendered(ci_report, browser, screenshots, tmp_path, hide_code):
-    result, _ = ci_report
+    result, metrics = ci_report
     pages = []
     for entry in _ran(result):
         page = result.report_dir / entry["html"]
-        if hide_code:  # the same executed notebooks, rendered as for stakeholders
+        if hide_code:  # the same executed notebooks, rendered as the runner does for stakeholders
             from marketing_utils.runner.report import render_notebook_html
 
+            notebook = result.report_dir / entry["ipynb"]
+            injected = json.loads(notebook.read_text())["metadata"]["papermill"]["parameters"]
             page = render_notebook_html(
-                result.report_dir / entry["ipynb"],
+                notebook,
                 tmp_path / f"{entry['stem']}.html",
                 hide_code=True,
+                path_aliases={injected["run_dir"]: str(result.report_dir)},
+                metrics=metrics[entry["stem"].split("_", 1)[1]],
             )
         pages.append((entry["stem"], page))
     assert len(pages) >= 7
@@ -179,6 +183,8 @@ def test_every_page_reads_as_rendered(ci_report, browser, screenshots, tmp_path,
             problems.append(f"{seen['inputs']} code cells shown")
         if not hide_code and not seen["inputs"]:
             problems.append("no code cell shown in the full report")
+        if not seen["prose"].lstrip().split("\n", 1)[-1].lstrip().startswith("At a glance"):
+            problems.append("the page does not open with its headline figures")
         if seen["images"] < 2:
             problems.append(f"only {seen['images']} figures")
         if problems:

@@ -140,11 +140,14 @@ def test_prepare_notebook_does_not_change_its_input():
 def test_a_page_renders_markdown_math_and_tables_and_keeps_data_as_text(tmp_path, hide_code):
     source = tmp_path / "01_demo.ipynb"
     nbformat.write(_notebook(), source)
+    figure = {"label": f"lift {SCRIPT}", "value": 3.2, "format": "ratio", "reading": "r",
+              "comparison": "c"}  # fmt: skip
     page = render_notebook_html(
         source,
         tmp_path / "01_demo.html",
         hide_code=hide_code,
         path_aliases={"/tmp/x/.tmp-demo-1-2": "/tmp/x/demo"},
+        metrics={"headline": [figure], "decision": f"Contact {IMG} now."},
     ).read_text()
     parsed = Parsed(page)
     tags = [t for t, _ in parsed.tags]
@@ -155,6 +158,9 @@ def test_a_page_renders_markdown_math_and_tables_and_keeps_data_as_text(tmp_path
     assert not [a for _, a in parsed.tags if any(k.startswith("on") for k in a)]
     text = "".join(parsed.text)
     assert SCRIPT in text  # the table's value, escaped by pandas, shown as text
+    # The page opens with the stage's declaration, right under its title, as text.
+    assert text.index("At a glance") < text.index("The rate")
+    assert f"Contact {IMG} now." in text and f"lift {SCRIPT}" in text and "3.2x" in text
     assert "bold" in text  # a Markdown output is rendered, and its markup cleaned (no img)
     assert ".tmp-demo" not in page and "saved to /tmp/x/demo/a" in text
     assert "alert(3)" not in page
