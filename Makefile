@@ -8,7 +8,7 @@ PARAMS ?= params/default.yaml
 
 help:
 	@echo "make report   run the whole workbook on the built-in synthetic data (PARAMS=$(PARAMS))"
-	@echo "make test     run every test (unit, notebooks with params/ci.yaml, nbval)"
+	@echo "make test     check the import rules (lint-imports), then run every test (unit, notebooks with params/ci.yaml, nbval)"
 	@echo "make lab      open JupyterLab on the notebooks"
 	@echo "make lint     ruff on the package, tests and notebooks"
 	@echo "make bench    run the benchmarks"
@@ -33,6 +33,7 @@ report: install
 	$(BIN)/marketing-workbook run $(PARAMS)
 
 test: install-dev
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 	$(BIN)/python -m pytest --nbval-lax -p no:xdist notebooks
 
@@ -42,6 +43,7 @@ lab: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install-dev
 	$(BIN)/ruff format .

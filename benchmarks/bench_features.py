@@ -80,7 +80,7 @@ def _child(engine: str, task: str, path: str, repeat: int, output: str) -> None:
         import warnings
 
         warnings.filterwarnings("ignore", category=FutureWarning)
-        from marketing_utils.features import customer_features, rfm_summary
+        from marketing_utils.preprocess.features import customer_features, rfm_summary
 
         if engine == "pandas":
             import pandas as pd
@@ -174,6 +174,10 @@ def _same_summary(ours: Path, theirs: Path) -> dict:
 
 def _load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--rows", "100000", "1000000", "--repeat", "1"]
 
 
 def main(argv: list[str] | None = None) -> None:

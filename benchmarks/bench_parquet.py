@@ -48,7 +48,7 @@ def _child(engine: str, task: str, path: str) -> None:
     warnings.filterwarnings("ignore")
     from marketing_utils.compute import dask_client
     from marketing_utils.datasets.scan import scan_transactions
-    from marketing_utils.features import customer_features, rfm_summary
+    from marketing_utils.preprocess.features import customer_features, rfm_summary
 
     client = None
     if engine == "dask":
@@ -108,6 +108,10 @@ def _measure(engine: str, task: str, path: Path, limit_gb: float) -> dict:
     measured["target"] = f"completes, peak < {TARGET_PEAK_GB:g} GB"
     measured["target_met"] = measured["peak_rss_gb"] < TARGET_PEAK_GB
     return measured
+
+
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--rows", "2000000"]
 
 
 def main(argv: list[str] | None = None) -> None:

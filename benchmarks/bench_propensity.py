@@ -30,13 +30,13 @@ from pathlib import Path
 import yaml
 
 from marketing_utils.datasets.synthetic import make_synthetic
-from marketing_utils.preprocess import preprocess
-from marketing_utils.propensity import fit_propensity, true_propensity_auc
-from marketing_utils.propensity_explain import (
+from marketing_utils.preprocess.stage import preprocess
+from marketing_utils.propensity.explain import (
     partial_dependence_table,
     permutation_importance_table,
 )
-from marketing_utils.propensity_teach import (
+from marketing_utils.propensity.stage import fit_propensity, true_propensity_auc
+from marketing_utils.propensity.teach import (
     choose_teaching_features,
     compare_with_sklearn,
     standardized_matrix,
@@ -114,6 +114,10 @@ def report_run() -> dict:
         "auc_gap": metrics.get("auc_gap"),
         "segments_used": metrics.get("segments_used"),
     }
+
+
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = []
 
 
 def main() -> None:

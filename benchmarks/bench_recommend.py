@@ -80,6 +80,10 @@ def make_input(n_customers: int, n_products: int, folder: Path) -> tuple[Path, s
     return path, str(data.info["cutoff"])
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--customers", "10000", "--products", "500"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=TARGET["n_customers"])

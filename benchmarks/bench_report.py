@@ -69,6 +69,10 @@ def _run(params_file: Path, scratch: Path) -> dict:
     return result
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--params", "params/ci.yaml"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", nargs="+", default=["params/default.yaml", "params/large.yaml"])

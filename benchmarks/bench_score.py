@@ -5,7 +5,7 @@ notebook 03's ``fit_propensity``, one family, on 2,000 synthetic customers)
 and saved with its metadata. A feature table of ``--customers`` rows is made by
 resampling the training customers' features under new raw ids and written to
 Parquet in row groups of 100,000 (Dask reads one partition per row group).
-Each engine then scores it with :func:`marketing_utils.scoring.score_new_customers`
+Each engine then scores it with :func:`marketing_utils.scoring.stage.score_new_customers`
 in its own process (so that the peak memory is its own): read, score, pseudonymize
 the ids, exact global deciles, write Parquet. The outputs must be identical.
 
@@ -40,8 +40,8 @@ def _prepare(folder: Path, n_customers: int, family: str) -> tuple[Path, Path]:
 
     from marketing_utils.artifacts import Artifacts
     from marketing_utils.datasets.synthetic import make_synthetic
-    from marketing_utils.preprocess import preprocess, save_preprocessing
-    from marketing_utils.propensity import fit_propensity, save_propensity
+    from marketing_utils.preprocess.stage import preprocess, save_preprocessing
+    from marketing_utils.propensity.stage import fit_propensity, save_propensity
 
     store = Artifacts(folder / "run")
     save_preprocessing(preprocess(make_synthetic(2000, seed=5), key=KEY.encode()), store)
@@ -63,13 +63,17 @@ def _one(engine: str, model: str, data: str, out: str) -> None:
     """Score once with one engine and print seconds and peak memory as JSON."""
     warnings.simplefilter("ignore", FutureWarning)
     os.environ["WORKBOOK_PSEUDONYM_KEY"] = KEY
-    from marketing_utils.scoring import score_new_customers
+    from marketing_utils.scoring.stage import score_new_customers
 
     start = time.perf_counter()
     summary = score_new_customers(model, data, out, engine=engine, data_kind="features")
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "n": summary.n_customers}))
+
+
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--customers", "50000"]
 
 
 def main() -> None:

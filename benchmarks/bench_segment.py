@@ -26,8 +26,8 @@ import pandas as pd
 from _data import machine_info
 
 from marketing_utils.datasets.synthetic import make_synthetic
-from marketing_utils.preprocess import preprocess
-from marketing_utils.segment import segment_customers
+from marketing_utils.preprocess.stage import preprocess
+from marketing_utils.segment.stage import segment_customers
 
 TARGET = {"n_customers": 1_000_000, "seconds": 90.0}
 JITTERED = (
@@ -55,6 +55,10 @@ def resample(features: pd.DataFrame, n_rows: int, seed: int = 0) -> pd.DataFrame
     }
     ids = pd.Series([f"c{i:08d}" for i in range(n_rows)], dtype="str")
     return table.assign(**noise, customer_id=ids)
+
+
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--sizes", "20000", "100000"]
 
 
 def main() -> None:

@@ -99,6 +99,10 @@ def _measure(customers: int, seed: int, with_profile: bool) -> dict:
     return result
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--customers", "20000", "--repeat", "1"]
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark and return the result written to the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

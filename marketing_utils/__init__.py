@@ -1,9 +1,15 @@
 """marketing_utils: the tested package behind the Precision Marketing Workbook.
 
-The public API is re-exported here; the notebooks import only from this
-namespace (and :mod:`marketing_utils.plotting` for figures). Names are loaded
-on first use, so that the command line starts in a fraction of a second and
-fails fast on a bad params file.
+One subpackage per stage (``preprocess``, ``segment``, ``propensity``,
+``evaluate``, ``uplift``, ``recommend``, ``forecast``, ``scoring``), the params
+file (``params``), loading data (``datasets``) and the command line
+(``runner``); the plumbing modules every stage uses sit at the top level.
+Notebooks import a stage's namespace (``from marketing_utils import segment``).
+
+The names users call most are re-exported here (``mu.customer_features``,
+``mu.rfm_summary``, ``mu.scan_transactions``, ``mu.dask_client``, ...). They
+are loaded on first use, so that the command line starts in a fraction of a
+second and fails fast on a bad params file.
 """
 
 from __future__ import annotations
@@ -14,16 +20,16 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "artifacts": ["Artifacts"],
-    "clean": ["CleanResult", "clean_data", "normalize_category"],
+    "preprocess.clean": ["CleanResult", "clean_data", "normalize_category"],
     "compute": ["dask_client"],
     "datasets.scan": ["scan_transactions"],
-    "datasets.sources": ["load_data"],
+    "params.data": ["load_data"],
     "datasets.synthetic": ["SyntheticData", "make_synthetic"],
     "errors": ["DataValidationError", "ParamsError", "RunError", "WorkbookError"],
-    "features": ["customer_features", "make_labels", "rfm_summary"],
-    "params": ["load_params"],
-    "ledger": ["ledger_against_injected", "ledger_summary", "ledger_waterfall_data"],
-    "preprocess": ["PreprocessResult", "preprocess", "save_preprocessing"],
+    "preprocess.features": ["customer_features", "make_labels", "rfm_summary"],
+    "params.file": ["load_params"],
+    "preprocess.ledger": ["ledger_against_injected", "ledger_summary", "ledger_waterfall_data"],
+    "preprocess.stage": ["PreprocessResult", "preprocess", "save_preprocessing"],
     "privacy": [
         "drop_pii",
         "pseudonymization_key",
@@ -34,7 +40,7 @@ _EXPORTS = {
     "profile": ["describe_tables", "missing_share"],
     "sampling": ["sample_customers"],
     "schema": ["PII_COLUMNS", "MarketingData"],
-    "segment": [
+    "segment.stage": [
         "DEFAULT_SEGMENT_MAP",
         "SegmentationResult",
         "agreement_with_truth",
@@ -42,25 +48,36 @@ _EXPORTS = {
         "rfm_scores",
         "segment_customers",
     ],
-    "segment_model": ["SegmentationModel", "assign_segments"],
-    "segment_model_io": ["load_segmentation_model", "save_segmentation_model"],
-    "propensity": ["PropensityResult", "fit_propensity", "save_propensity", "score_customers"],
-    "propensity_io": ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model"],
-    "scoring": ["ScoringSummary", "decile_edges", "score_new_customers"],
-    "scoring_model": ["ScoringModel", "load_scoring_model"],
-    "evaluate": ["bootstrap_metrics", "decile_table", "gains_curve", "ks_statistic", "lift_at"],
-    "evaluate_economics": ["CampaignEconomics", "profit_curve"],
-    "evaluate_targeting": ["TargetingEvaluation", "evaluate_targeting", "targeting_list"],
-    "uplift": ["ClassTransformation", "SLearner", "TLearner", "XLearner"],
-    "uplift_metrics": [
+    "segment.model": ["SegmentationModel", "assign_segments"],
+    "segment.io": ["load_segmentation_model", "save_segmentation_model"],
+    "propensity.stage": [
+        "PropensityResult",
+        "fit_propensity",
+        "save_propensity",
+        "score_customers",
+    ],
+    "model_io": ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model"],
+    "scoring.stage": ["ScoringSummary", "decile_edges", "score_new_customers"],
+    "propensity.bundle": ["ScoringModel", "load_scoring_model"],
+    "evaluate.metrics": [
+        "bootstrap_metrics",
+        "decile_table",
+        "gains_curve",
+        "ks_statistic",
+        "lift_at",
+    ],
+    "evaluate.economics": ["CampaignEconomics", "profit_curve"],
+    "evaluate.stage": ["TargetingEvaluation", "evaluate_targeting", "targeting_list"],
+    "uplift.learners": ["ClassTransformation", "SLearner", "TLearner", "XLearner"],
+    "uplift.metrics": [
         "qini_coefficient",
         "qini_curve",
         "uplift_at_k",
         "uplift_by_decile",
         "uplift_curve",
     ],
-    "uplift_stage": ["UpliftResult", "campaign_uplift", "save_uplift"],
-    "forecast": ["DemandForecast", "demand_series", "forecast_demand", "forecast_series"],
+    "uplift.stage": ["UpliftResult", "campaign_uplift", "save_uplift"],
+    "forecast.stage": ["DemandForecast", "demand_series", "forecast_demand", "forecast_series"],
     "recommend": [
         "ItemKNNRecommender",
         "PopularityRecommender",

@@ -18,12 +18,16 @@ import pandera.pandas as pa
 
 __all__ = [
     "CAPABILITY_DESCRIPTIONS",
+    "OUTCOME_COLUMNS",
     "PII_COLUMNS",
     "TABLE_COLUMNS",
     "MarketingData",
     "clean_schema",
     "raw_schema",
 ]
+
+#: Columns observed only after the outcome: never features.
+OUTCOME_COLUMNS = ("response", "spend", "visit", "conversion", "label")
 
 #: Direct identifiers that may appear in raw inputs and never in an artifact.
 PII_COLUMNS = ("name", "email", "phone", "address")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataValidationError
+from .paths import _PARQUET_SUFFIXES, resolve_files
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-_PARQUET_SUFFIXES = (".parquet", ".pq")
 _COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _LIKELY_DELIMITERS = (",", ";", "\t", "|")
 _BOM_REMNANTS = ("\ufeff", "ï»¿")
@@ -60,8 +60,6 @@ def _read(path: Path, where: str, delimiter: str | None, encoding: str, read_opt
     concatenated; every file must have the same columns.
     """
     if not path.is_file() and (path.is_dir() or glob.has_magic(where)):
-        from .scan import resolve_files
-
         files, _ = resolve_files(path)
         frames = [_read(file, str(file), delimiter, encoding, read_options) for file in files]
         for file, frame in zip(files[1:], frames[1:], strict=True):

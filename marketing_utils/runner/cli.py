@@ -146,8 +146,8 @@ def _score(args) -> None:
             "scored ids join with its ids), found it unset; set it, or pass --ids-pseudonymized "
             "when the ids are already pseudonymized",
         )
-    from ..propensity_io import TRUSTED_TYPES, UntrustedModelError
-    from ..scoring import score_new_customers
+    from ..model_io import TRUSTED_TYPES, UntrustedModelError
+    from ..scoring.stage import score_new_customers
 
     try:
         summary = _score_call(args, score_new_customers, TRUSTED_TYPES)
@@ -166,7 +166,7 @@ def _score_call(args, score_new_customers, trusted_types):
 
 
 def _list(notebooks_dir: str | None) -> None:
-    from .notebooks import RUNNER_PARAMETERS, discover_notebooks
+    from ..params.notebooks import RUNNER_PARAMETERS, discover_notebooks
 
     for spec in discover_notebooks(notebooks_dir):
         print(f"{spec.stem}  [params section: {spec.section}]  {spec.title}")
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print(write_retail_export(args.folder, args.customers, seed=args.seed))
         elif args.command == "validate":
-            from ..params import load_params
+            from ..params.file import load_params
 
             params = load_params(args.params, args.notebooks)
             print(
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "score":
             _score(args)
         elif args.command == "run":
-            from ..params import load_params
+            from ..params.file import load_params
 
             # Validate before importing the heavy machinery: a typo fails in a second.
             params = load_params(args.params, args.notebooks)

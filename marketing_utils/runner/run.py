@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from pathlib import Path
 
 from ..artifacts import Artifacts, to_jsonable
 from ..errors import RunError
-from ..params import WorkbookParams, load_params
+from ..params.file import WorkbookParams, load_params
+from ..params.notebooks import NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .notebooks import NotebookSpec, discover_notebooks
 from .report import render_index, render_notebook_html
 from .safety import RunInterrupted, RunLock, publish, recover, terminate_as_exception
 
@@ -140,17 +141,46 @@ def _inline_figures():
             os.environ["MPLBACKEND"] = previous
 
 
+def _kernel_manager_class(socket_dir: Path):
+    """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
+
+    Over TCP (Jupyter's default) every kernel start prints ipykernel's warning that
+    the traffic is unencrypted, which a user of the runner cannot act on. The
+    runner's kernels are local children, so Unix sockets in a private temporary
+    folder (mode 0700, short enough for the ~100-byte limit of a socket path)
+    serve better: nothing listens on a port. Windows has no Unix sockets in
+    ZeroMQ, so it keeps TCP (and its warning).
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    if os.name == "nt":
+        return AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(socket_dir / "kernel")
+
+    return IpcKernelManager
+
+
 def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        with _inline_figures():
+        with _inline_figures(), tempfile.TemporaryDirectory(prefix="mwk-") as socket_dir:
             papermill.execute_notebook(
                 str(spec.path),
                 str(output),
                 parameters=parameters,
                 kernel_name="python3",
+                kernel_manager_class=_kernel_manager_class(Path(socket_dir)),
                 cwd=str(spec.path.parent),
                 progress_bar=progress,
                 log_output=False,

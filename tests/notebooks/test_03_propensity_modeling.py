@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from marketing_utils.propensity_data import add_segments
-from marketing_utils.propensity_io import TRUSTED_TYPES, load_model
-from marketing_utils.propensity_models import family_name
+from marketing_utils.model_io import TRUSTED_TYPES, load_model
+from marketing_utils.propensity.data import add_segments
+from marketing_utils.propensity.models import family_name
 
 DEFAULT_FAMILIES = {"logistic", "random_forest", "hist_gradient_boosting"}
 

@@ -44,7 +44,7 @@ def _scan(report, pii, raw_ids) -> dict:
 
 def test_ci_report_is_private(ci_report):
     from marketing_utils.datasets.synthetic import make_synthetic
-    from marketing_utils.params import load_params
+    from marketing_utils.params.file import load_params
 
     params = load_params(ROOT / "params" / "ci.yaml")
     data = params.data

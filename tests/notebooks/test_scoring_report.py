@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from marketing_utils.errors import DataValidationError
-from marketing_utils.scoring import score_new_customers
-from marketing_utils.segment_model import assign_segments
-from marketing_utils.segment_model_io import load_segmentation_model
+from marketing_utils.scoring.stage import score_new_customers
+from marketing_utils.segment.io import load_segmentation_model
+from marketing_utils.segment.model import assign_segments
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
 

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from marketing_utils.runner.notebooks import discover_notebooks
+from marketing_utils.params.notebooks import discover_notebooks
 
 
 def test_every_notebook_has_its_test_file():

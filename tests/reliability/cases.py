@@ -1,4 +1,4 @@
-"""The bad-input cases of the end-to-end suite, and the README troubleshooting table.
+"""The bad-input cases of the end-to-end suite, and the troubleshooting table (docs/troubleshooting.md).
 
 Each case writes its own files into a folder and says what the user must see:
 the exit code and the exact message on stderr (``<dir>`` stands for the
@@ -6,8 +6,8 @@ case's folder). The expected messages are written from the rows each case
 breaks on purpose (a few rows, so counts and examples are known by hand),
 not copied from a run.
 
-``python -m tests.reliability.cases`` prints the README table; a test keeps
-the README's copy equal to it.
+``python -m tests.reliability.cases`` prints the troubleshooting table; a test keeps
+the copy in docs/troubleshooting.md equal to it.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from marketing_utils.params import _Top
-from marketing_utils.runner.notebooks import discover_notebooks
+from marketing_utils.params.file import _Top
+from marketing_utils.params.notebooks import discover_notebooks
 from tests.reliability.builders import (
     TX_COLUMNS,
     all_prices_zero,
@@ -46,7 +46,7 @@ class Case:
     name : str
         Test id.
     problem : str
-        The case as the README names it.
+        The case as the troubleshooting table names it.
     build : callable
         ``build(folder) -> (params, extra_cli_args)``; ``params`` is a mapping
         (written as YAML) or raw YAML text.
@@ -342,7 +342,7 @@ HANDLED = [
 
 
 def readme_table() -> str:
-    """The troubleshooting table of the README, generated from the cases."""
+    """The troubleshooting table of docs/troubleshooting.md, generated from the cases."""
     lines = ["| case | what you see (exit code) |", "|---|---|"]
     for case in CASES:
         message = case.message.replace("<dir>/", "").replace("|", "\\|")

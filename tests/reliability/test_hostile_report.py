@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils.datasets.synthetic import make_synthetic
-from marketing_utils.runner.notebooks import discover_notebooks
+from marketing_utils.params.notebooks import discover_notebooks
 from tests.privacy_scan import assert_report_is_private, assert_segment_tables_respect_min_size
 from tests.reliability.owndata import (
     IMG,

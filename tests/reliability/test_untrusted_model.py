@@ -6,7 +6,7 @@ import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from marketing_utils.propensity_io import UntrustedModelError, load_model
+from marketing_utils.model_io import UntrustedModelError, load_model
 from tests.reliability.marker_payload import Payload
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from marketing_utils.artifacts import Artifacts
 from marketing_utils.datasets.synthetic import make_synthetic
-from marketing_utils.preprocess import preprocess, save_preprocessing
-from marketing_utils.propensity import fit_propensity, save_propensity
-from marketing_utils.segment import segment_customers
-from marketing_utils.segment_model_io import save_segmentation_model
+from marketing_utils.preprocess.stage import preprocess, save_preprocessing
+from marketing_utils.propensity.stage import fit_propensity, save_propensity
+from marketing_utils.segment.io import save_segmentation_model
+from marketing_utils.segment.stage import segment_customers
 
 KEY = b"scoring-test-key"
 

@@ -23,6 +23,6 @@ def test_unknown_name_raises_attribute_error():
 
 
 def test_cli_import_does_not_load_pandas():
-    code = "import sys, marketing_utils.runner.cli, marketing_utils.params; print('pandas' in sys.modules)"
+    code = "import sys, marketing_utils.runner.cli, marketing_utils.params.file; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

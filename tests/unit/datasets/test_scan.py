@@ -9,8 +9,8 @@ import pytest
 
 from marketing_utils.datasets.scan import resolve_files, scan_transactions
 from marketing_utils.errors import DataValidationError, ParamsError
-from marketing_utils.features import customer_features
-from tests.unit.test_features import assert_same_frames, random_tables
+from marketing_utils.preprocess.features import customer_features
+from tests.unit.preprocess.test_features import assert_same_frames, random_tables
 
 pytestmark = pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
 ENGINES = ["pandas", "polars", "dask"]
@@ -148,7 +148,7 @@ def test_files_of_a_glob_must_share_their_columns(tmp_path):
 
 
 def test_params_accept_a_directory_and_hash_each_of_its_files(export, tmp_path):
-    from marketing_utils.params import validate_params
+    from marketing_utils.params.file import validate_params
 
     raw = {
         "run_name": "dir",

@@ -147,3 +147,27 @@ def test_cli_failure_exit_code_and_message(tmp_path, fixture_notebooks, params_f
     out = _cli_run(params_file(_params(tmp_path, "maybe_fail:\n  fail: true\n")), fixture_notebooks)
     assert out.returncode == 1
     assert "03_maybe_fail" in out.stderr and "boom on purpose" in out.stderr
+
+
+def test_kernels_start_quietly_and_notebook_warnings_still_reach_the_report(
+    tmp_path, fixture_notebooks, params_file, capfd
+):
+    from .conftest import write_notebook
+
+    write_notebook(
+        fixture_notebooks / "04_warns.ipynb",
+        'run_dir = "../runs/lab"',
+        ['import warnings\nwarnings.warn("stock levels look odd", UserWarning)'],
+        title="Warns",
+    )
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    printed = capfd.readouterr().err
+    assert "without encryption" not in printed
+    assert "WARNING" not in printed
+    executed = json.loads(
+        (tmp_path / "reports" / "demo" / "notebooks" / "04_warns.ipynb").read_text()
+    )
+    streams = [
+        o for c in executed["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"
+    ]
+    assert any("stock levels look odd" in "".join(o["text"]) for o in streams)

@@ -1,0 +1,240 @@
+"""Stage 07: demand forecasting, backtested against honest baselines.
+
+The notebook ``07_demand_forecasting`` makes three calls into this module:
+:func:`demand_series` (revenue and orders per period, in total, by category and
+by segment, zeros filled), :func:`forecast_demand` (a rolling-origin backtest
+of every model on every series, the best model per series chosen on the
+backtest, and its forecast with a prediction interval) and
+:meth:`DemandForecast.metrics` (the headline numbers).
+
+The building blocks live in :mod:`.forecast_data` (series),
+:mod:`.forecast_models` (the models), :mod:`.forecast_metrics` (MAE, RMSE,
+MAPE, sMAPE, MASE) and :mod:`.forecast_backtest` (splits, backtest,
+intervals); the ones a notebook needs are re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..errors import DataValidationError
+from .backtest import (
+    METRICS,
+    Backtest,
+    Split,
+    backtest,
+    prediction_interval,
+    rolling_origin_splits,
+)
+from .data import (
+    FREQUENCIES,
+    DemandSeries,
+    Frequency,
+    demand_series,
+    get_frequency,
+    period_totals,
+)
+from .models import MODEL_NAMES, make_models
+from .series import SeriesForecast, forecast_series, verdict
+
+__all__ = [
+    "FREQUENCIES",
+    "METRICS",
+    "MODEL_NAMES",
+    "Backtest",
+    "DemandForecast",
+    "DemandSeries",
+    "Frequency",
+    "SeriesForecast",
+    "Split",
+    "backtest",
+    "demand_series",
+    "forecast_demand",
+    "forecast_series",
+    "get_frequency",
+    "make_models",
+    "period_totals",
+    "prediction_interval",
+    "rolling_origin_splits",
+    "verdict",
+]
+
+
+@dataclass(frozen=True)
+class DemandForecast:
+    """Backtests and forecasts of every demand series.
+
+    Attributes
+    ----------
+    series : DataFrame
+        One row per series (``dimension``, ``group``, ``measure``) with its
+        best model, backtest metrics and the baseline's MASE and MAE.
+    scores, summary, predictions, forecasts : DataFrame
+        The backtest scores per origin, the per-model summaries, the backtest
+        predictions and the final forecasts of all series, keyed by
+        ``dimension``, ``group`` and ``measure``.
+    results : dict
+        ``(dimension, group, measure)`` → :class:`SeriesForecast`.
+    notes : list of str
+    frequency : Frequency
+    horizon : int
+    """
+
+    series: pd.DataFrame
+    scores: pd.DataFrame
+    summary: pd.DataFrame
+    predictions: pd.DataFrame
+    forecasts: pd.DataFrame
+    results: dict
+    notes: list[str]
+    frequency: Frequency
+    horizon: int
+
+    def total(self, measure: str = "revenue") -> SeriesForecast:
+        """The forecast of the total series of ``measure``."""
+        return self.results[("total", "all", measure)]
+
+    def _measure_metrics(self, measure: str) -> dict:
+        total = self.total(measure)
+        summary = total.backtest.summary.set_index("model")
+        row = total.summary_row()
+        return {
+            "best_model": total.best_model,
+            "best_mase": float(row["best_mase"]),
+            "baseline_mase": float(row["baseline_mase"]),
+            "beats_baseline": bool(row["beats_baseline"]),
+            "season_length": int(total.season_length),
+            "models": {
+                str(model): {metric: float(summary.loc[model, metric]) for metric in METRICS}
+                for model in summary.index
+            },
+        }
+
+    def metrics(self) -> dict:
+        """Headline metrics (JSON-ready, deterministic for the same data and params).
+
+        The top level describes the total revenue series (or the first measure
+        when revenue was not forecast): ``best_model``, ``best_mase``,
+        ``baseline_mase``, ``beats_baseline``, ``season_length`` and
+        ``models`` (every model's backtest MASE, MAE, RMSE, sMAPE and MAPE);
+        the other measures' totals sit under their own name (``"orders"``),
+        followed by counts over every series.
+        """
+        measures = list(dict.fromkeys(self.series["measure"]))
+        headline = "revenue" if "revenue" in measures else measures[0]
+        metrics = {
+            "frequency": self.frequency.name,
+            "horizon": self.horizon,
+            "n_periods": self.total(headline).n_periods,
+            "measure": headline,
+            **self._measure_metrics(headline),
+        }
+        for measure in measures:
+            if measure != headline:
+                metrics[measure] = self._measure_metrics(measure)
+        metrics.update(
+            {
+                "n_series": int(len(self.series)),
+                "series_beating_baseline": int(self.series["beats_baseline"].sum()),
+                "best_model_counts": {
+                    str(k): int(v)
+                    for k, v in self.series["best_model"].value_counts().sort_index().items()
+                },
+                "interval_level": self.total(headline).level,
+            }
+        )
+        return metrics
+
+
+def _merge_notes(series_by_note: dict[str, list[str]], n_series: int) -> list[str]:
+    """One line per distinct note, naming the series it concerns (not 40 copies of it)."""
+    merged = []
+    for note, names in series_by_note.items():
+        if len(names) == n_series > 1:
+            who = f"every series ({n_series})"
+        elif len(names) <= 3:
+            who = ", ".join(names)
+        else:
+            who = f"{len(names)} series ({', '.join(names[:2])}, ...)"
+        merged.append(f"{who}: {note}")
+    return merged
+
+
+def forecast_demand(
+    demand: DemandSeries,
+    *,
+    measures: Sequence[str] = ("revenue", "orders"),
+    horizon: int = 13,
+    n_origins: int = 3,
+    origin_step: int = 13,
+    interval_level: float = 0.8,
+    fourier_order: int = 5,
+    lags: Sequence[int] = (1,),
+    seasonal_lag: bool = True,
+) -> DemandForecast:
+    """Backtest and forecast every series of ``demand`` for every measure.
+
+    Parameters
+    ----------
+    demand : DemandSeries
+        From :func:`demand_series`.
+    measures : sequence of {"revenue", "orders"}
+    horizon, n_origins, origin_step, interval_level, fourier_order, lags, seasonal_lag
+        See :func:`forecast_series`.
+
+    Returns
+    -------
+    DemandForecast
+    """
+    unknown = [m for m in measures if m not in ("revenue", "orders")]
+    if unknown or not measures:
+        raise DataValidationError(
+            "params demand_forecasting.measures",
+            f"expected a non-empty list of 'revenue' and/or 'orders', found {list(measures)}",
+        )
+    options = {
+        "frequency": demand.frequency,
+        "horizon": horizon,
+        "n_origins": n_origins,
+        "origin_step": origin_step,
+        "interval_level": interval_level,
+        "fourier_order": fourier_order,
+        "lags": lags,
+        "seasonal_lag": seasonal_lag,
+    }
+    results, rows, series_by_note = {}, [], {}
+    frames: dict[str, list[pd.DataFrame]] = {
+        "scores": [],
+        "summary": [],
+        "predictions": [],
+        "forecasts": [],
+    }
+    keys = demand.table[["dimension", "group"]].drop_duplicates().itertuples(index=False)
+    for dimension, group in keys:
+        for measure in measures:
+            result = forecast_series(demand.series(dimension, group, measure), **options)
+            key = {"dimension": dimension, "group": group, "measure": measure}
+            results[(dimension, group, measure)] = result
+            rows.append({**key, **result.summary_row()})
+            for note in result.notes:
+                series_by_note.setdefault(note, []).append(result.name)
+            parts = {
+                "scores": result.backtest.scores,
+                "summary": result.backtest.summary,
+                "predictions": result.backtest.predictions,
+                "forecasts": result.forecast.assign(model=result.best_model),
+            }
+            for name, frame in parts.items():
+                frames[name].append(frame.assign(**key)[[*key, *frame.columns]])
+    tables = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+    return DemandForecast(
+        series=pd.DataFrame(rows),
+        results=results,
+        notes=[*demand.notes, *_merge_notes(series_by_note, len(rows))],
+        frequency=demand.frequency,
+        horizon=horizon,
+        **tables,
+    )

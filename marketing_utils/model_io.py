@@ -1,0 +1,96 @@
+"""Save and load propensity models with skops, never pickle.
+
+A pickle file runs arbitrary code when it is loaded. skops stores a model as
+data and, on loading, lists every type in the file that is not trusted by
+default; :func:`load_model` loads a file only when each of those types is on
+the workbook's allow-list (:data:`TRUSTED_TYPES`), and refuses otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import skops.io as sio
+
+from ._atomic import atomic_output
+from .errors import WorkbookError
+
+__all__ = ["TRUSTED_TYPES", "UntrustedModelError", "load_model", "save_model", "untrusted_types"]
+
+#: Types beyond skops' defaults that the workbook's propensity models contain
+#: (scikit-learn internals of calibrated, tree, boosting and neural models).
+TRUSTED_TYPES = (
+    "numpy.dtype",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.tree._tree.Tree",
+)
+
+
+class UntrustedModelError(WorkbookError, ValueError):
+    """A model file holds types outside the allow-list; it was not loaded."""
+
+
+def untrusted_types(path: str | os.PathLike) -> list[str]:
+    """The types in a skops file that skops does not trust by default (nothing is loaded)."""
+    return sorted(sio.get_untrusted_types(file=Path(path)))
+
+
+def save_model(model, path: str | os.PathLike) -> list[str]:
+    """Write ``model`` to ``path`` with skops, atomically; return the file's non-default types.
+
+    Raises
+    ------
+    UntrustedModelError
+        When the model holds a type that :func:`load_model` would refuse: the
+        file is not written, so a model that cannot be read back is never saved.
+    """
+    path = Path(path)
+    with atomic_output(path) as temporary:
+        sio.dump(model, temporary)
+        found = untrusted_types(temporary)
+        _check_allowed(found, TRUSTED_TYPES, path)
+    return found
+
+
+def _check_allowed(found: list[str], allowed: Iterable[str], path: Path) -> None:
+    refused = sorted(set(found) - set(allowed))
+    if refused:
+        raise UntrustedModelError(
+            f"model file {path}: expected only types on the allow-list "
+            f"(marketing_utils.model_io.TRUSTED_TYPES), found {len(refused)} other "
+            f"type(s): {', '.join(refused)}. The file was not loaded; if you trust its origin, "
+            "pass these names in `trusted`."
+        )
+
+
+def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPES):
+    """Load a skops model file after checking its types against an allow-list.
+
+    Parameters
+    ----------
+    path : str or Path
+    trusted : iterable of str
+        Allowed type names beyond skops' defaults (default :data:`TRUSTED_TYPES`).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    UntrustedModelError
+        When the file holds a type outside ``trusted``; nothing is loaded.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"model file {path} not found: run the notebook that saves it first "
+            "(03_propensity_modeling saves 'propensity_model')"
+        )
+    found = untrusted_types(path)
+    _check_allowed(found, trusted, path)
+    return sio.load(path, trusted=found)

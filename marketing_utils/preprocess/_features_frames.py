@@ -1,0 +1,397 @@
+"""Plumbing shared by :mod:`marketing_utils.preprocess.features`: frames, checks and calendar days.
+
+Everything here is written once with narwhals, so that it runs unchanged on
+pandas, Polars (eager or lazy) and Dask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from numbers import Integral
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+from marketing_utils.errors import DataValidationError
+from marketing_utils.preprocess._features_columns import (
+    CUSTOMER_ID,
+    DAY,
+    FIRST_DAY,
+    LAST_DAY,
+    N_DAYS,
+    REPEAT_MEAN,
+)
+from marketing_utils.preprocess._features_pandas import (
+    decode_customer_ids,
+    encode_customer_ids,
+    summarize_customers_pandas,
+)
+
+_US_PER_DAY = 86_400_000_000
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def to_lazy(frame: Any, where: str) -> tuple[nw.LazyFrame, nw.Implementation]:
+    """Wrap a native frame as a narwhals LazyFrame, with the backend results come back in.
+
+    Eager frames come back in their own library; a Polars LazyFrame comes back
+    as a Polars DataFrame and every other lazy frame (Dask) as pandas, because
+    results have one row per customer and fit in memory.
+    """
+    try:
+        wrapped = nw.from_native(frame)
+    except TypeError:
+        raise DataValidationError(
+            where,
+            "expected a pandas, Polars or Dask DataFrame; "
+            f"found an object of type {type(frame).__name__}",
+        ) from None
+    if isinstance(wrapped, nw.DataFrame):
+        return wrapped.lazy(), wrapped.implementation
+    if wrapped.implementation.is_polars():
+        return wrapped, nw.Implementation.POLARS
+    return wrapped, nw.Implementation.PANDAS
+
+
+def to_eager(frame: Any, where: str) -> nw.DataFrame:
+    """Wrap a native frame as an eager narwhals DataFrame, computing it if it is lazy."""
+    lazy, backend = to_lazy(frame, where)
+    return lazy.collect(backend=backend)
+
+
+def collect(lazy: nw.LazyFrame, backend: nw.Implementation | None = None) -> nw.DataFrame:
+    """Compute a lazy result into ``backend`` (see :func:`to_lazy`).
+
+    Polars runs its streaming engine: on group-bys over millions of rows it is
+    2-4 times faster than the in-memory engine (measured in
+    ``benchmarks/bench_features.py``) and needs memory for the groups, not the rows.
+    """
+    if lazy.implementation.is_polars():
+        return lazy.collect(backend=backend, engine="streaming")
+    return lazy.collect(backend=backend)
+
+
+def to_native(frame: nw.DataFrame) -> Any:
+    """The native frame of a result; pandas results get a fresh 0..n-1 index."""
+    native = frame.to_native()
+    if frame.implementation.is_pandas_like():
+        native = native.reset_index(drop=True)
+    return native
+
+
+def parse_timestamp(value: Any, name: str) -> pd.Timestamp:
+    """A parameter given as a date, datetime or string, as a time-zone-naive Timestamp."""
+    try:
+        timestamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a date or datetime; got {value!r}") from exc
+    if pd.isna(timestamp):
+        raise ValueError(f"{name} must be a date or datetime; got {value!r}")
+    if timestamp.tzinfo is not None:
+        # Transactions are compared by wall-clock calendar day (see day_number).
+        timestamp = timestamp.tz_localize(None)
+    return timestamp
+
+
+def day_of(timestamp: pd.Timestamp) -> int:
+    """Calendar day of a timestamp as an integer: days since 1970-01-01."""
+    return (timestamp.normalize() - _EPOCH).days
+
+
+def cutoff_day(cutoff: Any) -> int:
+    """Day number of a cutoff, which must be a calendar day (midnight)."""
+    timestamp = parse_timestamp(cutoff, "cutoff")
+    if timestamp != timestamp.normalize():
+        raise ValueError(
+            f"cutoff must be a calendar day (midnight), got {timestamp}; features use "
+            "whole days strictly before it and labels whole days from it"
+        )
+    return day_of(timestamp)
+
+
+def positive_int(value: Any, name: str) -> int:
+    """Check that a parameter is a positive whole number of days."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive whole number of days; got {value!r}")
+    return int(value)
+
+
+def day_number(column: str, dtype: nw.dtypes.DType) -> nw.Expr:
+    """Expression: the calendar day of a date/datetime column as days since 1970-01-01.
+
+    Time-zone-aware datetimes are read as wall-clock dates in their own time
+    zone, which is what lifetimes' ``to_period("D")`` does.
+    """
+    expr = nw.col(column)
+    if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
+        expr = expr.dt.replace_time_zone(None)
+    # Floor division, so that times before 1970 fall on the right day too.
+    return expr.dt.timestamp("us") // _US_PER_DAY
+
+
+def is_temporal(dtype: nw.dtypes.DType) -> bool:
+    """Whether a narwhals dtype holds dates or datetimes."""
+    return isinstance(dtype, nw.Datetime) or dtype == nw.Date
+
+
+def examples(lazy: nw.LazyFrame, columns: Sequence[str], where: nw.Expr | None = None) -> list:
+    """A few rows (as tuples) to show in an error message."""
+    if where is not None:
+        lazy = lazy.filter(where)
+    return collect(lazy.select(*columns).head(3)).rows()
+
+
+def check_events(
+    lazy: nw.LazyFrame,
+    where: str,
+    *,
+    customer_id_col: str,
+    datetime_col: str,
+    amount_col: str | None = None,
+    allow_negative: bool = False,
+    not_null: Sequence[str] = (),
+) -> nw.Schema:
+    """Check an event table (transactions or returns) and return its schema.
+
+    Required columns must exist with the right kind of dtype; ids, timestamps,
+    amounts and the ``not_null`` columns must have no missing values; amounts
+    must not be negative unless ``allow_negative``. Costs one pass over the data.
+    """
+    schema = lazy.collect_schema()
+    required = [customer_id_col, datetime_col] + ([amount_col] if amount_col else [])
+    for column in [*required, *not_null]:
+        if column not in schema:
+            raise DataValidationError(
+                where,
+                f"expected a column named {column!r}; found columns {list(schema)}",
+                column=column,
+            )
+    if not is_temporal(schema[datetime_col]):
+        hint = (
+            " (narwhals 2.x cannot read pandas time zones with '_' in their name, "
+            "e.g. America/New_York: convert with .dt.tz_localize(None) first)"
+            if schema[datetime_col] == nw.Unknown
+            else ""
+        )
+        raise DataValidationError(
+            where,
+            f"expected dates or datetimes; found dtype {schema[datetime_col]}{hint}",
+            column=datetime_col,
+            examples=[row[0] for row in examples(lazy, [datetime_col])],
+        )
+    if amount_col and not schema[amount_col].is_numeric():
+        raise DataValidationError(
+            where,
+            f"expected a numeric amount; found dtype {schema[amount_col]}",
+            column=amount_col,
+            examples=[row[0] for row in examples(lazy, [amount_col])],
+        )
+
+    must_be_filled = list(dict.fromkeys([*required, *not_null]))
+    checks = [nw.col(column).null_count().alias(f"missing {column}") for column in must_be_filled]
+    negative = None
+    if amount_col and not allow_negative:
+        negative = nw.col(amount_col) < 0
+        checks.append(negative.sum().alias("negative amounts"))
+    found = collect(lazy.select(*checks)).rows(named=True)[0]
+
+    for column in must_be_filled:
+        if found[f"missing {column}"]:
+            raise DataValidationError(
+                where,
+                f"expected no missing values; found {found[f'missing {column}']} "
+                "(clean the table first)",
+                column=column,
+                examples=examples(lazy, required, nw.col(column).is_null()),
+            )
+    if negative is not None and found["negative amounts"]:
+        raise DataValidationError(
+            where,
+            "expected amounts >= 0 (pass returns separately, not as negative purchases); "
+            f"found {found['negative amounts']} negative",
+            column=amount_col,
+            examples=examples(lazy, required, negative),
+        )
+    return schema
+
+
+def group_by(lazy: nw.LazyFrame, *keys: str) -> nw.LazyGroupBy:
+    """Group by keys that :func:`check_events` has found free of missing values.
+
+    Nothing can be dropped, so pandas and Dask may skip their null handling
+    (faster); Polars would only add a filter pass for it.
+    """
+    return lazy.group_by(*keys, drop_null_keys=not lazy.implementation.is_polars())
+
+
+def encode_ids(rows: nw.LazyFrame, customer_id_col: str) -> tuple[nw.LazyFrame, Any]:
+    """On pandas, customer ids as sorted integer codes (and the ids); else unchanged (and None).
+
+    Hashing strings is most of the cost of the group-bys on pandas; with
+    integer codes it is paid once.
+    """
+    if not rows.implementation.is_pandas():
+        return rows, None
+    coded, ids = encode_customer_ids(rows.to_native(), customer_id_col)
+    return nw.from_native(coded, eager_only=True).lazy(), ids
+
+
+def decode_ids(result: nw.DataFrame, customer_id_col: str, ids: Any) -> nw.DataFrame:
+    """Undo :func:`encode_ids` on a collected per-customer result."""
+    if ids is None:
+        return result
+    return nw.from_native(decode_customer_ids(result.to_native(), customer_id_col, ids))
+
+
+def summarize_customers(
+    rows: nw.LazyFrame,
+    customer_id_col: str,
+    amount_col: str | None,
+    *,
+    summed: Sequence[str] = (),
+    daily_columns: Sequence[nw.Expr] = (),
+    daily_summed: Sequence[str] = (),
+) -> nw.LazyFrame:
+    """One row per customer from event rows (customer id, ``DAY``, amount, ``summed``).
+
+    Sums the events per customer and day, adds ``daily_columns`` to that
+    customer-day table, then summarizes it per customer (see
+    :func:`summarize_days`): ``FIRST_DAY``, ``LAST_DAY``, ``N_DAYS``,
+    ``REPEAT_MEAN`` and ``total_spend`` (with an amount) and the sums of the
+    ``summed`` and ``daily_summed`` columns. pandas takes a faster route with
+    integer-coded ids (:mod:`marketing_utils.preprocess._features_pandas`), same results.
+    """
+    if rows.implementation.is_pandas():
+        native = rows.to_native()
+        if len(native):
+            summary = summarize_customers_pandas(
+                native,
+                customer_id_col,
+                amount_col,
+                summed=summed,
+                daily_columns=daily_columns,
+                daily_summed=daily_summed,
+            )
+            return nw.from_native(summary, eager_only=True).lazy()
+    if rows.implementation.is_dask():
+        return _summarize_customers_dask(
+            rows, customer_id_col, amount_col, summed, daily_columns, daily_summed
+        )
+    values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
+    daily = group_by(rows, customer_id_col, DAY).agg(*[nw.col(c).sum() for c in values])
+    if daily_columns:
+        daily = daily.with_columns(*daily_columns)
+    extra = [nw.col(amount_col).sum().alias("total_spend")] if amount_col else []
+    extra += [nw.col(c).sum() for c in dict.fromkeys([*summed, *daily_summed])]
+    return summarize_days(daily, customer_id_col, amount_col, extra=extra)
+
+
+def _summarize_customers_dask(
+    rows: nw.LazyFrame,
+    customer_id_col: str,
+    amount_col: str | None,
+    summed: Sequence[str],
+    daily_columns: Sequence[nw.Expr],
+    daily_summed: Sequence[str],
+) -> nw.LazyFrame:
+    """Dask: :func:`summarize_customers` on pandas, partition by partition (see :func:`by_customer`).
+
+    The generic formulation's window function also fails in dask-expr once
+    group-bys split their output over several partitions.
+    """
+    options = {"summed": summed, "daily_columns": daily_columns, "daily_summed": daily_summed}
+    return by_customer(
+        rows,
+        customer_id_col,
+        lambda events: summarize_customers(events, customer_id_col, amount_col, **options),
+    )
+
+
+def by_customer(
+    rows: nw.LazyFrame, customer_id_col: str, build: Callable[[nw.LazyFrame], nw.LazyFrame]
+) -> nw.LazyFrame:
+    """Dask: shuffle the events so that each customer is in one partition, then ``build`` on pandas.
+
+    ``build`` turns a pandas-backed frame of events into one row per customer;
+    it runs on each partition (on the workers, when a ``distributed`` client
+    is active), so the results are those of pandas, after a single shuffle.
+    """
+
+    def per_partition(part: pd.DataFrame) -> pd.DataFrame:
+        if len(part) == 0:
+            return meta
+        events, ids = encode_ids(nw.from_native(part, eager_only=True).lazy(), customer_id_col)
+        return decode_ids(collect(build(events)), customer_id_col, ids).to_native()
+
+    events = rows.to_native()
+    meta = per_partition(events._meta_nonempty).iloc[:0]
+    shuffled = events.shuffle(on=customer_id_col, shuffle_method=_shuffle_method())
+    return nw.from_native(shuffled.map_partitions(per_partition, meta=meta))
+
+
+def _shuffle_method() -> str:
+    """Dask's peer-to-peer shuffle on a cluster; in-memory tasks, not disk, without one."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):
+        return "tasks"
+    return "p2p"
+
+
+def summarize_days(
+    daily: nw.LazyFrame, customer_id_col: str, amount_col: str | None, extra: Sequence[nw.Expr] = ()
+) -> nw.LazyFrame:
+    """One row per customer from a customer-day table (one row per customer and purchase day).
+
+    Gives the first and last purchase day, the number of purchase days and,
+    with an amount, the mean of the daily totals of the repeat days (every day
+    but the first), null when there is none: lifetimes' conventions.
+    """
+    aggregations = [
+        nw.col(DAY).min().alias(FIRST_DAY),
+        nw.col(DAY).max().alias(LAST_DAY),
+        nw.len().alias(N_DAYS),
+        *extra,
+    ]
+    if amount_col is not None:
+        # Two steps because Dask and pandas only aggregate plain columns in a group-by.
+        daily = daily.with_columns(nw.col(DAY).min().over(customer_id_col).alias(FIRST_DAY))
+        daily = daily.with_columns(
+            nw.when(nw.col(DAY) > nw.col(FIRST_DAY)).then(nw.col(amount_col)).alias(REPEAT_MEAN)
+        )
+        aggregations.append(nw.col(REPEAT_MEAN).mean())
+    return group_by(daily, customer_id_col).agg(*aggregations)
+
+
+def rfm_columns(end_day: int | nw.Expr, *, monetary: bool = True) -> list[nw.Expr]:
+    """frequency, recency, T (and monetary_value) from :func:`summarize_days` output."""
+    frequency = nw.col(N_DAYS) - 1
+    columns = [
+        frequency.cast(nw.Float64).alias("frequency"),
+        (nw.col(LAST_DAY) - nw.col(FIRST_DAY)).cast(nw.Float64).alias("recency"),
+        (nw.lit(end_day) - nw.col(FIRST_DAY)).cast(nw.Float64).alias("T"),
+    ]
+    if monetary:
+        columns.append(
+            nw.when(frequency > 0)
+            .then(nw.col(REPEAT_MEAN))
+            .otherwise(0.0)
+            .cast(nw.Float64)
+            .alias("monetary_value")
+        )
+    return columns
+
+
+def check_key_type(expected: nw.dtypes.DType, other: nw.DataFrame, where: str) -> None:
+    """Customer ids of another table must have the transactions' type, or nothing would match."""
+    found = other.schema[CUSTOMER_ID]
+    if found != expected:
+        raise DataValidationError(
+            where,
+            f"expected customer ids of the transactions' type {expected}; found {found}",
+            column=CUSTOMER_ID,
+            examples=other.get_column(CUSTOMER_ID).head(3).to_list(),
+        )

@@ -1,0 +1,128 @@
+"""Stage 03, propensity modelling: calibrated response models and the saved-model bundle scoring reads.
+
+Notebook ``03_propensity_modeling`` calls :func:`fit_propensity` (:mod:`.stage`) and
+the figures of :mod:`.plots`; :mod:`.bundle` is the saved model with the
+metadata that ``marketing-workbook score`` needs.
+"""
+
+from .bundle import (
+    SCORING_FORMAT,
+    ScoringModel,
+    file_sha256,
+    load_scoring_model,
+    scoring_metadata,
+)
+from .calibration import (
+    CALIBRATION_METHODS,
+    CalibrationChoice,
+    choose_calibration,
+    expected_calibration_error,
+    fit_calibrated,
+    reliability_table,
+)
+from .data import (
+    SEGMENT_COLUMNS,
+    FeatureSpec,
+    PreparedData,
+    add_segments,
+    check_folds,
+    check_label,
+    prepare_model_data,
+    select_features,
+    split_train_test,
+)
+from .explain import odds_ratios, partial_dependence_table, permutation_importance_table
+from .models import (
+    COST_ORDER,
+    FAMILIES,
+    SCORING,
+    SMALL_DATA_MAX_ROWS,
+    build_pipeline,
+    build_preprocessor,
+    check_size,
+    compare_class_weights,
+    compare_models,
+    cv_splitter,
+    family_name,
+    limited_threads,
+    make_estimator,
+    select_class_weight,
+    select_family,
+)
+from .search import TuningResult, search_space, tune_model
+from .stage import (
+    DEFAULT_MODELS,
+    PropensityResult,
+    fit_propensity,
+    model_info,
+    save_propensity,
+    score_customers,
+    score_metrics,
+    true_propensity_auc,
+)
+from .teach import (
+    GradientDescentResult,
+    choose_teaching_features,
+    compare_with_sklearn,
+    gradient_descent_logistic,
+    logistic_objective,
+    standardized_matrix,
+)
+
+__all__ = [
+    "CALIBRATION_METHODS",
+    "COST_ORDER",
+    "CalibrationChoice",
+    "DEFAULT_MODELS",
+    "FAMILIES",
+    "FeatureSpec",
+    "GradientDescentResult",
+    "PreparedData",
+    "PropensityResult",
+    "SCORING",
+    "SCORING_FORMAT",
+    "SEGMENT_COLUMNS",
+    "SMALL_DATA_MAX_ROWS",
+    "ScoringModel",
+    "TuningResult",
+    "add_segments",
+    "build_pipeline",
+    "build_preprocessor",
+    "check_folds",
+    "check_label",
+    "check_size",
+    "choose_calibration",
+    "choose_teaching_features",
+    "compare_class_weights",
+    "compare_models",
+    "compare_with_sklearn",
+    "cv_splitter",
+    "expected_calibration_error",
+    "family_name",
+    "file_sha256",
+    "fit_calibrated",
+    "fit_propensity",
+    "gradient_descent_logistic",
+    "limited_threads",
+    "load_scoring_model",
+    "logistic_objective",
+    "make_estimator",
+    "model_info",
+    "odds_ratios",
+    "partial_dependence_table",
+    "permutation_importance_table",
+    "prepare_model_data",
+    "reliability_table",
+    "save_propensity",
+    "score_customers",
+    "score_metrics",
+    "scoring_metadata",
+    "search_space",
+    "select_class_weight",
+    "select_family",
+    "select_features",
+    "split_train_test",
+    "standardized_matrix",
+    "true_propensity_auc",
+    "tune_model",
+]

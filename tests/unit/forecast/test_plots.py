@@ -1,0 +1,83 @@
+"""Stage 07 figures: titled, labelled with units, showing what they claim."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from marketing_utils.forecast import plots as forecast_plots
+from marketing_utils.forecast.stage import FREQUENCIES, DemandSeries, forecast_demand
+
+
+@pytest.fixture(scope="module")
+def demand_and_result():
+    periods = pd.date_range("2020-01-01", periods=36, freq="MS")
+    t = np.arange(36)
+    revenue = (100 + 3 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    table = pd.DataFrame(
+        {
+            "dimension": "total",
+            "group": "all",
+            "period": periods,
+            "revenue": revenue,
+            "orders": np.round(revenue / 5),
+        }
+    )
+    groups = pd.DataFrame({"dimension": ["total"], "group": ["all"]})
+    demand = DemandSeries(table, FREQUENCIES["monthly"], groups)
+    result = forecast_demand(demand, horizon=6, n_origins=2, origin_step=6, fourier_order=1)
+    yield demand, result
+    plt.close("all")
+
+
+def _axes_text(fig):
+    return [(ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes]
+
+
+def test_history_figure_has_both_measures(demand_and_result):
+    demand, _ = demand_and_result
+    fig = forecast_plots.demand_history_figure(demand)
+    titles = [t for t, _, _ in _axes_text(fig)]
+    assert titles == ["Total revenue per month", "Total orders per month"]
+    assert fig.axes[0].get_ylabel() == "revenue per month (currency units)"
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), demand.series(measure="orders"))
+
+
+def test_forecast_figure_shows_history_backtests_and_interval(demand_and_result):
+    demand, result = demand_and_result
+    total = result.total()
+    fig = forecast_plots.forecast_figure(
+        total, demand.series(), unit="month", ylabel="revenue (EUR)"
+    )
+    ax = fig.axes[0]
+    assert ax.get_title().startswith("total: all (revenue): forecast with")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("month (first day)", "revenue (EUR)")
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[0] == "history" and labels[-1] == "forecast"
+    assert sum(label.startswith("backtest origin") for label in labels) == 2
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), total.forecast["forecast"])
+
+
+def test_backtest_errors_figure_has_a_bar_per_model_and_origin(demand_and_result):
+    _, result = demand_and_result
+    fig = forecast_plots.backtest_errors_figure(result.total())
+    ax = fig.axes[0]
+    assert ax.get_title() == "total: all (revenue): backtest MASE per origin"
+    assert ax.get_ylabel() == "MASE (unitless)"
+    assert len(ax.patches) == 4 * 2  # models x origins
+
+
+def test_series_mase_figure(demand_and_result):
+    _, result = demand_and_result
+    fig = forecast_plots.series_mase_figure(result, "orders")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Backtest MASE per series (orders)"
+    assert ax.get_xlabel() == "MASE (unitless, log scale; lower is better)"
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["total: all"]

@@ -1,0 +1,79 @@
+"""Stage 07 over many series: every series and measure, the metrics, merged notes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from marketing_utils.errors import DataValidationError
+from marketing_utils.forecast.stage import FREQUENCIES, MODEL_NAMES, DemandSeries, forecast_demand
+
+# The series' frequency comes from the DemandSeries (monthly here).
+OPTIONS = {"horizon": 6, "n_origins": 3, "origin_step": 6, "fourier_order": 2}
+SEASON = np.array([0.8, 0.85, 0.9, 1.0, 1.0, 0.95, 0.9, 0.95, 1.05, 1.15, 1.3, 1.15])
+
+
+def _trend_season(n: int, seed: int = 0) -> np.ndarray:
+    t = np.arange(n)
+    noise = np.random.default_rng(seed).normal(0, 5, n)
+    return (200 + 8 * t) * SEASON[t % 12] + noise
+
+
+def _demand(n_months: int = 36) -> DemandSeries:
+    periods = pd.date_range("2020-01-01", periods=n_months, freq="MS")
+    a, b = _trend_season(n_months, seed=1), _trend_season(n_months, seed=2) / 2
+    rows = []
+    for dimension, group, revenue in (("total", "all", a + b), ("category", "a", a)):
+        rows.append(
+            pd.DataFrame(
+                {
+                    "dimension": dimension,
+                    "group": group,
+                    "period": periods,
+                    "revenue": revenue,
+                    "orders": np.round(revenue / 10),
+                }
+            )
+        )
+    groups = pd.DataFrame({"dimension": ["total", "category"], "group": ["all", "a"]})
+    return DemandSeries(
+        pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups, ["a note"]
+    )
+
+
+def test_forecast_demand_covers_every_series_and_measure():
+    # 36 months, 2 origins: the first trains on 36 - 6 - 6 = 24 months, just two seasons.
+    result = forecast_demand(_demand(), **{**OPTIONS, "n_origins": 2})
+    assert len(result.series) == 4  # 2 series x 2 measures
+    assert set(result.series["measure"]) == {"revenue", "orders"}
+    assert set(result.forecasts.groupby(["dimension", "group", "measure"]).size()) == {6}
+    assert len(result.scores) == 4 * 4 * 2  # series x models x origins
+    assert result.notes[0] == "a note"
+    assert result.total().name == "total: all (revenue)"
+    metrics = result.metrics()
+    assert metrics["measure"] == "revenue" and metrics["horizon"] == 6
+    assert metrics["best_model"] == result.total().best_model
+    assert set(metrics["models"]) == set(MODEL_NAMES)
+    for scores in metrics["models"].values():
+        assert set(scores) == {"mase", "mae", "rmse", "smape", "mape"}
+    assert metrics["orders"]["best_model"] in MODEL_NAMES
+    assert metrics["n_series"] == 4 and sum(metrics["best_model_counts"].values()) == 4
+    assert metrics["n_periods"] == 36 and metrics["season_length"] == 12
+
+
+def test_a_fallback_shared_by_every_series_is_noted_once():
+    result = forecast_demand(_demand(30), measures=["revenue"], **OPTIONS)
+    assert result.notes == [
+        "a note",
+        "every series (2): the first backtest origin trains on 12 months, fewer than two "
+        "seasons (24); seasonal models fall back to non-seasonal ones (naive instead of "
+        "seasonal naive, no Fourier terms, Holt instead of Holt-Winters) and MASE is scaled "
+        "by the naive forecast",
+    ]
+    assert result.metrics()["season_length"] == 1 and "orders" not in result.metrics()
+
+
+def test_forecast_demand_refuses_unknown_measures():
+    with pytest.raises(DataValidationError, match="measures: expected a non-empty list"):
+        forecast_demand(_demand(), measures=["profit"])

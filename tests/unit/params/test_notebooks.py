@@ -1,0 +1,72 @@
+"""Reading parameters cells and requirements without a kernel."""
+
+from __future__ import annotations
+
+import pytest
+
+from marketing_utils.params.notebooks import (
+    discover_notebooks,
+    parse_parameters_source,
+    read_notebook_spec,
+)
+from tests.unit.runner.conftest import write_notebook
+
+
+def test_parse_literals_and_help():
+    source = 'a = 1  # one\nb = 2.5\nc = "x"  # a string\nd = [1, 2]\ne = {"k": None}\nf: int = 3\n'
+    params = parse_parameters_source(source)
+    assert {k: p.default for k, p in params.items()} == {
+        "a": 1,
+        "b": 2.5,
+        "c": "x",
+        "d": [1, 2],
+        "e": {"k": None},
+        "f": 3,
+    }
+    assert params["a"].help == "one" and params["b"].help == "" and params["c"].type_name == "str"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("a = f(1)", "the value of 'a' must be a literal"),
+        ("import os", "expected 'name = literal'"),
+        ("a, b = 1, 2", "expected 'name = literal'"),
+        ("a = ", "not valid Python"),
+    ],
+)
+def test_parse_refuses_code(source, message):
+    with pytest.raises(ValueError, match=message):
+        parse_parameters_source(source)
+
+
+def test_spec_sections_requirements_and_title(tmp_path):
+    path = write_notebook(
+        tmp_path / "05_campaign_uplift.ipynb",
+        'run_dir = "x"\nseed = 1\narm = "womens"',
+        ["pass"],
+        requires=["campaign.treatment", "transactions | campaign.response"],
+        title="Uplift",
+    )
+    spec = read_notebook_spec(path)
+    assert spec.section == "campaign_uplift" and spec.title == "Uplift"
+    assert list(spec.section_parameters) == ["arm"]
+    assert spec.missing_requirements({"campaign.treatment", "campaign.response"}) == []
+    assert spec.missing_requirements({"transactions"}) == ["campaign.treatment"]
+
+
+def test_bad_notebook_names_and_cells(tmp_path):
+    with pytest.raises(ValueError, match="notebook names must look like"):
+        read_notebook_spec(write_notebook(tmp_path / "Prep.ipynb", "a = 1", []))
+    path = write_notebook(tmp_path / "01_x.ipynb", "a = 1", [])
+    path.write_text(path.read_text().replace('"parameters"', '"other"'))
+    with pytest.raises(ValueError, match="expected exactly one cell tagged 'parameters', found 0"):
+        read_notebook_spec(path)
+
+
+def test_project_notebooks_are_well_formed():
+    specs = discover_notebooks()
+    assert [s.stem for s in specs][0] == "01_preprocessing"
+    for spec in specs:
+        assert {"run_dir", "seed"} <= set(spec.parameters), spec.stem
+        assert spec.title and not spec.title.startswith("0") or "·" in spec.title

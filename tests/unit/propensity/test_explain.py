@@ -1,0 +1,124 @@
+"""Explanations: permutation importance, partial dependence and odds ratios, against hand computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import roc_auc_score
+
+from marketing_utils.propensity.data import FeatureSpec
+from marketing_utils.propensity.explain import (
+    odds_ratios,
+    partial_dependence_table,
+    permutation_importance_table,
+)
+from marketing_utils.propensity.models import build_pipeline
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+class _Additive(ClassifierMixin, BaseEstimator):
+    """p = sigmoid(x1 + x2 + 1[region == 'n']): known by construction, ignores 'noise'."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def _z(self, X):
+        return X["x1"].to_numpy(float) + X["x2"].to_numpy(float) + (X["region"] == "n").to_numpy()
+
+    def predict_proba(self, X):
+        p = _sigmoid(self._z(X))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X):
+        return (self._z(X) > 0).astype(int)
+
+
+def _frame(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "x1": rng.integers(-3, 4, n),  # integers: partial dependence must cope
+            "x2": rng.normal(size=n),
+            "noise": rng.normal(size=n),
+            "region": pd.Series(rng.choice(["n", "s"], n), dtype="str"),
+        }
+    )
+    z = X["x1"] + X["x2"] + (X["region"] == "n")
+    y = (rng.random(n) < _sigmoid(z)).astype(int).to_numpy()
+    return X, y
+
+
+def test_permutation_importance_is_zero_for_an_unused_feature():
+    X, y = _frame()
+    model = _Additive().fit(X, y)
+    table = permutation_importance_table(model, X, y, n_repeats=4, seed=0)
+    assert table["feature"].iloc[0] == "x1"  # the widest-spread input
+    importance = table.set_index("feature")
+    # Shuffling a column the model never reads cannot change a single score.
+    assert importance.loc["noise", "importance_mean"] == 0.0
+    assert importance.loc["noise", "importance_std"] == 0.0
+    # x1 carries most of the signal: shuffling it must cost a large share of the AUC above 0.5.
+    baseline = roc_auc_score(y, model.predict_proba(X)[:, 1])
+    assert importance.loc["x1", "importance_mean"] > 0.4 * (baseline - 0.5)
+
+
+def test_permutation_importance_subsamples_rows():
+    X, y = _frame(400)
+    table = permutation_importance_table(_Additive().fit(X, y), X, y, max_rows=100, n_repeats=2)
+    assert len(table) == 4 and table["importance_mean"].notna().all()
+
+
+def test_partial_dependence_equals_the_hand_average():
+    X, y = _frame(300)
+    model = _Additive().fit(X, y)
+    table = partial_dependence_table(model, X, ["x1", "region"], categorical=["region"])
+    x1 = table[table["feature"] == "x1"]
+    # x1 takes 7 integer values (fewer than the grid), so the grid is those values.
+    assert x1["value"].tolist() == [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
+    rest = X["x2"].to_numpy() + (X["region"] == "n").to_numpy()
+    expected = [_sigmoid(v + rest).mean() for v in x1["value"]]
+    np.testing.assert_allclose(x1["average_probability"], expected, rtol=1e-10)
+    region = table[table["feature"] == "region"].set_index("value")["average_probability"]
+    base = X["x1"].to_numpy() + X["x2"].to_numpy()
+    assert region["n"] == pytest.approx(_sigmoid(base + 1).mean())
+    assert region["s"] == pytest.approx(_sigmoid(base).mean())
+
+
+def test_partial_dependence_samples_at_most_max_rows():
+    X, y = _frame(300)
+    model = _Additive().fit(X, y)
+    small = partial_dependence_table(model, X, ["x2"], max_rows=50, grid_resolution=5, seed=1)
+    assert len(small) == 5
+    sample = X.sample(n=50, random_state=1)
+    rest = sample["x1"].to_numpy() + (sample["region"] == "n").to_numpy()
+    expected = [_sigmoid(v + rest).mean() for v in small["value"]]
+    np.testing.assert_allclose(small["average_probability"], expected, rtol=1e-10)
+
+
+def test_odds_ratios_are_exponentiated_coefficients():
+    X, y = _frame(500)
+    spec = FeatureSpec(numeric=("x1", "x2", "noise"), categorical=("region",))
+    pipeline = build_pipeline(spec, "logistic").fit(X, y)
+    table = odds_ratios(pipeline)
+    assert set(table["feature"]) == {"x1", "x2", "noise", "region_n", "region_s"}
+    coefficients = dict(zip(table["feature"], table["coefficient"], strict=True))
+    model = pipeline.named_steps["model"]
+    assert coefficients["x1"] == pytest.approx(model.coef_[0][0])
+    np.testing.assert_allclose(table["odds_ratio"], np.exp(table["coefficient"]))
+    assert table["coefficient"].abs().is_monotonic_decreasing
+    assert table["feature"].iloc[0] == "x1" and table["odds_ratio"].iloc[0] > 1
+    assert coefficients["region_n"] > coefficients["region_s"]  # 'n' adds +1 to the logit
+
+
+def test_odds_ratios_need_a_linear_model():
+    X, y = _frame(200)
+    spec = FeatureSpec(numeric=("x1", "x2"), categorical=())
+    forest = build_pipeline(spec, "random_forest").fit(X, y)
+    with pytest.raises(ValueError, match="found RandomForestClassifier"):
+        odds_ratios(forest)
