@@ -177,6 +177,51 @@ class Artifacts:
         _atomic_write_bytes(path, text.encode("utf-8"))
         return path
 
+    #: How a headline figure's value is shown: see :meth:`record_headline`.
+    HEADLINE_FORMATS = ("number", "integer", "percent", "points", "currency", "ratio", "text")
+
+    def record_headline(self, stage: str, figures: list[dict], decision: str | None = None) -> Path:
+        """Declare the stage's headline figures (and decision) for the report index.
+
+        The stage itself says which 2-4 numbers a reader needs first; they are
+        stored in the stage's metrics under ``headline`` (and ``decision``).
+
+        Parameters
+        ----------
+        stage : str
+            The stage name used with :meth:`record_metrics`.
+        figures : list of dict
+            Each with ``label`` (``"test AUC"``), ``value`` (a number or text),
+            ``format`` (one of :attr:`HEADLINE_FORMATS`: ``percent`` shows 0.3
+            as 30%, ``points`` 0.007 as +0.7 points, ``ratio`` 3.2 as 3.2x),
+            ``reading`` (one plain sentence) and ``comparison`` (what gives the
+            number its meaning: a baseline, the best possible, an interval).
+        decision : str, optional
+            The decision the stage's result supports, in one or two sentences.
+
+        Raises
+        ------
+        ValueError
+            Naming the figure and the key that is missing or wrong.
+        """
+        required = ("label", "value", "format", "reading", "comparison")
+        for position, figure in enumerate(figures, start=1):
+            missing = [key for key in required if key not in figure]
+            if missing:
+                raise ValueError(
+                    f"headline figure {position} of stage {stage!r}: missing {', '.join(missing)} "
+                    f"(found keys: {', '.join(figure) or 'none'})"
+                )
+            if figure["format"] not in self.HEADLINE_FORMATS:
+                raise ValueError(
+                    f"headline figure {figure['label']!r} of stage {stage!r}: format must be one "
+                    f"of {', '.join(self.HEADLINE_FORMATS)}, found {figure['format']!r}"
+                )
+        extra: dict[str, Any] = {"headline": [{k: f[k] for k in required} for f in figures]}
+        if decision:
+            extra["decision"] = decision
+        return self.record_metrics(stage, extra)
+
     def metrics(self) -> dict[str, dict]:
         """Every recorded metric, by stage."""
         folder = self.run_dir / "metrics"

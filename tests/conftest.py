@@ -20,3 +20,30 @@ def datasets_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"{DATASETS_ENV}={value} is not a directory")
     return path
+
+
+@pytest.fixture(scope="session")
+def ci_report(tmp_path_factory):
+    """The report of ``params/ci.yaml`` (synthetic data, 2,000 customers), built once a session.
+
+    Shared by the notebook tests and the browser tests. ``WORKBOOK_CI_REPORT`` names an
+    existing ci report folder to use instead (never set in CI).
+    """
+    reuse = os.environ.get("WORKBOOK_CI_REPORT")
+    if reuse:  # a report already built from params/ci.yaml, to look at it again quickly
+        return _existing_report(Path(reuse))
+    from tests.notebooks.conftest import run_report
+
+    return run_report("ci.yaml", tmp_path_factory.mktemp("reports"))
+
+
+def _existing_report(folder: Path):
+    import json
+
+    from marketing_utils.runner.run import RunResult
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest.get("run_name") != "ci":
+        pytest.fail(f"WORKBOOK_CI_REPORT={folder} is not a report of params/ci.yaml")
+    metrics = json.loads((folder / "metrics.json").read_text())
+    return RunResult(report_dir=folder, notebooks=manifest["notebooks"], metrics=metrics), metrics

@@ -353,7 +353,14 @@ def _run_one(
     for warning in Artifacts(staging).metrics().get(spec.section, {}).get("warnings", []):
         print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
     html_path = staging / "html" / f"{spec.stem}.html"
-    render_notebook_html(output, html_path, hide_code=hide)
+    # The temporary folder is renamed when the run succeeds: readers see the final one.
+    render_notebook_html(
+        output,
+        html_path,
+        hide_code=hide,
+        path_aliases={str(staging): str(params.output_dir / params.run_name)},
+        metrics=Artifacts(staging).metrics().get(spec.section, {}),
+    )
     _log(f"{label} {spec.stem}: done in {seconds:.1f} s", quiet)
     return {
         "stem": spec.stem,

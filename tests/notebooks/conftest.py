@@ -28,10 +28,7 @@ def run_report(params_name: str, out_dir: Path, overrides: dict | None = None):
     return result, metrics
 
 
-@pytest.fixture(scope="session")
-def ci_report(tmp_path_factory):
-    """The report of ``params/ci.yaml`` (synthetic data, 2,000 customers)."""
-    return run_report("ci.yaml", tmp_path_factory.mktemp("reports"))
+# ``ci_report`` (params/ci.yaml) lives in tests/conftest.py: the browser tests read it too.
 
 
 @pytest.hookimpl(trylast=True)

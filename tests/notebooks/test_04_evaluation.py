@@ -59,12 +59,21 @@ def test_targeting_list_export(ci_report):
 
 
 def test_report_index_shows_lift_and_profit(ci_report):
-    result, _ = ci_report
+    result, all_metrics = ci_report
+    metrics = all_metrics["evaluation"]
+    labels = [figure["label"] for figure in metrics["headline"]]
+    assert labels == ["expected profit", "top-decile lift", "return on contact cost"]
     index = (result.report_dir / "index.html").read_text(encoding="utf-8")
-    section = index.split("<h3>evaluation</h3>", 1)[1].split("<h3>", 1)[0]
-    headline = section.split("<details>", 1)[0]  # the first rows, shown without a click
-    for name in ("top_decile_lift", "expected_profit", "roi", "auc"):
-        assert f"<td>{name}</td>" in headline, name
+    section = index.split('data-stage="04_evaluation"', 1)[1].split("<section", 1)[0]
+    headline = section.split("<details>", 1)[0]  # shown without a click
+    assert f'<td class="value">{metrics["expected_profit"]:,.0f}</td>' in headline
+    assert f'<td class="value">{metrics["top_decile_lift"]:.1f}x</td>' in headline
+    # The decision: whom to contact, and the expected profit with its interval.
+    low, high = metrics["expected_profit_ci"]
+    assert metrics["decision"].startswith(
+        f"Contact the customers whose purchase probability is at least {metrics['threshold']:.2f}"
+    )
+    assert f"(95% interval {low:,.0f} to {high:,.0f})" in metrics["decision"]
 
 
 def test_bank_marketing_lift(bank_report):

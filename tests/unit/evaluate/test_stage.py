@@ -93,12 +93,10 @@ def test_metrics_are_complete_deterministic_and_lead_with_lift_and_profit():
         metrics["expected_profit"] - metrics["validation"]["everyone_profit"]
     )
     assert metrics["validation"]["sklearn_tuning_agrees"] is True
-    # The report index shows the first 12 flattened metrics of the sorted JSON.
-    headline = list(flatten_metrics(json.loads(json.dumps(to_jsonable(metrics), sort_keys=True))))[
-        :12
-    ]
+    # Every metric reaches the report index's complete table (the headline is declared by 04).
+    flat = flatten_metrics(json.loads(json.dumps(to_jsonable(metrics), sort_keys=True)))
     assert {"top_decile_lift", "expected_profit", "roi", "profit_share_of_oracle", "auc"} <= set(
-        headline
+        flat
     )
 
 
