@@ -82,6 +82,10 @@ def best_of(repeat: int, fn) -> tuple[float, object]:
     return best, result
 
 
+#: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
+QUICK_ARGS = ["--sizes", "100000", "--repeat", "1"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
