@@ -142,7 +142,7 @@ def test_index_leads_with_the_stages_in_order_and_their_headlines(ci_report, bro
     declared = {key for key, values in metrics.items() if values.get("headline")}
     assert {"preprocessing", "segmentation", "propensity_modeling", "evaluation"} <= declared
     for stage in index["stages"]:
-        if _stage_key(stage["stem"]) not in declared:
+        if not stage["stem"] or _stage_key(stage["stem"]) not in declared:
             continue
         figures = stage["headlines"]
         assert 2 <= len(figures) <= 4, (stage["stem"], figures)
