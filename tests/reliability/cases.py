@@ -167,7 +167,7 @@ CASES: list[Case] = [
         params_edit(lambda p, f: p["data"]["transactions"].update(sep=";")),
         "params",
         "data.transactions: unknown key 'sep' (accepted keys: path, columns, delimiter, "
-        "encoding, date_format, decimal, thousands, cancelled_prefix, keep_columns)",
+        "encoding, date_format, decimal, thousands, cancelled_prefix, keep_columns, outcome)",
     ),
     Case(
         "input_file_missing",
