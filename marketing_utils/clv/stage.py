@@ -81,7 +81,6 @@ class ClvResult:
         for name, fit in self.fits.items():
             out[name] = {k: round(v, 6) for k, v in fit.params.items()}
             out[name]["log_likelihood"] = round(fit.log_likelihood, 3)
-            out[name]["seconds"] = round(fit.seconds, 3)
             out[name]["std_errors"] = {k: round(v, 6) for k, v in fit.std_errors.items()}
         bg = model_row.loc["bgnbd"]
         out["holdout"] = {
