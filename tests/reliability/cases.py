@@ -22,7 +22,6 @@ from marketing_utils.params.file import _Top
 from marketing_utils.params.notebooks import discover_notebooks
 from marketing_utils.runner.safety import REPORT_MARKER
 from tests.reliability.builders import (
-    TX_COLUMNS,
     alias_bomb,
     all_prices_zero,
     base_tables,
@@ -100,7 +99,7 @@ class Case:
 
 # The columns the tiny export's transactions file has (the schema's optional ones may be absent).
 WRITTEN_TX = list(base_tables()["transactions"].columns)
-HEADER = ", ".join(repr(c) for c in TX_COLUMNS)
+HEADER = ", ".join(repr(c) for c in WRITTEN_TX)
 # Derived, not copied: the messages list whatever notebooks and top-level keys exist.
 NOTEBOOKS = ", ".join(spec.stem for spec in discover_notebooks())
 TOP_KEYS = ", ".join([*_Top.model_fields, *(spec.section for spec in discover_notebooks())])
@@ -367,7 +366,7 @@ CASES: list[Case] = [
         transactions_file(lambda frame, path: frame.to_csv(path, index=False, sep=";")),
         "01_preprocessing",
         "DataValidationError: <dir>/data/transactions.csv, column '"
-        + ";".join(TX_COLUMNS)
+        + ";".join(WRITTEN_TX)
         + "': expected several columns, found one whose name contains ';'; set the option "
         "delimiter=';'",
     ),
@@ -390,7 +389,7 @@ CASES: list[Case] = [
         "01_preprocessing",
         "DataValidationError: <dir>/data/transactions.csv, column 'timestamp': expected the "
         "required 'transactions' column(s) ['timestamp'] (map them with the `columns` option), "
-        f"found columns {[c for c in TX_COLUMNS if c != 'timestamp']} with the mapping {{}}",
+        f"found columns {[c for c in WRITTEN_TX if c != 'timestamp']} with the mapping {{}}",
     ),
     Case(
         "mapping_names_absent_column",
@@ -402,7 +401,7 @@ CASES: list[Case] = [
         "01_preprocessing",
         "DataValidationError: <dir>/data/transactions.csv, column 'Customer ID': the mapping "
         f"'customer_id' -> 'Customer ID' names a column the file does not have; columns found: "
-        f"{TX_COLUMNS}",
+        f"{WRITTEN_TX}",
     ),
     Case(
         "unparseable_dates",
