@@ -9,7 +9,8 @@ Run in a separate environment that has lifetimes and an old pandas/numpy, e.g.::
 
 It builds the calibration summary with lifetimes' own
 ``calibration_and_holdout_data`` (days, then recency and T divided by 7:
-weeks), fits ``BetaGeoFitter``, ``ParetoNBDFitter`` and ``GammaGammaFitter``
+weeks), fits ``BetaGeoFitter`` (with its conditional-expectation table: mean
+holdout purchases by calibration frequency 0..6 and 7+), ``ParetoNBDFitter`` and ``GammaGammaFitter``
 (repeat customers with a positive mean spend), and writes the parameters, the
 holdout totals and the fit times. ``tests/unit/clv/test_cdnow_reference.py``
 checks the workbook's own fits against this file to 3 significant digits.
@@ -61,6 +62,15 @@ def main(path: str, out: str) -> None:
     result["holdout_weeks"] = duration
     result["holdout_predicted_repeat"] = float(np.sum(predicted))
     result["holdout_actual_repeat"] = float(summary["frequency_holdout"].sum())
+    # lifetimes' own conditional expectations: mean holdout purchases by calibration frequency
+    groups = np.minimum(cal["frequency"].to_numpy(), 7).astype(int)
+    table = pd.DataFrame(
+        {"group": groups, "actual": summary["frequency_holdout"].to_numpy(), "bgnbd": predicted}
+    ).groupby("group")[["actual", "bgnbd"]].mean()
+    result["conditional_expectations"] = {
+        str(k): {"actual": float(row["actual"]), "bgnbd": float(row["bgnbd"])}
+        for k, row in table.iterrows()
+    }
     result["p_alive_first5"] = bg.conditional_probability_alive(
         cal["frequency"], cal["recency"], cal["T"]
     )[:5].tolist()

@@ -71,9 +71,9 @@ def test_gamma_gamma_parameters_match_lifetimes(cdnow):
 def test_pareto_nbd_parameters_match_lifetimes(cdnow):
     """Within 0.1% of lifetimes, at a likelihood at least as high.
 
-    ``beta`` is 8.8276 here and 8.8249 in lifetimes (8.83 and 8.82 at 3 significant
-    digits): the likelihood is flat in ``beta`` (standard error 1.46), and ours is the
-    higher of the two, so lifetimes stopped a little short of the optimum.
+    ``beta`` is 8.8276 here; lifetimes' own Pareto/NBD fit does not repeat exactly from
+    run to run (8.8249, 8.8304 and 8.8273 in three runs): the likelihood is flat in
+    ``beta`` (standard error 1.46), so the comparison is to 0.1% and on the likelihood.
     """
     fit = pareto_nbd.fit_pareto_nbd(cdnow)
     ref = REFERENCE["pareto_nbd"]
@@ -84,22 +84,35 @@ def test_pareto_nbd_parameters_match_lifetimes(cdnow):
     assert fit.log_likelihood >= theirs_ll - 1e-6
 
 
-def test_conditional_expectations_measured(cdnow):
-    """The issue's target is within 20% for every calibration frequency 0..6.
+def test_conditional_expectations_are_lifetimes_own(cdnow):
+    """The issue's target, within 20% for every calibration frequency 0..6, is missed by the model.
 
     Measured: BG/NBD under-predicts the customers with 1 and 2 calibration purchases by
-    34% and 26% on the full CDNOW cohort (23,570 customers, purchase days), the others
-    within 15%. This pins the measured curve so a change is seen; it does not pretend
-    the target is met.
+    34% and 26% on the full CDNOW cohort (23,570 customers, frequency and holdout both
+    in distinct purchase days, holdout 1997-10-01..1998-06-30 = 39 weeks, t = 39), the
+    others within 15% (0: -7.9%, 3: -14.0%, 4: -7.5%, 5: -5.6%, 6: -7.1%).
+
+    It is the model on these data, not the summary: lifetimes' own
+    ``calibration_and_holdout_data`` + ``BetaGeoFitter`` on the same split gives the same
+    table (``conditional_expectations`` in the reference file, asserted equal here to
+    1e-4), and on the paper's own 2,357-customer sample (lifetimes' ``CDNOW_sample.txt``,
+    whose summary equals Hardie's ``cdnow_customers_summary.csv``) lifetimes also
+    under-predicts frequency 1 and 2 by 25% and 25%. Pareto/NBD (lifetimes, full cohort)
+    gets 1 and 2 within 21% and 14% but under-predicts frequency 0 by 42%. This test pins
+    the measured curve so a change is seen; it does not pretend the target is met.
     """
     fit = bgnbd.fit_bgnbd(cdnow)
     predicted = bgnbd.conditional_expected_purchases(
         fit, 39.0, cdnow["frequency"], cdnow["recency"], cdnow["T"]
     )
-    cond = conditional_expectations(cdnow, {"bgnbd": predicted}).set_index("label")
+    cond = conditional_expectations(cdnow, {"bgnbd": predicted}).set_index("frequency")
+    theirs = REFERENCE["conditional_expectations"]
+    for group, row in cond.iterrows():
+        assert row["actual"] == pytest.approx(theirs[str(group)]["actual"], rel=1e-12), group
+        assert row["bgnbd"] == pytest.approx(theirs[str(group)]["bgnbd"], rel=1e-4), group
     error = cond["bgnbd"] / cond["actual"] - 1
     np.testing.assert_allclose(
-        error.loc[["0", "1", "2", "3", "4", "5", "6"]],
+        error.loc[[0, 1, 2, 3, 4, 5, 6]],
         [-0.0792, -0.3371, -0.2605, -0.1403, -0.0752, -0.0560, -0.0707],
         atol=5e-4,
     )
