@@ -64,9 +64,13 @@ def main(path: str, out: str) -> None:
     result["holdout_actual_repeat"] = float(summary["frequency_holdout"].sum())
     # lifetimes' own conditional expectations: mean holdout purchases by calibration frequency
     groups = np.minimum(cal["frequency"].to_numpy(), 7).astype(int)
-    table = pd.DataFrame(
-        {"group": groups, "actual": summary["frequency_holdout"].to_numpy(), "bgnbd": predicted}
-    ).groupby("group")[["actual", "bgnbd"]].mean()
+    table = (
+        pd.DataFrame(
+            {"group": groups, "actual": summary["frequency_holdout"].to_numpy(), "bgnbd": predicted}
+        )
+        .groupby("group")[["actual", "bgnbd"]]
+        .mean()
+    )
     result["conditional_expectations"] = {
         str(k): {"actual": float(row["actual"]), "bgnbd": float(row["bgnbd"])}
         for k, row in table.iterrows()

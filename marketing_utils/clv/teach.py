@@ -18,6 +18,7 @@ from .mle import FitResult
 from .value import DAYS_PER_MONTH, purchase_model
 
 __all__ = [
+    "headline",
     "bgnbd_worked_example",
     "clv_worked_example",
     "gamma_gamma_worked_example",
@@ -131,3 +132,80 @@ def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency un
         f"{metrics['clv']['mean']:,.2f} {currency} of discounted margin over the horizon.",
     ]
     return actions
+
+
+def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
+    """The stage's headline figures and decision for the report index, from its metrics.
+
+    Figures: the holdout repeat purchases of the model behind the value against
+    the actual; P(alive) ROC AUC against the truth (synthetic data only; with
+    BG/NBD's for comparison); the share of the holdout spend the top 20% by
+    predicted value held.
+
+    Returns
+    -------
+    figures : list of dict
+        For :meth:`~marketing_utils.artifacts.Artifacts.record_headline`.
+    decision : str
+        One or two sentences, built from the numbers.
+    """
+    holdout = metrics["holdout"]
+    chosen = metrics["purchase_model"]
+    predicted = (
+        holdout["pareto_nbd_predicted_repeat"]
+        if chosen == "pareto_nbd"
+        else holdout["predicted_repeat"]
+    )
+    actual = holdout["actual_repeat"]
+    error = predicted / actual - 1 if actual else float("nan")
+    names = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+    mae = holdout["mae"]
+    figures = [
+        {
+            "label": "holdout repeat purchases, predicted vs actual",
+            "value": error,
+            "format": "percent",
+            "reading": f"{names[chosen]} predicted {predicted:,.0f} repeat purchases in the "
+            f"{holdout['periods']:.0f}-period holdout; {actual:,.0f} happened",
+            "comparison": f"holdout MAE per customer {mae[chosen]:.3f} against "
+            f"{mae['rate_forward']:.3f} (rate carried forward) and {mae['gap_rule']:.3f} "
+            "(zero after a long gap)",
+        }
+    ]
+    truth = metrics.get("truth")
+    if truth is not None:
+        by_model = truth["p_alive_auc_by_model"]
+        others = ", ".join(f"{names[m]} {v:.3f}" for m, v in by_model.items() if m != chosen)
+        figures.append(
+            {
+                "label": "P(alive) ROC AUC against the truth",
+                "value": truth["p_alive_auc"],
+                "format": "number",
+                "reading": f"how well {names[chosen]}'s P(alive) ranks the customers truly alive "
+                "at the end of calibration above those who had dropped out",
+                "comparison": "0.5 is a random ranking" + (f"; {others}" if others else ""),
+            }
+        )
+    top = metrics["top20_share_of_holdout_value"]
+    figures.append(
+        {
+            "label": "holdout spend held by the top 20% by predicted value",
+            "value": top,
+            "format": "percent",
+            "reading": "customers ranked on the calibration period alone",
+            "comparison": "20% for a random ranking",
+        }
+    )
+    trusted = abs(error) <= 0.15
+    decision = (
+        f"The value ({names[chosen]}) predicted the holdout within {abs(error):.0%} and its top "
+        f"20% held {top:.0%} of the holdout spend: "
+        + (
+            "give the retention budget to the top tier first, win back the "
+            f"{n_at_risk:,} high-value customers at risk, and price targeting in lifetime value."
+            if trusted
+            else "the holdout error is above 15%, so rank customers by the value but do not "
+            "plan budgets on its level until the tracking plot is understood."
+        )
+    )
+    return figures, decision

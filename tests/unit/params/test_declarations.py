@@ -26,6 +26,7 @@ _SAVERS = {
     "save_segmentation_model": "marketing_utils.segment.io",
     "save_propensity": "marketing_utils.propensity.stage",
     "save_uplift": "marketing_utils.uplift.stage",
+    "save_clv": "marketing_utils.clv.io",
 }
 _READERS = {"read_targeting_list": {"targeting_list"}}
 
@@ -54,6 +55,11 @@ def _function_names(function_name: str, module_name: str) -> tuple[set[str], set
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(ast.unparse(t) == "tables" for t in targets):
                 writes |= {k.value for k in node.value.keys if isinstance(k, ast.Constant)}
+                writes |= {
+                    getattr(module, k.id)
+                    for k in node.value.keys
+                    if isinstance(k, ast.Name) and isinstance(getattr(module, k.id, None), str)
+                }
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.slice, ast.Constant)
