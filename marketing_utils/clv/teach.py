@@ -159,6 +159,7 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
     actual = holdout["actual_repeat"]
     error = predicted / actual - 1 if actual else float("nan")
     names = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+    unit = {"W": "week", "D": "day"}.get(metrics.get("time_unit"), "period")
     mae = holdout["mae"]
     figures = [
         {
@@ -166,7 +167,7 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
             "value": error,
             "format": "percent",
             "reading": f"{names[chosen]} predicted {predicted:,.0f} repeat purchases in the "
-            f"{holdout['periods']:.0f}-period holdout; {actual:,.0f} happened",
+            f"{holdout['periods']:.0f}-{unit} holdout; {actual:,.0f} happened",
             "comparison": f"holdout MAE per customer {mae[chosen]:.3f} against "
             f"{mae['rate_forward']:.3f} (rate carried forward) and {mae['gap_rule']:.3f} "
             "(zero after a long gap)",

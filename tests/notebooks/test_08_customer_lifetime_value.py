@@ -34,6 +34,12 @@ def test_synthetic_run_records_the_models_and_saves_the_value(ci_report):
     best = min(truth["mae"]["bgnbd"], truth["mae"]["pareto_nbd"])
     assert best < truth["mae"]["rate_forward"] and best < truth["mae"]["gap_rule"]
     assert truth["p_alive_auc"] >= 0.85
+    # the reported AUC is the chosen model's, and the headline shows it
+    assert truth["p_alive_auc"] == truth["p_alive_auc_by_model"][metrics["purchase_model"]]
+    figures = {f["label"]: f["value"] for f in metrics["headline"]}
+    assert figures["P(alive) ROC AUC against the truth"] == truth["p_alive_auc"]
+    assert 0.2 < figures["holdout spend held by the top 20% by predicted value"] <= 1
+    assert metrics["decision"].startswith("The value (")
 
 
 def test_clv_artifact_has_the_columns_later_stages_read(ci_report):
@@ -60,6 +66,9 @@ def test_cdnow_holdout_within_15_percent(cdnow_report):
     assert metrics["holdout"]["periods"] == 39.0
     holdout = metrics["holdout"]
     assert abs(holdout["predicted_repeat"] / holdout["actual_repeat"] - 1) < 0.15
+    labels = [f["label"] for f in metrics["headline"]]
+    assert "P(alive) ROC AUC against the truth" not in labels  # no truth on real data
+    assert labels[0] == "holdout repeat purchases, predicted vs actual"
 
 
 def test_skipped_without_dated_transactions(bank_report, hillstrom_report):

@@ -10,6 +10,7 @@ from marketing_utils.clv.teach import headline
 def _metrics(**changes):
     metrics = {
         "purchase_model": "pareto_nbd",
+        "time_unit": "W",
         "holdout": {
             "periods": 52.0,
             "predicted_repeat": 90.0,  # BG/NBD
@@ -33,7 +34,10 @@ def test_figures_are_those_of_the_chosen_model():
     ]
     # Pareto/NBD is the chosen model: 110 / 100 - 1 = +10%, not BG/NBD's -10%
     assert figures[0]["value"] == pytest.approx(0.10)
-    assert "Pareto/NBD predicted 110" in figures[0]["reading"]
+    assert (
+        (figures[0]["reading"])
+        == "Pareto/NBD predicted 110 repeat purchases in the 52-week holdout; 100 happened"
+    )
     assert "1.000 against 1.500" in figures[0]["comparison"]
     assert figures[1]["value"] == 0.92 and "BG/NBD 0.330" in figures[1]["comparison"]
     assert figures[2]["value"] == 0.45
