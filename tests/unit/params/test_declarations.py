@@ -26,6 +26,7 @@ _SAVERS = {
     "save_segmentation_model": "marketing_utils.segment.io",
     "save_propensity": "marketing_utils.propensity.stage",
     "save_uplift": "marketing_utils.uplift.stage",
+    "save_planning": "marketing_utils.planning.io",
 }
 _READERS = {"read_targeting_list": {"targeting_list"}}
 
