@@ -8,7 +8,7 @@
 * :mod:`.plots`, :mod:`.io`: figures and artifacts.
 """
 
-from .estimate import SINGLE_OFFER, campaign_arms, offer_uplift
+from .estimate import SINGLE_OFFER, calibrate_uplift, campaign_arms, offer_uplift
 from .io import save_planning
 from .offpolicy import ipw_incremental_value, ipw_value, ipw_with_bootstrap
 from .optimize import (
@@ -42,6 +42,7 @@ __all__ = [
     "is_feasible",
     "make_problem",
     "nobody",
+    "calibrate_uplift",
     "offer_uplift",
     "plan_campaign",
     "plan_value",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
@@ -29,7 +30,7 @@ from ..errors import DataValidationError
 from ..uplift.experiment import NOT_FEATURES
 from ..uplift.learners import make_base_learner, make_feature_encoder, make_uplift_model
 
-__all__ = ["SINGLE_OFFER", "campaign_arms", "offer_uplift"]
+__all__ = ["SINGLE_OFFER", "calibrate_uplift", "campaign_arms", "offer_uplift"]
 
 #: Offer name of a campaign without an ``arm`` column (one treatment against control).
 SINGLE_OFFER = "offer"
@@ -60,6 +61,68 @@ def campaign_arms(campaign: pd.DataFrame, control: str = "control") -> pd.Series
     return arm.rename("arm")
 
 
+def calibrate_uplift(
+    score: np.ndarray,
+    treated: np.ndarray,
+    response: np.ndarray,
+    *,
+    fit_rows: np.ndarray,
+    apply_rows: np.ndarray,
+) -> np.ndarray:
+    """Isotonic calibration of an uplift score on the randomized outcome.
+
+    In a randomized test with treated share ``e``, the *transformed outcome*
+    ``z = y * (t / e - (1 - t) / (1 - e))`` has expectation ``tau(x)``, the
+    uplift, given ``x``. The non-decreasing function ``g`` of the score that
+    fits ``z`` best in least squares (isotonic regression) turns a ranking
+    score into uplift on the response scale: customers whose scores are high
+    only by noise get the mean uplift of their score band, which is what a
+    plan comparing uplift with a contact's cost needs.
+
+    Parameters
+    ----------
+    score : numpy.ndarray
+        Estimated uplift per customer (out-of-fold).
+    treated : numpy.ndarray of bool
+        Whether the customer got the offer (False: control; customers of
+        other arms must be left out of ``fit_rows``).
+    response : numpy.ndarray
+        Observed 0/1 response.
+    fit_rows, apply_rows : numpy.ndarray of int
+        Customers the calibration is fitted on, and those it is applied to
+        (disjoint in cross-fitting).
+
+    Returns
+    -------
+    numpy.ndarray
+        Calibrated uplift of ``apply_rows``, in their order.
+
+    Examples
+    --------
+    Four treated and four control customers; the two low scores have no
+    effect (1 of 2 respond in each group), the two high ones +0.5:
+
+    >>> score = np.array([0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9])
+    >>> treated = np.array([1, 0, 1, 0, 1, 0, 1, 0], dtype=bool)
+    >>> response = np.array([1, 1, 0, 0, 1, 0, 1, 1])
+    >>> calibrate_uplift(score, treated, response, fit_rows=np.arange(8),
+    ...                  apply_rows=np.array([0, 4])).round(2).tolist()
+    [0.0, 0.5]
+    """
+    treated = np.asarray(treated, dtype=bool)[fit_rows]
+    share = treated.mean()
+    if share in (0.0, 1.0):
+        raise DataValidationError(
+            "campaign",
+            "expected treated and control customers to calibrate uplift, found one group",
+        )
+    y = np.asarray(response, dtype=float)[fit_rows]
+    z = y * np.where(treated, 1.0 / share, -1.0 / (1.0 - share))
+    iso = IsotonicRegression(increasing=True, out_of_bounds="clip")
+    iso.fit(np.asarray(score, dtype=float)[fit_rows], z)
+    return np.clip(iso.predict(np.asarray(score, dtype=float)[apply_rows]), -1.0, 1.0)
+
+
 def offer_uplift(
     features: pd.DataFrame,
     campaign: pd.DataFrame,
@@ -70,6 +133,7 @@ def offer_uplift(
     model: str = "t_learner",
     base_learner: str = "logistic_regression",
     folds: int = 3,
+    calibrate: bool = False,
     seed: int = 42,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Cross-fitted uplift of every offer for every campaign customer.
@@ -88,6 +152,11 @@ def offer_uplift(
         Stage 05's uplift model and base classifier names.
     folds : int
         Cross-fitting folds (>= 2).
+    calibrate : bool
+        Map each offer's out-of-fold scores to uplift on the response scale
+        by :func:`calibrate_uplift`, itself cross-fitted on the same folds
+        (each fold calibrated on the other folds' customers of that offer and
+        the control group).
     seed : int
 
     Returns
@@ -141,6 +210,18 @@ def offer_uplift(
             contacted = train_arm != control
             responder = clone(base).fit(X_train[contacted], response[train_rows][contacted])
             propensity[test_rows] = responder.predict_proba(X_test)[:, 1]
+    if calibrate:
+        raw = uplift.copy()
+        for train_rows, test_rows in splitter.split(table, strata):
+            for column, offer in enumerate(offers):
+                fit = train_rows[np.isin(arms[train_rows], [offer, control])]
+                uplift[test_rows, column] = calibrate_uplift(
+                    raw[:, column],
+                    arms == offer,
+                    response,
+                    fit_rows=fit,
+                    apply_rows=test_rows,
+                )
     scores = table[["customer_id", "arm", "response"] + (["spend"] if "spend" in table else [])]
     scores = scores.copy()
     for column, offer in enumerate(offers):

@@ -350,6 +350,7 @@ def plan_campaign(
     model: str = "x_learner",
     base_learner: str = "gradient_boosting",
     cv_folds: int = 3,
+    calibrate: bool = False,
     method: str = "auto",
     max_exact_pairs: int = 50_000,
     time_limit: float = 30.0,
@@ -390,6 +391,9 @@ def plan_campaign(
         See :func:`response_values`.
     model, base_learner, cv_folds :
         Stage 05's uplift learner, and cross-fitting folds.
+    calibrate : bool
+        Calibrate each offer's uplift on the randomized outcome (isotonic,
+        cross-fitted; see :func:`~marketing_utils.planning.estimate.calibrate_uplift`).
     method, max_exact_pairs, time_limit :
         See :func:`~marketing_utils.planning.optimize.solve`.
     frontier_points, n_bootstrap, min_group_size, seed :
@@ -413,6 +417,7 @@ def plan_campaign(
         model=model,
         base_learner=base_learner,
         folds=cv_folds,
+        calibrate=calibrate,
         seed=seed,
     )
     costs = _check_costs(costs, offers)
@@ -559,6 +564,7 @@ def plan_campaign(
         "value_per_response": value_per_response,
         "model": model,
         "base_learner": base_learner,
+        "calibrate": calibrate,
         "best_single_offer": offers[best_single_offer(problem)],
         **value_info,
         **settings_extra,

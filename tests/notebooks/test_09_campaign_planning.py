@@ -61,6 +61,18 @@ def test_synthetic_two_offer_plan(offers_report):
     assert (contacts["offer"] == "coupon").sum() <= 100
     assert contacts["expected_profit"].sum() == pytest.approx(plan["expected_incremental_profit"])
 
+    # The report index's headline: 2-4 figures, the plan's profit first, and the decision.
+    headline = metrics["headline"]
+    assert 2 <= len(headline) <= 4
+    assert headline[0]["value"] == pytest.approx(plan["expected_incremental_profit"])
+    labels = [figure["label"] for figure in headline]
+    assert "share of the oracle plan's true profit" in labels
+    assert labels[-1] == "marginal return of the budget"
+    assert headline[-1]["value"] == pytest.approx(metrics["budget_shadow_price"])
+    counts = contacts["offer"].value_counts()
+    mix = ", ".join(f"{n:,} with {offer}" for offer, n in counts.items())
+    assert metrics["decision"].startswith(f"Contact {len(contacts):,} customers: {mix};")
+
 
 def test_single_offer_ci_run_plans_too(ci_report):
     """On the default single-offer synthetic campaign the stage runs with the one offer."""

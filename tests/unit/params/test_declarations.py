@@ -27,6 +27,7 @@ _SAVERS = {
     "save_propensity": "marketing_utils.propensity.stage",
     "save_uplift": "marketing_utils.uplift.stage",
     "save_clv": "marketing_utils.clv.io",
+    "save_planning": "marketing_utils.planning.io",
 }
 _READERS = {"read_targeting_list": {"targeting_list"}}
 
