@@ -308,7 +308,9 @@ def _ranking(joined: pd.DataFrame, column: str | None, confidence: float) -> dic
         return None
     rank = joined[column].rank(method="first", ascending=False)
     half = np.where(rank <= len(joined) / 2, "top", "bottom")
-    table = effect_table(joined.assign(_half=half), "_half", strata="stratum", confidence=confidence)
+    table = effect_table(
+        joined.assign(_half=half), "_half", strata="stratum", confidence=confidence
+    )
     if set(table.index) != {"top", "bottom"} or table[["ci_low", "ci_high"]].isna().any().any():
         return None
     z = float(norm.ppf(0.5 + confidence / 2))

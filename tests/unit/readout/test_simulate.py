@@ -166,7 +166,9 @@ def test_each_planned_customer_gets_its_own_offers_truth():
     assert true_effects(export, truth)["incremental_rate"] == pytest.approx(0.8)
     # Probabilities 0 and 1 make the draw deterministic: the coupon customer "c" converts when
     # contacted (the e-mail would never convert it), "a" converts under its e-mail.
-    always = truth.assign(p_response_coupon=[0.0, 0.0, 1.0, 1.0], p_response_treated=[1.0, 1.0, 0, 0])
+    always = truth.assign(
+        p_response_coupon=[0.0, 0.0, 1.0, 1.0], p_response_treated=[1.0, 1.0, 0, 0]
+    )
     everyone = export_campaign(plan, holdout_share=0.25, stratify_by="none", seed=0)
     outcomes = simulate_outcomes(everyone, always, seed=3, campaign_start="2025-01-01")
     contacted = everyone.customers["treatment"].to_numpy() == 1
@@ -179,6 +181,10 @@ def test_each_planned_customer_gets_its_own_offers_truth():
 
 def test_an_offer_the_truth_does_not_know_is_an_error():
     plan, truth = _two_offer_plan_and_truth()
-    export = export_campaign(plan.assign(offer=["email", "email", "call", "call"]), holdout_share=0.25, seed=0)
-    with pytest.raises(Exception, match=r"truth, column 'offer'.*\['coupon', 'email'\].*\['call'\]"):
+    export = export_campaign(
+        plan.assign(offer=["email", "email", "call", "call"]), holdout_share=0.25, seed=0
+    )
+    with pytest.raises(
+        Exception, match=r"truth, column 'offer'.*\['coupon', 'email'\].*\['call'\]"
+    ):
         true_effects(export, truth)

@@ -139,7 +139,12 @@ def test_ranking_held_by_hand():
     outcomes = pd.DataFrame({"customer_id": customers["customer_id"], "converted": converted})
     result = campaign_readout(export, outcomes, min_group_size=5)
     r = result.ranking
-    assert (r["column"], r["top"], r["bottom"], r["difference"]) == ("expected_uplift", 1.0, 0.0, 1.0)
+    assert (r["column"], r["top"], r["bottom"], r["difference"]) == (
+        "expected_uplift",
+        1.0,
+        0.0,
+        1.0,
+    )
     # One stratum (one offer): each half's interval is the plain Newcombe interval of its counts.
     n_t_top = int((top & (customers["treatment"] == 1)).sum())
     n_c_top = int(top.sum()) - n_t_top
@@ -164,13 +169,19 @@ def test_a_missed_truth_is_reported_with_its_z_score(campaign_plan, tmp_path):
     first = campaign_readout(export, outcomes, min_group_size=5)
     o = first.overall
     truth = float(o["ci_high"]) + 0.05  # above the interval
-    result = campaign_readout(export, outcomes, min_group_size=5, true_effect={"incremental_rate": truth})
-    z_by_hand = (o["incremental_rate"] - truth) / ((o["ci_high"] - o["incremental_rate"]) / 1.959963984540054)
+    result = campaign_readout(
+        export, outcomes, min_group_size=5, true_effect={"incremental_rate": truth}
+    )
+    z_by_hand = (o["incremental_rate"] - truth) / (
+        (o["ci_high"] - o["incremental_rate"]) / 1.959963984540054
+    )
     assert result.truth["z_score"] == pytest.approx(z_by_hand)
     assert result.truth["z_score"] < -1.96
     assert result.truth["miss_probability"] == pytest.approx(2 * norm.sf(abs(z_by_hand)))
     metrics = result.metrics()
-    assert metrics["ci_covers_truth"] is False and metrics["true_effect_z"] == pytest.approx(z_by_hand)
+    assert metrics["ci_covers_truth"] is False and metrics["true_effect_z"] == pytest.approx(
+        z_by_hand
+    )
     assert "MISSES" in result.briefing()
     assert f"{z_by_hand:+.2f} standard errors" in result.briefing()
     figures, decision = result.headline()
