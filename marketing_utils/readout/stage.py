@@ -88,6 +88,26 @@ class ReadoutResult:
                 )
         return "\n".join(lines)
 
+    def headline_metrics(self) -> dict:
+        """The numbers behind the headline, for the stage's own section of the report index.
+
+        The index shows a stage's metrics under its section name
+        (``campaign_readout``); the complete readout metrics stay under
+        ``readout`` (the interface other checks read), so only the few numbers
+        the headline figures and the decision rest on are repeated here.
+        """
+        metrics = self.metrics()
+        keys = (
+            "incremental_rate", "ci_low", "ci_high", "return_on_spend", "return_on_spend_ci",
+            "ranking_held", "ranking_difference", "ranking_difference_ci", "mde_current_share",
+            "true_effect", "ci_covers_truth", "true_effect_z",
+        )  # fmt: skip
+        summary = {k: metrics[k] for k in keys if k in metrics}
+        required = self.next_test["required"]
+        if required is not None:
+            summary["next_test_customers"] = int(required["total"])
+        return {"complete_metrics": "readout", **summary}
+
     def headline(self) -> tuple[list[dict], str]:
         """The 2-4 headline figures and the decision sentence for the report index.
 

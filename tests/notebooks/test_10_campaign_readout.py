@@ -125,6 +125,8 @@ def test_notebook_records_its_headline_and_decision(readout_run):
     assert figures[2]["value"] == readout["ranking_held"] in ("yes", "no", "not clear")
     assert labels[3] in ("customers for the next test", "smallest lift this test detects")
     assert section["decision"].startswith("The campaign added")
+    assert section["complete_metrics"] == "readout"
+    assert section["incremental_rate"] == readout["incremental_rate"]
     assert abs(readout["true_effect_z"]) < 4
 
 

@@ -196,3 +196,10 @@ def test_a_missed_truth_is_reported_with_its_z_score(campaign_plan, tmp_path):
     stored = store.metrics()["campaign_readout"]
     assert stored["headline"][0]["value"] == pytest.approx(o["incremental_rate"])
     assert stored["decision"] == decision
+    # The section also lists the numbers behind the headline (the index hides them in a toggle).
+    store.record_metrics("campaign_readout", result.headline_metrics())
+    stored = store.metrics()["campaign_readout"]
+    assert stored["complete_metrics"] == "readout" and stored["headline"][0]["label"]
+    assert stored["ci_covers_truth"] is False
+    assert stored["incremental_rate"] == pytest.approx(metrics["incremental_rate"])
+    assert stored["next_test_customers"] == result.next_test["required"]["total"]
