@@ -25,10 +25,6 @@ from .simulate import simulate_outcomes, true_effects
 
 __all__ = ["ReadoutInputs", "readout_inputs"]
 
-#: Artifact names the synthetic deployment writes.
-IMPORT_FILE = "campaign_import.csv"
-EXPORT_RECORD = "campaign_export.json"
-
 
 @dataclass(frozen=True)
 class ReadoutInputs:
@@ -53,10 +49,15 @@ def _order_values(store) -> pd.Series | float:
     return 50.0
 
 
+def _stored_csv(store, name: str):
+    """Path of the CSV artifact ``name`` of the run (04's targeting list, 09's plan as CSV)."""
+    return store.run_dir / "artifacts" / f"{name}.csv"
+
+
 def _deployed_source(store, source: str) -> tuple[pd.DataFrame, str]:
-    plan_csv = store.run_dir / "artifacts" / "campaign_plan.csv"
+    plan_csv = _stored_csv(store, "campaign_plan")
     plan = store.exists("campaign_plan") or plan_csv.is_file()
-    listing = store.run_dir / "artifacts" / "targeting_list.csv"
+    listing = _stored_csv(store, "targeting_list")
     if source not in ("auto", "campaign_plan", "targeting_list"):
         raise DataValidationError(
             "parameter source",
@@ -135,9 +136,11 @@ def readout_inputs(
         start = cutoff if campaign_start == "auto" else campaign_start
         export = export_campaign(table, holdout_share=holdout_share, stratify_by=stratify_by, seed=seed,
                                  campaign_start=start, where=name)  # fmt: skip
-        folder = store.run_dir / "artifacts"
         out, record = write_campaign_export(
-            export, folder / IMPORT_FILE, folder / EXPORT_RECORD, overwrite=True
+            export,
+            store.path("campaign_import").with_suffix(".csv"),
+            store.path("campaign_export", "json"),
+            overwrite=True,
         )
         # Read back and check like a real deployment: the readout uses only what was written.
         export = read_export_record(record)

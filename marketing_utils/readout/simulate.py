@@ -10,14 +10,24 @@ customer spends its own mean order value times a log-normal factor
 (``exp(N(0, 0.4^2))``, as the generator's campaign does) on a day drawn
 uniformly in the campaign window.
 
-The generator runs one campaign, so on synthetic data every offer of a
-plan has the same true response probabilities; the offers differ only in
-what was predicted for them.
+**Which contact.** ``p_T`` is the probability of responding to the contact
+the customer was deployed with. A targeting list has one contact: the
+generator's campaign (``p_response_treated``, the e-mail). A plan names an
+offer per customer; with the two-offer generator (``campaign_offers: 2``) the
+truth also has ``p_response_coupon``, and a customer planned for the coupon
+converts (in the simulation and in the true effect) with it, not with the
+e-mail's probability. An offer is matched to the truth's
+``p_response_<offer>`` column, the e-mail (and the only offer of a one-offer
+campaign, whatever its name) to ``p_response_treated``; an offer the truth
+does not know is an error, never silently the e-mail.
 
 The **true effect** the readout estimates is the average effect of
 contacting the deployed customers, ``mean_i (p_T,i - p_C,i)`` over every
-exported customer: what the difference of the treated and holdout conversion
-rates estimates when the holdout is a random sample of the list.
+exported customer: a sample average treatment effect conditional on the
+list (not the population average of the whole customer base, nor the effect
+of another offer). It is what the stratum-weighted difference of the treated
+and holdout conversion rates estimates when the holdout is drawn at random
+within the strata.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from .estimates import stratified_newcombe_interval
 from .export import CampaignExport
 
 __all__ = [
+    "DEFAULT_ARM",
     "REVENUE_SIGMA",
     "coverage_study",
     "export_coverage",
@@ -41,14 +52,49 @@ __all__ = [
 REVENUE_SIGMA = 0.4
 
 
+#: The offer of the generator's one-offer campaign (``p_response_treated``).
+DEFAULT_ARM = "email"
+
+
+def _arm_columns(truth: pd.DataFrame) -> dict[str, str]:
+    """Offers the truth knows a response probability for: ``{offer: column}``."""
+    arms = {
+        c.removeprefix("p_response_"): c
+        for c in truth.columns
+        if c.startswith("p_response_") and c not in ("p_response_control", "p_response_treated")
+    }
+    return {DEFAULT_ARM: "p_response_treated", **arms}
+
+
 def _truth_for(export: CampaignExport, truth: pd.DataFrame) -> pd.DataFrame:
+    """Exported customers with ``p_response_control`` and ``p_response_treated``.
+
+    ``p_response_treated`` is the probability under the contact each customer
+    was deployed with (its offer's arm, see the module docstring).
+    """
     needed = ["customer_id", "p_response_control", "p_response_treated"]
     missing = [c for c in needed if c not in truth]
     if missing:
         raise DataValidationError("truth", f"expected columns {needed}, missing {missing}")
+    arms = _arm_columns(truth)
+    columns = list(dict.fromkeys(needed + list(arms.values())))
     table = export.customers[["customer_id", "treatment"]].merge(
-        truth[needed], on="customer_id", how="left", validate="one_to_one"
+        truth[columns], on="customer_id", how="left", validate="one_to_one"
     )
+    if "offer" in export.customers and len(arms) > 1:
+        # A multi-offer campaign: each customer converts with its own offer's probability.
+        offers = export.customers["offer"].astype(str).to_numpy()
+        unknown = sorted(set(offers) - set(arms))
+        if unknown:
+            raise DataValidationError(
+                "truth", f"expected a true response probability for every deployed offer (the truth knows "
+                f"{sorted(arms)}), found offers {unknown} it does not know",
+                column="offer", examples=unknown[:5],
+            )  # fmt: skip
+        table["p_response_treated"] = np.select(
+            [offers == arm for arm in arms], [table[c] for c in arms.values()], np.nan
+        )
+    table = table[["customer_id", "treatment", "p_response_control", "p_response_treated"]]
     unknown = table["p_response_control"].isna() | table["p_response_treated"].isna()
     if unknown.any():
         raise DataValidationError(

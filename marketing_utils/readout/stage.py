@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from .. import qini_coefficient, qini_curve  # stage 05's metrics, through the public namespace
 from ..evaluate.classification import calibration_by_group
@@ -44,6 +45,7 @@ class ReadoutResult:
     spend: dict
     truth: dict | None = None
     settings: dict = field(default_factory=dict)
+    ranking: dict | None = None
 
     def briefing(self) -> str:
         """The result in a few sentences, for the marketing manager."""
@@ -70,11 +72,154 @@ class ReadoutResult:
                 f"(it could detect about {self.next_test['mde_current']:+.2%} with 80% power)."
             )
         if self.truth is not None:
-            covered = "covers" if self.truth["ci_covers_truth"] else "misses"
-            lines.append(
-                f"Synthetic data: the true effect is {self.truth['incremental_rate']:+.2%}; the interval {covered} it."
-            )
+            t = self.truth
+            if t["ci_covers_truth"]:
+                lines.append(
+                    f"Synthetic data: the true effect is {t['incremental_rate']:+.2%}; the interval covers it "
+                    f"(the estimate is {t['z_score']:+.2f} standard errors from it)."
+                )
+            else:
+                lines.append(
+                    f"Synthetic data: the true effect is {t['incremental_rate']:+.2%}; the interval MISSES it: "
+                    f"the estimate is {t['z_score']:+.2f} standard errors from it, which happens by chance in "
+                    f"{t['miss_probability']:.1%} of campaigns (a {self.settings['confidence']:.0%} interval "
+                    f"misses in {1 - self.settings['confidence']:.0%}). Rerunning this campaign many times "
+                    "shows whether the interval is calibrated (section 6)."
+                )
         return "\n".join(lines)
+
+    def headline_metrics(self) -> dict:
+        """The numbers behind the headline, for the stage's own section of the report index.
+
+        The index shows a stage's metrics under its section name
+        (``campaign_readout``); the complete readout metrics stay under
+        ``readout`` (the interface other checks read), so only the few numbers
+        the headline figures and the decision rest on are repeated here.
+        """
+        metrics = self.metrics()
+        keys = (
+            "incremental_rate", "ci_low", "ci_high", "return_on_spend", "return_on_spend_ci",
+            "ranking_held", "ranking_difference", "ranking_difference_ci", "mde_current_share",
+            "true_effect", "ci_covers_truth", "true_effect_z",
+        )  # fmt: skip
+        summary = {k: metrics[k] for k in keys if k in metrics}
+        required = self.next_test["required"]
+        if required is not None:
+            summary["next_test_customers"] = int(required["total"])
+        return {"complete_metrics": "readout", **summary}
+
+    def headline(self) -> tuple[list[dict], str]:
+        """The 2-4 headline figures and the decision sentence for the report index.
+
+        Returns
+        -------
+        figures : list of dict
+            For :meth:`marketing_utils.Artifacts.record_headline`: the
+            incremental conversion rate with its interval, the return on
+            spend, whether the predicted ranking held (when the list carries
+            one) and the customers the next test needs.
+        decision : str
+            What to do, from the interval and the return on spend.
+        """
+        o, spend, nt, level = self.overall, self.spend, self.next_test, self.settings["confidence"]
+        comparison = (
+            f"{level:.0%} interval {o['ci_low'] * 100:+.2f} to {o['ci_high'] * 100:+.2f} points"
+        )
+        if self.truth is not None:
+            covered = "covers" if self.truth["ci_covers_truth"] else "misses"
+            comparison += (
+                f"; synthetic truth {self.truth['incremental_rate'] * 100:+.2f} points: the interval "
+                f"{covered} it ({self.truth['z_score']:+.1f} standard errors)"
+            )
+        low, high = spend["return_on_spend_ci"]
+        figures = [
+            {
+                "label": "incremental conversion rate",
+                "value": float(o["incremental_rate"]),
+                "format": "points",
+                "reading": f"{o['treated_rate']:.1%} of the {int(o['treated']):,} contacted converted, "
+                f"{o['holdout_rate']:.1%} of the {int(o['holdout']):,} held out",
+                "comparison": comparison,
+            },
+            {
+                "label": "return on spend",
+                "value": float(spend["return_on_spend"]),
+                "format": "ratio",
+                "reading": f"incremental revenue per unit spent on contacts "
+                f"({spend['cost_per_contact']:,.2f} per contact)",
+                "comparison": f"{level:.0%} interval {low:.2f} to {high:.2f}; 1.0 pays back the contacts",
+            },
+        ]
+        if self.ranking is not None:
+            r = self.ranking
+            figures.append(
+                {
+                    "label": "predicted ranking held",
+                    "value": r["verdict"],
+                    "format": "text",
+                    "reading": f"top half by {r['column']}: {r['top'] * 100:+.2f} points per contact; "
+                    f"bottom half: {r['bottom'] * 100:+.2f} points",
+                    "comparison": f"difference {r['difference'] * 100:+.2f} points ({level:.0%} interval "
+                    f"{r['difference_ci'][0] * 100:+.2f} to {r['difference_ci'][1] * 100:+.2f}); "
+                    f"Qini coefficient {self.qini['coefficient']:.3f} (0 = random)",
+                }
+            )
+        if nt["required"] is not None:
+            figures.append(
+                {
+                    "label": "customers for the next test",
+                    "value": int(nt["required"]["total"]),
+                    "format": "integer",
+                    "reading": f"to detect {nt['target_lift'] * 100:+.2f} points with {nt['power']:.0%} power, "
+                    f"holdout share {nt['holdout_share']:.0%}",
+                    "comparison": f"this test: {nt['customers']:,} customers, detects "
+                    f"{nt['mde_current'] * 100:+.2f} points",
+                }
+            )
+        else:
+            figures.append(
+                {
+                    "label": "smallest lift this test detects",
+                    "value": float(nt["mde_current"]),
+                    "format": "points",
+                    "reading": f"{nt['customers']:,} customers, holdout share {nt['holdout_share']:.0%}, "
+                    f"{nt['power']:.0%} power",
+                    "comparison": "no positive lift measured to size the next test on",
+                }
+            )
+        effect = (
+            f"the campaign added {o['incremental_rate'] * 100:+.2f} conversions per 100 contacts "
+            f"({level:.0%} interval {o['ci_low'] * 100:+.2f} to {o['ci_high'] * 100:+.2f})"
+        )
+        if o["ci_low"] > 0 and low > 1:
+            action = "Roll it out to the list, keeping a random holdout in every send."
+        elif o["ci_low"] > 0 and high < 1:
+            action = (
+                f"It raises conversion but does not pay back its contacts (return on spend interval "
+                f"{low:.2f} to {high:.2f}): do not roll it out as it is; contact only the groups whose "
+                "own interval pays, or cut the cost per contact."
+            )
+        elif o["ci_low"] > 0:
+            action = (
+                "It works but may not pay back its contacts (return on spend interval "
+                f"{low:.2f} to {high:.2f}): cut the cost per contact or contact only the groups "
+                "whose own interval pays before rolling out."
+            )
+        elif o["ci_high"] < 0:
+            action = "Stop it: the contacts lowered conversion."
+        else:
+            size = f"{nt['required']['total']:,} customers" if nt["required"] else "a larger list"
+            action = f"Do not roll it out yet: rerun it as a test with {size} to tell the effect from zero."
+        decision = f"{effect[0].upper()}{effect[1:]}, return on spend {spend['return_on_spend']:.2f}. {action}"
+        if self.ranking is not None:
+            decision += {
+                "yes": " The predicted ranking held (the top half gained more): keep targeting by it.",
+                "no": " The predicted ranking was reversed (the top half gained less): re-rank by "
+                "uplift (05, 09) before the next send.",
+                "not clear": " Whether the predicted ranking held is not clear: re-rank by uplift "
+                "(05, 09) or test it on a larger list.",
+            }[self.ranking["verdict"]]
+        return figures, decision
 
     def campaign_table(self) -> pd.DataFrame:
         """The outcomes as a canonical campaign table (see :func:`marketing_utils.readout.io.campaign_table`)."""
@@ -114,9 +259,18 @@ class ReadoutResult:
         if self.qini is not None:
             metrics["qini_coefficient"] = self.qini["coefficient"]
             metrics["qini_ranking"] = self.qini["ranking"]
+        if self.ranking is not None:
+            r = self.ranking
+            metrics["ranking_top_half_incremental_rate"] = r["top"]
+            metrics["ranking_bottom_half_incremental_rate"] = r["bottom"]
+            metrics["ranking_difference"] = r["difference"]
+            metrics["ranking_difference_ci"] = list(r["difference_ci"])
+            metrics["ranking_held"] = r["verdict"]
         if self.truth is not None:
             metrics["true_effect"] = self.truth["incremental_rate"]
             metrics["ci_covers_truth"] = bool(self.truth["ci_covers_truth"])
+            metrics["true_effect_z"] = self.truth["z_score"]
+            metrics["true_effect_miss_probability"] = self.truth["miss_probability"]
             if "incremental_revenue_per_contact" in self.truth:
                 metrics["true_revenue_per_contact"] = self.truth["incremental_revenue_per_contact"]
         return metrics
@@ -158,6 +312,43 @@ def _qini(joined: pd.DataFrame) -> dict | None:
         "x": x,
         "qini": q,
         "coefficient": float(qini_coefficient(y, u, t)),
+    }
+
+
+def _ranking(joined: pd.DataFrame, column: str | None, confidence: float) -> dict | None:
+    """Did the predicted ranking hold? The effect in the top half by it against the bottom half.
+
+    Each half's incremental rate and interval come from :func:`effect_table`
+    (stratified); the difference of the two independent halves gets a Wald
+    interval with each half's standard error read off its interval
+    (``(high - low) / (2 z)``). ``verdict``: ``"yes"`` when that interval is
+    above zero, ``"no"`` when below, ``"not clear"`` otherwise.
+    """
+    if column is None or len(joined) < 4:
+        return None
+    rank = joined[column].rank(method="first", ascending=False)
+    half = np.where(rank <= len(joined) / 2, "top", "bottom")
+    table = effect_table(
+        joined.assign(_half=half), "_half", strata="stratum", confidence=confidence
+    )
+    if set(table.index) != {"top", "bottom"} or table[["ci_low", "ci_high"]].isna().any().any():
+        return None
+    z = float(norm.ppf(0.5 + confidence / 2))
+    top, bottom = table.loc["top"], table.loc["bottom"]
+    se = np.hypot(
+        (top["ci_high"] - top["ci_low"]) / (2 * z), (bottom["ci_high"] - bottom["ci_low"]) / (2 * z)
+    )
+    difference = float(top["incremental_rate"] - bottom["incremental_rate"])
+    low, high = difference - z * se, difference + z * se
+    return {
+        "column": column,
+        "top": float(top["incremental_rate"]),
+        "top_ci": (float(top["ci_low"]), float(top["ci_high"])),
+        "bottom": float(bottom["incremental_rate"]),
+        "bottom_ci": (float(bottom["ci_low"]), float(bottom["ci_high"])),
+        "difference": difference,
+        "difference_ci": (float(low), float(high)),
+        "verdict": "yes" if low > 0 else "no" if high < 0 else "not clear",
     }
 
 
@@ -252,10 +443,18 @@ def campaign_readout(
     truth = None
     if true_effect is not None:
         value = true_effect["incremental_rate"]
+        estimate = float(overall["incremental_rate"])
+        # Standard error from the side of the (asymmetric) interval that faces the truth.
+        z = float(norm.ppf(0.5 + confidence / 2))
+        side = overall["ci_high"] - estimate if value > estimate else estimate - overall["ci_low"]
+        z_score = (estimate - value) / (side / z) if side > 0 else 0.0
         truth = {
             **true_effect,
             "ci_covers_truth": bool(overall["ci_low"] <= value <= overall["ci_high"]),
+            "z_score": float(z_score),
+            "miss_probability": float(2 * norm.sf(abs(z_score))),
         }
+    qini = _qini(joined)
     return ReadoutResult(
         info=dict(export.info),
         joined=joined,
@@ -263,11 +462,12 @@ def campaign_readout(
         overall=overall,
         breakdowns=breakdowns,
         calibration=_calibration(joined, min_group_size),
-        qini=_qini(joined),
+        qini=qini,
         power=mde_by_holdout_share(n, baseline, alpha=alpha, power=power),
         next_test=next_test,
         spend=spend,
         truth=truth,
+        ranking=_ranking(joined, qini["ranking"] if qini else None, confidence),
         settings={
             "confidence": confidence,
             "cost_per_contact": cost_per_contact,

@@ -7,13 +7,16 @@ import json
 import pandas as pd
 import papermill
 import pytest
+import yaml
 
 from marketing_utils.artifacts import Artifacts
 from marketing_utils.datasets.synthetic import make_synthetic
 from marketing_utils.evaluate import assign_deciles
+from marketing_utils.params import load_data, load_params
 from marketing_utils.preprocess import preprocess
 from marketing_utils.preprocess.stage import save_preprocessing
 from marketing_utils.readout.export import file_sha256
+from marketing_utils.uplift import campaign_uplift
 from tests.notebooks.conftest import ROOT
 
 KEYS = ("incremental_rate", "ci_low", "ci_high", "true_effect", "ci_covers_truth")
@@ -41,15 +44,22 @@ def small_run(tmp_path_factory):
     return run_dir, listing
 
 
-def test_notebook_closes_the_loop_on_synthetic_data(small_run, tmp_path):
+@pytest.fixture(scope="module")
+def readout_run(small_run, tmp_path_factory):
+    """Notebook 10 run once on the small run (the tests below share it)."""
     run_dir, listing = small_run
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "10_campaign_readout.ipynb"),
-        str(tmp_path / "out.ipynb"),
+        str(tmp_path_factory.mktemp("readout-out") / "out.ipynb"),
         parameters={"run_dir": str(run_dir), "seed": 5, "holdout_share": 0.3, "min_group_size": 10},
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
     )
+    return run_dir, listing
+
+
+def test_notebook_closes_the_loop_on_synthetic_data(readout_run):
+    run_dir, listing = readout_run
     store = Artifacts(run_dir)
     metrics = store.metrics()["readout"]
     for key in KEYS:
@@ -97,3 +107,79 @@ def test_ci_report_records_the_readout(ci_report):
     )
     status = {e["stem"]: e["status"] for e in result.notebooks}
     assert status["10_campaign_readout"] == "ran"
+
+
+def test_notebook_records_its_headline_and_decision(readout_run):
+    run_dir, _ = readout_run
+    metrics = Artifacts(run_dir).metrics()
+    readout, section = metrics["readout"], metrics["campaign_readout"]
+    figures = section["headline"]
+    assert 2 <= len(figures) <= 4
+    labels = [f["label"] for f in figures]
+    assert labels[:2] == ["incremental conversion rate", "return on spend"]
+    assert figures[0]["value"] == pytest.approx(readout["incremental_rate"])
+    assert figures[1]["value"] == pytest.approx(readout["return_on_spend"])
+    assert ("covers it" if readout["ci_covers_truth"] else "misses it") in figures[0]["comparison"]
+    # The list is ranked by the true propensity: the ranking check is recorded and shown.
+    assert figures[2]["label"] == "predicted ranking held"
+    assert figures[2]["value"] == readout["ranking_held"] in ("yes", "no", "not clear")
+    assert labels[3] in ("customers for the next test", "smallest lift this test detects")
+    assert section["decision"].startswith("The campaign added")
+    assert section["complete_metrics"] == "readout"
+    assert section["incremental_rate"] == readout["incremental_rate"]
+    assert abs(readout["true_effect_z"]) < 4
+
+
+def test_campaign_table_feeds_the_next_run(readout_run, tmp_path):
+    """Feedback: the written campaign table is the next run's data.campaign, and 01 + 05 learn from it.
+
+    The next run is a ``files`` params file (the run's transactions, under the pseudonyms the list
+    was deployed with, and ``campaign_outcomes.csv``); it runs 01's and 05's package calls with the
+    parameters the runner would inject (papermill is not run again: the suite's budget).
+    """
+    run_dir, _ = readout_run
+    store = Artifacts(run_dir)
+    feedback_path = run_dir / "artifacts" / "campaign_outcomes.csv"
+    feedback = pd.read_csv(feedback_path, dtype={"customer_id": str})
+    transactions = tmp_path / "transactions.csv"
+    store.load("transactions_clean").to_csv(transactions, index=False)
+    params_file = tmp_path / "next.yaml"
+    params_file.write_text(
+        yaml.safe_dump(
+            {
+                "run_name": "next",
+                "output_dir": str(tmp_path / "reports"),
+                "seed": 7,
+                "data": {
+                    "source": "files",
+                    "observation_end": "2025-12-31",
+                    "transactions": {"path": str(transactions)},
+                    "campaign": {"path": str(feedback_path)},
+                },
+                "campaign_uplift": {"models": ["t_learner"], "n_bootstrap": 20, "cv_folds": 2},
+            }
+        )
+    )
+    params = load_params(params_file)
+    # 01, as its notebook calls it
+    section = params.sections["preprocessing"]
+    raw = load_data(params.data, seed=params.seed, horizon_days=section["horizon_days"])
+    assert {"campaign.treatment", "campaign.response"} <= raw.capabilities()
+    result = preprocess(raw, cutoff=section["cutoff"], horizon_days=section["horizon_days"],
+                        seed=params.seed, key=b"n" * 32)  # fmt: skip
+    campaign = result.clean.campaign
+    assert len(campaign) == len(feedback)  # every customer of the table is read back
+    assert campaign["treatment"].sum() == feedback["treatment"].sum()
+    assert campaign["response"].sum() == feedback["response"].sum()
+    # 05 learns the uplift model from the fed-back campaign.
+    u = params.sections["campaign_uplift"]
+    uplift = campaign_uplift(
+        result.features, campaign, numeric=result.info["numeric_features"],
+        categorical=result.info["categorical_features"], arm=u["arm"], models=tuple(u["models"]),
+        base_learner=u["base_learner"], test_size=u["test_size"], cv_folds=u["cv_folds"],
+        top_share=u["top_share"], n_bootstrap=u["n_bootstrap"], min_group_size=u["min_group_size"],
+        seed=params.seed,
+    )  # fmt: skip
+    ate = uplift.metrics()["ate"]
+    by_group = feedback.groupby("treatment")["response"].mean()
+    assert ate["ate"] == pytest.approx(by_group[1] - by_group[0])  # the campaign's own contrast

@@ -30,12 +30,16 @@ _SAVERS = {
     "save_planning": "marketing_utils.planning.io",
 }
 _READERS = {"read_targeting_list": {"targeting_list"}}
+#: Functions that find their own inputs in the run's artifacts: their whole module is read
+#: (the function and its helpers), ``store.load``/``store.exists`` calls count as reads.
+_LOADERS = {"readout_inputs": "marketing_utils.readout.inputs"}
 
 
 def _function_names(function_name: str, module_name: str) -> tuple[set[str], set[str]]:
-    """(reads, writes) of a stage save function, from its source."""
+    """(reads, writes) of a stage save function (or a loader's module), from its source."""
     module = importlib.import_module(module_name)
-    tree = ast.parse(inspect.getsource(getattr(module, function_name)))
+    whole_module = function_name in _LOADERS
+    tree = ast.parse(inspect.getsource(module if whole_module else getattr(module, function_name)))
     reads, writes = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args:
@@ -48,6 +52,8 @@ def _function_names(function_name: str, module_name: str) -> tuple[set[str], set
                 name = getattr(module, first.id)
             if func in ("store.save", "store.path") and name:
                 writes.add(name)
+            if whole_module and func in ("store.load", "store.exists") and name:
+                reads.add(name)
             if func.startswith("_stored") and len(node.args) > 1:
                 second = node.args[1]
                 if isinstance(second, ast.Constant):
@@ -82,7 +88,7 @@ def _notebook_names(spec) -> tuple[set[str], set[str]]:
     for method, name in _STORE_CALL.findall(source):
         (writes if method == "save" else reads).add(name)
     writes |= set(_CSV.findall(source))
-    for function, module in _SAVERS.items():
+    for function, module in {**_SAVERS, **_LOADERS}.items():
         if f"{function}(" in source:
             function_reads, function_writes = _function_names(function, module)
             reads |= function_reads

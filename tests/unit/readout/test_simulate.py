@@ -131,3 +131,60 @@ def test_export_coverage_reruns_the_deployed_campaign(population):
         seed=0,
     )
     assert study == same  # strata named "1".."10" or numbered: the same draws
+
+
+def _two_offer_plan_and_truth():
+    """Four planned customers, two per offer, and a truth that knows the e-mail and the coupon."""
+    plan = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "offer": ["email", "email", "coupon", "coupon"],
+            "expected_uplift": 0.1,
+            "expected_profit": 1.0,
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "customer_id": list("abcd"),
+            "p_response_control": [0.0, 0.0, 0.0, 0.0],
+            "p_response_treated": [1.0, 0.5, 0.0, 0.0],  # the e-mail
+            "p_response_coupon": [0.0, 0.0, 1.0, 0.7],
+        }
+    )
+    return plan, truth
+
+
+def test_each_planned_customer_gets_its_own_offers_truth():
+    """A coupon customer converts with the coupon's probability, not the e-mail's.
+
+    Before the fix, every offer was played forward (and its true effect computed) with the
+    e-mail's ``p_response_treated``: here the true effect was (1 + 0.5 + 0 + 0) / 4 = 0.375
+    instead of (1 + 0.5 + 1 + 0.7) / 4 = 0.8.
+    """
+    plan, truth = _two_offer_plan_and_truth()
+    export = export_campaign(plan, holdout_share=0.25, stratify_by="none", seed=0)
+    assert true_effects(export, truth)["incremental_rate"] == pytest.approx(0.8)
+    # Probabilities 0 and 1 make the draw deterministic: the coupon customer "c" converts when
+    # contacted (the e-mail would never convert it), "a" converts under its e-mail.
+    always = truth.assign(
+        p_response_coupon=[0.0, 0.0, 1.0, 1.0], p_response_treated=[1.0, 1.0, 0, 0]
+    )
+    everyone = export_campaign(plan, holdout_share=0.25, stratify_by="none", seed=0)
+    outcomes = simulate_outcomes(everyone, always, seed=3, campaign_start="2025-01-01")
+    contacted = everyone.customers["treatment"].to_numpy() == 1
+    assert outcomes["converted"].tolist() == contacted.astype(int).tolist()
+    # A one-offer plan (any offer name) uses the campaign's only contact.
+    single = export_campaign(plan.assign(offer="offer"), holdout_share=0.25, seed=0)
+    one_arm = truth.drop(columns="p_response_coupon")
+    assert true_effects(single, one_arm)["incremental_rate"] == pytest.approx(0.375)
+
+
+def test_an_offer_the_truth_does_not_know_is_an_error():
+    plan, truth = _two_offer_plan_and_truth()
+    export = export_campaign(
+        plan.assign(offer=["email", "email", "call", "call"]), holdout_share=0.25, seed=0
+    )
+    with pytest.raises(
+        Exception, match=r"truth, column 'offer'.*\['coupon', 'email'\].*\['call'\]"
+    ):
+        true_effects(export, truth)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 from marketing_utils import qini_coefficient, qini_curve
+from marketing_utils.artifacts import Artifacts
 from marketing_utils.readout.export import export_campaign
 from marketing_utils.readout.power import minimum_detectable_lift
 from marketing_utils.readout.stage import campaign_readout
@@ -112,3 +114,92 @@ def test_small_groups_are_merged(targeting_list):
     result = campaign_readout(export, check_outcomes(outcomes), min_group_size=11)
     assert result.breakdowns["decile"].index.tolist() == ["other (small groups)"]
     assert result.breakdowns["segment"]["customers"].min() >= 11
+
+
+def _one_offer_plan(n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{i:03d}" for i in range(n)],
+            "offer": "email",
+            "expected_uplift": [0.5 - 0.01 * i for i in range(n)],
+            "expected_profit": 1.0,
+        }
+    )
+
+
+def test_ranking_held_by_hand():
+    """Contacts convert only the top half by expected uplift: top +100 points, bottom 0."""
+    from marketing_utils.readout.estimates import newcombe_interval
+
+    plan = _one_offer_plan()
+    export = export_campaign(plan, holdout_share=0.25, seed=3)
+    customers = export.customers
+    top = customers["expected_uplift"] > 0.305  # the first 20 rows
+    converted = (top & (customers["treatment"] == 1)).astype(int)
+    outcomes = pd.DataFrame({"customer_id": customers["customer_id"], "converted": converted})
+    result = campaign_readout(export, outcomes, min_group_size=5)
+    r = result.ranking
+    assert (r["column"], r["top"], r["bottom"], r["difference"]) == (
+        "expected_uplift",
+        1.0,
+        0.0,
+        1.0,
+    )
+    # One stratum (one offer): each half's interval is the plain Newcombe interval of its counts.
+    n_t_top = int((top & (customers["treatment"] == 1)).sum())
+    n_c_top = int(top.sum()) - n_t_top
+    n_t_bottom = int(((~top) & (customers["treatment"] == 1)).sum())
+    n_c_bottom = int((~top).sum()) - n_t_bottom
+    _, low_top, high_top = newcombe_interval(n_t_top, n_t_top, 0, n_c_top)
+    _, low_bottom, high_bottom = newcombe_interval(0, n_t_bottom, 0, n_c_bottom)
+    assert r["top_ci"] == pytest.approx((float(low_top), float(high_top)))
+    z = 1.959963984540054
+    se = np.hypot((high_top - low_top) / (2 * z), (high_bottom - low_bottom) / (2 * z))
+    assert r["difference_ci"] == pytest.approx((1 - z * se, 1 + z * se))
+    assert r["verdict"] == "yes"
+    metrics = result.metrics()
+    assert metrics["ranking_held"] == "yes" and metrics["ranking_difference"] == 1.0
+    figures, decision = result.headline()
+    held = next(f for f in figures if f["label"] == "predicted ranking held")
+    assert held["value"] == "yes" and "ranking held" in decision
+
+
+def test_a_missed_truth_is_reported_with_its_z_score(campaign_plan, tmp_path):
+    export, outcomes = _campaign(campaign_plan)
+    first = campaign_readout(export, outcomes, min_group_size=5)
+    o = first.overall
+    truth = float(o["ci_high"]) + 0.05  # above the interval
+    result = campaign_readout(
+        export, outcomes, min_group_size=5, true_effect={"incremental_rate": truth}
+    )
+    z_by_hand = (o["incremental_rate"] - truth) / (
+        (o["ci_high"] - o["incremental_rate"]) / 1.959963984540054
+    )
+    assert result.truth["z_score"] == pytest.approx(z_by_hand)
+    assert result.truth["z_score"] < -1.96
+    assert result.truth["miss_probability"] == pytest.approx(2 * norm.sf(abs(z_by_hand)))
+    metrics = result.metrics()
+    assert metrics["ci_covers_truth"] is False and metrics["true_effect_z"] == pytest.approx(
+        z_by_hand
+    )
+    assert "MISSES" in result.briefing()
+    assert f"{z_by_hand:+.2f} standard errors" in result.briefing()
+    figures, decision = result.headline()
+    assert 2 <= len(figures) <= 4
+    assert "misses it" in figures[0]["comparison"]
+    # 30 customers cannot tell the effect from zero: the decision says to test on a larger list.
+    assert o["ci_low"] < 0 < o["ci_high"]
+    assert decision.startswith("The campaign added") and "Do not roll it out yet" in decision
+    # The figures are what the report index accepts, and are stored as given.
+    store = Artifacts(tmp_path)
+    store.record_headline("campaign_readout", figures, decision=decision)
+    stored = store.metrics()["campaign_readout"]
+    assert stored["headline"][0]["value"] == pytest.approx(o["incremental_rate"])
+    assert stored["decision"] == decision
+    # The section also lists the numbers behind the headline (the index hides them in a toggle).
+    store.record_metrics("campaign_readout", result.headline_metrics())
+    stored = store.metrics()["campaign_readout"]
+    assert stored["complete_metrics"] == "readout" and stored["headline"][0]["label"]
+    assert stored["ci_covers_truth"] is False
+    assert stored["incremental_rate"] == pytest.approx(metrics["incremental_rate"])
+    assert stored["next_test_customers"] == result.next_test["required"]["total"]
