@@ -55,6 +55,7 @@ from .metrics import (
     ranking_metrics,
     recall_at_k,
 )
+from .oracle import OracleRecommender, oracle_comparison, synthetic_true_factors
 from .rules import RULE_COLUMNS, Baskets, RulesRecommender, RulesResult, baskets, mine_rules
 from .selection import (
     SearchResult,
@@ -133,6 +134,9 @@ __all__ = [
     "latent_verdict",
     "mine_rules",
     "ndcg_at_k",
+    "oracle_comparison",
+    "OracleRecommender",
+    "synthetic_true_factors",
     "per_customer_metrics",
     "population_at_cutoff",
     "precision_at_k",
