@@ -55,7 +55,7 @@ from .metrics import (
     ranking_metrics,
     recall_at_k,
 )
-from .oracle import OracleRecommender, oracle_comparison, synthetic_true_factors
+from .oracle import OracleRecommender, oracle_comparison, oracle_verdict, synthetic_true_factors
 from .rules import RULE_COLUMNS, Baskets, RulesRecommender, RulesResult, baskets, mine_rules
 from .selection import (
     SearchResult,
@@ -135,6 +135,7 @@ __all__ = [
     "mine_rules",
     "ndcg_at_k",
     "oracle_comparison",
+    "oracle_verdict",
     "OracleRecommender",
     "synthetic_true_factors",
     "per_customer_metrics",

@@ -22,7 +22,12 @@ import pandas as pd
 from ..errors import DataValidationError
 from .base import Recommender
 
-__all__ = ["OracleRecommender", "oracle_comparison", "synthetic_true_factors"]
+__all__ = [
+    "OracleRecommender",
+    "oracle_comparison",
+    "oracle_verdict",
+    "synthetic_true_factors",
+]
 
 
 class OracleRecommender(Recommender):
@@ -177,3 +182,22 @@ def oracle_comparison(table: pd.DataFrame, oracle: Mapping[str, float]) -> dict:
         "share_of_oracle": share("ndcg"),
         "share_of_oracle_recall": share("recall"),
     }
+
+
+def oracle_verdict(comparison: Mapping, k: int) -> str:
+    """One sentence from :func:`oracle_comparison`: the best method and its share of the oracle.
+
+    Examples
+    --------
+    >>> oracle_verdict({"oracle_ndcg_at_k": 0.5, "share_of_oracle": {"a": 0.5, "b": 0.9}}, 10)
+    'The best possible ranking reaches NDCG@10 0.500; the best method, b, reaches 90% of it (a: 50%).'
+    """
+    shares = comparison["share_of_oracle"]
+    ordered = sorted(shares, key=lambda m: -shares[m])
+    best = ordered[0]
+    others = ", ".join(f"{m}: {shares[m]:.0%}" for m in ordered[1:])
+    return (
+        f"The best possible ranking reaches NDCG@{k} {comparison['oracle_ndcg_at_k']:.3f}; "
+        f"the best method, {best}, reaches {shares[best]:.0%} of it"
+        + (f" ({others})." if others else ".")
+    )

@@ -266,6 +266,7 @@ def stage_metrics(
     cold_start=None,
     cold_start_counts: dict | None = None,
     rules_counts: Mapping[str, dict] | None = None,
+    oracle: Mapping | None = None,
 ) -> dict:
     """The headline metrics of stage 06 (JSON-ready, deterministic for a seed).
 
@@ -275,7 +276,10 @@ def stage_metrics(
     ``chosen_within_best`` its test NDCG@k relative to the best test NDCG@k
     (1 = the choice was the best on test too). ``cold_start.methods.<name>``
     are the metrics of ranking the new products (see
-    :func:`~.coldstart.evaluate_cold_start`).
+    :func:`~.coldstart.evaluate_cold_start`). With ``oracle`` (see
+    :func:`~.oracle.oracle_comparison`, synthetic data only): ``oracle``
+    (its metrics), ``oracle_ndcg_at_k``, ``share_of_oracle`` and
+    ``share_of_oracle_recall`` (method -> share).
     """
     table = evaluation.table
     methods = {
@@ -338,6 +342,9 @@ def stage_metrics(
                 for name, row in cold_start.table.iterrows()
             },
         }
+    if oracle is not None:
+        out.update({key: oracle[key] for key in ("oracle", "oracle_ndcg_at_k", "share_of_oracle")})
+        out["share_of_oracle_recall"] = oracle["share_of_oracle_recall"]
     if rules_counts is not None:
         out["rules"] = {level: dict(counts) for level, counts in rules_counts.items()}
     return out
