@@ -84,6 +84,22 @@ def make_catalogue(rng: np.random.Generator, n_products: int) -> Catalogue:
     )
 
 
+def product_choice(catalogue: Catalogue) -> np.ndarray:
+    """Probability of each product when a line of its category is drawn, per persona.
+
+    Shape (n_personas, n_products); each persona's row sums to 1 within every
+    category (the choice distribution of :func:`draw_products`).
+    """
+    n_categories = len(CATEGORIES)
+    out = np.zeros((len(PERSONAS), len(catalogue.category)))
+    offsets = catalogue.choice_offsets
+    for group in range(len(offsets) - 1):
+        cdf = catalogue.choice_cdf[offsets[group] : offsets[group + 1]]
+        members = catalogue.choice_products[offsets[group] : offsets[group + 1]]
+        out[group // n_categories, members] = np.diff(cdf, prepend=0.0)
+    return out
+
+
 def draw_category_mix(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
     """Each customer's own category weights (unnormalized Dirichlet around the persona mix)."""
     mix = np.array([p.category_mix for p in PERSONAS])[persona]
@@ -129,7 +145,11 @@ def draw_lines(
     persona: np.ndarray,
     order_customer: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Order lines: distinct products per order, quantity and (discounted) unit price."""
+    """Order lines: distinct products per order, quantity and (discounted) unit price.
+
+    ``category_mix`` (one row per customer, summing to 1) is each customer's
+    probability of each category on a line, returned for the truth.
+    """
     mix = draw_category_mix(rng, persona)
     order_persona = persona[order_customer]
     extra_lines = rng.poisson(persona_array("lines_per_order")[order_persona] - 1.0)
@@ -173,6 +193,7 @@ def draw_lines(
         "quantity": quantity.astype(float),
         "unit_price": unit_price,
         "amount": amount,
+        "category_mix": mix / mix.sum(axis=1, keepdims=True),
     }
 
 

@@ -52,7 +52,7 @@ from ._synthetic_config import (
 )
 from ._synthetic_customers import NEVER, draw_customers
 from ._synthetic_defects import corrupt_customers, corrupt_transactions, no_defects
-from ._synthetic_orders import draw_lines, make_catalogue
+from ._synthetic_orders import draw_lines, make_catalogue, product_choice
 from ._synthetic_people import draw_demographics, draw_personal_data
 from ._synthetic_text import describe_products
 
@@ -73,7 +73,11 @@ class SyntheticData(MarketingData):
         Always ``"synthetic"``.
     info : dict
         ``observation_start``, ``observation_end``, ``cutoff`` (ISO dates),
-        ``horizon_days``, ``n_personas``, ``personas``, ``seed``, ``n_customers``.
+        ``horizon_days``, ``n_personas``, ``personas``, ``seed``, ``n_customers``,
+        ``categories`` and ``true_product_choice`` (truth: per persona, in the
+        order of ``personas``, the probability of each product, ordered by
+        product number, when a line of its category is drawn) and
+        ``product_categories`` (each product's index in ``categories``).
     truth : pandas.DataFrame
         One row per customer, ordered like ``customers``: ``customer_id``,
         ``persona``, ``signup_date`` (before ``observation_start`` for the
@@ -85,7 +89,10 @@ class SyntheticData(MarketingData):
         ``true_purchase_prob`` (NaN outside the scoring population),
         ``purchased_in_horizon``, ``uplift_type``, ``p_response_control``,
         ``p_response_treated`` and ``true_uplift`` (missing for customers not
-        in the campaign).
+        in the campaign), and ``true_share_<category>`` (the customer's
+        probability of each category on an order line). A customer's true
+        probability of a product on a line is its category share times the
+        product's ``info["true_product_choice"]`` for its persona.
     defects : dict of str to int
         Number of rows carrying each injected defect (all zero when clean).
     """
@@ -298,6 +305,8 @@ def make_synthetic(
         offer_rng=np.random.default_rng([int(seed), 2]) if campaign_offers == 2 else None,
     )
     truth.insert(0, "customer_id", customers["customer_id"])
+    for code, name in enumerate(CATEGORIES):
+        truth[f"true_share_{name}"] = lines["category_mix"][:, code]
     campaign.insert(
         0,
         "customer_id",
@@ -323,6 +332,9 @@ def make_synthetic(
         "personas": list(PERSONA_NAMES),
         "seed": int(seed),
         "n_customers": n_customers,
+        "categories": list(CATEGORIES),
+        "true_product_choice": np.round(product_choice(catalogue), 8).tolist(),
+        "product_categories": catalogue.category.tolist(),
     }
     return SyntheticData(
         customers=customers,

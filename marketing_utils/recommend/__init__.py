@@ -51,10 +51,12 @@ from .metrics import (
     catalog_coverage,
     ndcg_at_k,
     per_customer_metrics,
+    per_customer_metrics_at,
     precision_at_k,
     ranking_metrics,
     recall_at_k,
 )
+from .oracle import OracleRecommender, oracle_comparison, oracle_verdict, synthetic_true_factors
 from .rules import RULE_COLUMNS, Baskets, RulesRecommender, RulesResult, baskets, mine_rules
 from .selection import (
     SearchResult,
@@ -133,7 +135,12 @@ __all__ = [
     "latent_verdict",
     "mine_rules",
     "ndcg_at_k",
+    "oracle_comparison",
+    "oracle_verdict",
+    "OracleRecommender",
+    "synthetic_true_factors",
     "per_customer_metrics",
+    "per_customer_metrics_at",
     "population_at_cutoff",
     "precision_at_k",
     "product_texts",

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from .base import Recommender
 from .interactions import TimeSplit
-from .metrics import METRIC_NAMES, catalog_coverage, mean_metrics, per_customer_metrics
+from .metrics import METRIC_NAMES, catalog_coverage, mean_metrics, per_customer_metrics_at
 
 __all__ = ["Evaluation", "evaluate_recommenders", "recommend_with_fallback"]
 
@@ -131,8 +131,9 @@ def evaluate_recommenders(
         lists = recommend_with_fallback(
             model, customers, fallback=fallback, n=max(cutoffs), exclude_purchased=exclude_purchased
         )
+        at = per_customer_metrics_at(lists, split.truth, cutoffs)
         for cut in cutoffs:
-            per = per_customer_metrics(lists, split.truth, cut)
+            per = at[cut]
             scores = {**mean_metrics(per), "coverage": catalog_coverage(lists, cut, n_catalog)}
             curves.append({"method": name, "k": cut, **scores})
             if cut == k:

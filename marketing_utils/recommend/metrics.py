@@ -39,6 +39,7 @@ __all__ = [
     "catalog_coverage",
     "ndcg_at_k",
     "per_customer_metrics",
+    "per_customer_metrics_at",
     "precision_at_k",
     "ranking_metrics",
     "recall_at_k",
@@ -168,7 +169,20 @@ def per_customer_metrics(
         One row per evaluated customer: ``customer_id``, ``n_relevant``,
         ``hits``, ``precision``, ``recall``, ``ndcg``, ``ap``, ``hit``.
     """
-    k = _check_k(k)
+    return per_customer_metrics_at(recommendations, truth, [k])[_check_k(k)]
+
+
+def per_customer_metrics_at(
+    recommendations: pd.DataFrame, truth: pd.DataFrame, ks: Iterable[int]
+) -> dict[int, pd.DataFrame]:
+    """:func:`per_customer_metrics` at several cut-offs, checking and matching the lists once.
+
+    Returns
+    -------
+    dict
+        Cut-off -> the table :func:`per_customer_metrics` returns for it.
+    """
+    cutoffs = sorted({_check_k(k) for k in ks})
     _check_frames(recommendations, truth)
     relevant = truth[["customer_id", "product_id"]].drop_duplicates()
     n_relevant = relevant.groupby("customer_id").size().rename("n_relevant")
@@ -177,9 +191,15 @@ def per_customer_metrics(
     )
     # Position in the list (1-based), so that gaps in the ranks do not matter.
     ranked = ranked.assign(position=ranked.groupby("customer_id").cumcount() + 1)
-    ranked = ranked[ranked["position"] <= k]
-    hits = ranked.merge(relevant.assign(hit=1.0), on=["customer_id", "product_id"], how="inner")
-    hits = hits.sort_values(["customer_id", "position"], kind="stable")
+    ranked = ranked[ranked["position"] <= cutoffs[-1]]
+    all_hits = ranked.merge(
+        relevant.assign(hit=1.0), on=["customer_id", "product_id"], how="inner"
+    ).sort_values(["customer_id", "position"], kind="stable")
+    return {k: _metrics_from_hits(all_hits, n_relevant, k) for k in cutoffs}
+
+
+def _metrics_from_hits(all_hits: pd.DataFrame, n_relevant: pd.Series, k: int) -> pd.DataFrame:
+    hits = all_hits[all_hits["position"] <= k]
     hits = hits.assign(
         gain=1.0 / np.log2(hits["position"] + 1.0),
         precision_at_hit=(hits.groupby("customer_id").cumcount() + 1) / hits["position"],

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -88,10 +88,14 @@ class SearchResult:
         ``family``, the settings, and the validation metrics, best first within family.
     best : dict
         Family -> its best setting (validation NDCG@k; ties: first tried).
+    models : dict
+        Family -> the best setting's model, fitted on the validation split
+        (reused by :func:`~.stage.fit_models` instead of fitting it again).
     """
 
     table: pd.DataFrame
     best: dict
+    models: dict = field(default_factory=dict)
 
 
 def search_configs(
@@ -116,7 +120,7 @@ def search_configs(
     fallback : Recommender, optional
         Fitted on ``split``; lists for its cold-start customers.
     """
-    rows, best = [], {}
+    rows, best, fitted = [], {}, {}
     for family, build in factories.items():
         scored = []
         for config in configs[family]:
@@ -130,14 +134,15 @@ def search_configs(
                 exclude_purchased=exclude_purchased,
             ).table
             scores = table.loc[family].drop("n_evaluated").to_dict()
-            scored.append((config, scores))
+            scored.append((config, scores, model))
             rows.append({"family": family, **config, **scores})
         winner = max(range(len(scored)), key=lambda i: (scored[i][1]["ndcg"], -i))
         best[family] = dict(scored[winner][0])
+        fitted[family] = scored[winner][2]
     table = pd.DataFrame(rows)
     if len(table):
         table = table.sort_values(["family", "ndcg"], ascending=[True, False], kind="stable")
-    return SearchResult(table=table.reset_index(drop=True), best=best)
+    return SearchResult(table=table.reset_index(drop=True), best=best, models=fitted)
 
 
 def choose_method(validation: Evaluation, candidates: Sequence[str] | None = None) -> str:

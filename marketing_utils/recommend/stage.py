@@ -109,11 +109,17 @@ def fit_models(
     vectors: ProductVectors | None,
     settings: ModelSettings,
     methods: Sequence[str] = METHODS,
+    prefitted: Mapping[str, Recommender] | None = None,
 ) -> tuple[dict[str, Recommender], RulesResult | None]:
     """Fit the named methods on one matrix (validation or test); rules mined before ``cutoff``.
 
     ``segment_popularity`` is always fitted (it is the cold-start fallback);
-    ``content`` and ``hybrid`` need ``vectors``.
+    ``content`` and ``hybrid`` need ``vectors``. ``prefitted`` (e.g. the
+    search's :attr:`~.selection.SearchResult.models`) are ALS or BPR models
+    reused instead of fitted again when fitted on this ``interactions`` with
+    the settings' parameters; the hybrid reuses the fitted ``hybrid_base``
+    model likewise. Fits are seeded and single-threaded, so reuse gives the
+    same models.
 
     Returns
     -------
@@ -143,13 +149,25 @@ def fit_models(
         "als": lambda: latent_factory("als", settings)(**settings.latent["als"]),
         "bpr": lambda: latent_factory("bpr", settings)(**settings.latent["bpr"]),
         "content": lambda: ContentRecommender(vectors),
-        "hybrid": lambda: HybridRecommender(
-            latent_factory(settings.hybrid_base, settings)(**settings.latent[settings.hybrid_base]),
-            vectors,
-            min_purchases=settings.hybrid_min_purchases,
-            n_text_neighbours=settings.n_text_neighbours,
-        ),
     }
+
+    def reusable(name: str) -> Recommender | None:
+        model = (prefitted or {}).get(name) or models.get(name)
+        if (
+            model is not None
+            and getattr(model, "interactions_", None) is interactions
+            and model.params() == latent_factory(name, settings)(**settings.latent[name]).params()
+        ):
+            return model
+        return None
+
+    build["hybrid"] = lambda: HybridRecommender(
+        reusable(settings.hybrid_base)
+        or latent_factory(settings.hybrid_base, settings)(**settings.latent[settings.hybrid_base]),
+        vectors,
+        min_purchases=settings.hybrid_min_purchases,
+        n_text_neighbours=settings.n_text_neighbours,
+    )
     rules = None
     models = {}
     for name in METHODS:
@@ -164,6 +182,8 @@ def fit_models(
                 min_customers=settings.min_segment_size,
             )
             models[name] = RulesRecommender(rules.rules).fit(interactions)
+        elif name in ("als", "bpr") and reusable(name) is not None:
+            models[name] = reusable(name)
         else:
             models[name] = build[name]().fit(interactions)
     return models, rules
@@ -266,6 +286,7 @@ def stage_metrics(
     cold_start=None,
     cold_start_counts: dict | None = None,
     rules_counts: Mapping[str, dict] | None = None,
+    oracle: Mapping | None = None,
 ) -> dict:
     """The headline metrics of stage 06 (JSON-ready, deterministic for a seed).
 
@@ -275,7 +296,10 @@ def stage_metrics(
     ``chosen_within_best`` its test NDCG@k relative to the best test NDCG@k
     (1 = the choice was the best on test too). ``cold_start.methods.<name>``
     are the metrics of ranking the new products (see
-    :func:`~.coldstart.evaluate_cold_start`).
+    :func:`~.coldstart.evaluate_cold_start`). With ``oracle`` (see
+    :func:`~.oracle.oracle_comparison`, synthetic data only): ``oracle``
+    (its metrics), ``oracle_ndcg_at_k``, ``share_of_oracle`` and
+    ``share_of_oracle_recall`` (method -> share).
     """
     table = evaluation.table
     methods = {
@@ -338,6 +362,9 @@ def stage_metrics(
                 for name, row in cold_start.table.iterrows()
             },
         }
+    if oracle is not None:
+        out.update({key: oracle[key] for key in ("oracle", "oracle_ndcg_at_k", "share_of_oracle")})
+        out["share_of_oracle_recall"] = oracle["share_of_oracle_recall"]
     if rules_counts is not None:
         out["rules"] = {level: dict(counts) for level, counts in rules_counts.items()}
     return out

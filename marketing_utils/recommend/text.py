@@ -261,7 +261,8 @@ class HybridRecommender(Recommender):
     Parameters
     ----------
     collaborative : Recommender
-        An unfitted collaborative model (fitted here on the same matrix).
+        A collaborative model, fitted here on the same matrix (unless it
+        already is fitted on that very matrix object).
     vectors : ProductVectors
     min_purchases : int
         Distinct buyers below which a product counts as new.
@@ -286,7 +287,9 @@ class HybridRecommender(Recommender):
         self.n_text_neighbours = n_text_neighbours
 
     def _fit(self) -> None:
-        self.collaborative.fit(self.interactions_)
+        # A collaborative model already fitted on this very matrix is used as it is.
+        if getattr(self.collaborative, "interactions_", None) is not self.interactions_:
+            self.collaborative.fit(self.interactions_)
         vectors = self.vectors.aligned(self.interactions_.product_ids)
         self.new_products_ = self.popularity_ < self.min_purchases
         established = np.flatnonzero(~self.new_products_)

@@ -14,6 +14,7 @@ from marketing_utils.recommend.metrics import (
     catalog_coverage,
     ndcg_at_k,
     per_customer_metrics,
+    per_customer_metrics_at,
     precision_at_k,
     ranking_metrics,
     recall_at_k,
@@ -183,3 +184,25 @@ def test_inputs_are_not_modified():
     ranking_metrics(recs, truth, 3, n_catalog=10)
     pd.testing.assert_frame_equal(recs, before[0])
     pd.testing.assert_frame_equal(truth, before[1])
+
+
+def test_metrics_at_several_cutoffs_equal_one_cutoff_at_a_time():
+    # Customer a: hits at ranks 1 and 3 (3 relevant); b: hit at rank 2; c: no list.
+    recs = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b"],
+            "rank": [1, 2, 3, 1, 2],
+            "product_id": ["x", "y", "z", "x", "w"],
+        }
+    )
+    truth = pd.DataFrame(
+        {"customer_id": ["a", "a", "a", "b", "c"], "product_id": ["x", "z", "v", "w", "x"]}
+    )
+    at = per_customer_metrics_at(recs, truth, [3, 1, 2])
+    assert sorted(at) == [1, 2, 3]
+    for k, table in at.items():
+        pd.testing.assert_frame_equal(table, per_customer_metrics(recs, truth, k))
+    # By hand at k = 3 for a: DCG = 1 + 1/log2(4) = 1.5, ideal = 1 + 1/log2(3) + 1/2.
+    a = at[3].set_index("customer_id").loc["a"]
+    assert a["ndcg"] == pytest.approx(1.5 / (1.5 + 1 / np.log2(3)))
+    assert a["ap"] == pytest.approx((1 + 2 / 3) / 3)

@@ -173,3 +173,44 @@ def test_fit_models_fits_every_method_and_metrics_record_the_choice(toy_transact
             settings=settings,
             methods=["content"],
         )
+
+
+def test_fit_models_reuses_latent_models_already_fitted_on_the_same_matrix(toy_transactions):
+    import numpy as np
+
+    from marketing_utils.recommend.stage import ModelSettings, fit_models, latent_factory
+    from marketing_utils.recommend.text import product_texts, product_vectors
+
+    split = time_split(toy_transactions, cutoff=CUTOFF, horizon_days=30, population=list("ABCDE"))
+    latent = {
+        "als": {"factors": 2, "regularization": 0.1, "iterations": 3},
+        "bpr": {"factors": 2, "regularization": 0.01, "iterations": 3},
+    }
+    settings = ModelSettings(min_segment_size=1, latent=latent)
+    names = {"p1": "green tea", "p2": "black tea", "p3": "yoga mat", "p4": "running shoes"}
+    products = pd.DataFrame({"product_id": list(names), "name": list(names.values())})
+    vectors = product_vectors(product_texts(products), n_components=2)
+    options = dict(
+        transactions=toy_transactions,
+        cutoff=CUTOFF,
+        segments={"A": "s"},
+        vectors=vectors,
+        methods=["als", "bpr", "hybrid"],
+    )
+    searched = latent_factory("als", settings)(**latent["als"]).fit(split.interactions)
+    other = ModelSettings(
+        min_segment_size=1, latent={**latent, "als": {**latent["als"], "factors": 3}}
+    )
+    models, _ = fit_models(
+        split.interactions, settings=settings, prefitted={"als": searched}, **options
+    )
+    assert models["als"] is searched and models["hybrid"].collaborative is searched
+    assert models["bpr"] is not None and models["bpr"].interactions_ is split.interactions
+    # A different setting, or another matrix, is fitted afresh; a fresh fit gives the same factors.
+    refit, _ = fit_models(
+        split.interactions, settings=other, prefitted={"als": searched}, **options
+    )
+    assert refit["als"] is not searched and refit["als"].factors == 3
+    fresh, _ = fit_models(split.interactions, settings=settings, **options)
+    assert fresh["als"] is not searched
+    np.testing.assert_allclose(fresh["als"].item_factors_, searched.item_factors_)
