@@ -12,6 +12,8 @@ from sklearn.inspection import partial_dependence, permutation_importance
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from .models import resolve_jobs
+
 __all__ = ["odds_ratios", "partial_dependence_table", "permutation_importance_table"]
 
 
@@ -43,12 +45,16 @@ def permutation_importance_table(
     max_rows : int
         Rows used at most (a seeded sample), to bound the time.
     seed : int
+    n_jobs : int or None
+        Features shuffled at the same time; 0, -1 or None: every core. The
+        table does not depend on it (every feature uses the same seeded shuffles).
 
     Returns
     -------
     DataFrame
         ``feature, importance_mean, importance_std``, largest first.
     """
+    n_jobs = resolve_jobs(n_jobs)
     rows = min(1.0, max_rows / max(len(X), 1))
     with threadpool_limits(limits=max(int(n_jobs), 1)):
         result = permutation_importance(

@@ -40,7 +40,7 @@ from .safety import (
     terminate_as_exception,
 )
 
-__all__ = ["RunResult", "run_workbook", "select_notebooks"]
+__all__ = ["RunResult", "run_workbook", "select_notebooks", "usable_cores"]
 
 _VERSIONED = (
     "marketing-workbook",
@@ -267,6 +267,23 @@ def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool)
             ) from exc
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one).
+
+    ``os.cpu_count()`` counts the machine's cores, also those a container or
+    ``taskset`` keeps the process off; the default ``--jobs`` must not start
+    more kernels than the cores it can use.
+
+    Examples
+    --------
+    >>> 1 <= usable_cores() <= (os.cpu_count() or 1)
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
 def run_workbook(
     params: str | Path | WorkbookParams,
     *,
@@ -294,7 +311,7 @@ def run_workbook(
     jobs : int, optional
         Notebooks run at the same time, each in its own kernel, when they do
         not depend on each other (see :mod:`~marketing_utils.runner.graph`);
-        default: the number of cores; 1 runs them one after the other. The
+        default: the number of cores this process may use (:func:`usable_cores`); 1 runs them one after the other. The
         report, its order and the artifacts are those of a sequential run.
 
     Returns
@@ -311,7 +328,7 @@ def run_workbook(
         notebook starts, those already running finish), or another run of the
         same name holds the lock. The previous report is untouched.
     """
-    jobs = (os.cpu_count() or 1) if jobs is None else int(jobs)
+    jobs = usable_cores() if jobs is None else int(jobs)
     if jobs < 1:
         raise RunError(f"--jobs: expected a positive number of notebooks at a time, found {jobs}")
     specs = discover_notebooks(notebooks_dir)

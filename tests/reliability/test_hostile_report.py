@@ -50,14 +50,14 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def _run(folder: Path, tables: dict) -> Path:
+def _run(folder: Path, tables: dict, jobs: int = 2) -> Path:
     paths = write_tables(folder / "data", tables)
     params = own_params(folder, paths)
     # Columns the mapping does not name are dropped unless kept (issue 15): keep the hostile one.
     params["data"]["customers"]["keep_columns"] = [HOSTILE_COLUMN]
     params["report"] = {"title": f"Weekly {SCRIPT} report"}
     path = write_params(folder / "params.yaml", params)
-    out = cli("run", str(path), "--quiet")
+    out = cli("run", str(path), "--quiet", "--jobs", str(jobs))
     assert out.returncode == 0, out.stderr
     return folder / "reports" / RUN_NAME
 
@@ -150,8 +150,9 @@ def test_no_pii_or_raw_id_in_the_report(hostile):
 
 
 def test_same_params_twice_give_identical_metrics(hostile, tmp_path):
+    """Parallel (``--jobs 2``, the first run) and serial (``--jobs 1``) give the same bytes."""
     tables, report = hostile
-    again = _run(tmp_path, tables)
+    again = _run(tmp_path, tables, jobs=1)
     assert (again / "metrics.json").read_bytes() == (report / "metrics.json").read_bytes()
     first = json.loads((report / "manifest.json").read_text())
     second = json.loads((again / "manifest.json").read_text())

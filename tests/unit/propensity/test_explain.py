@@ -74,6 +74,22 @@ def test_permutation_importance_subsamples_rows():
     assert len(table) == 4 and table["importance_mean"].notna().all()
 
 
+def test_permutation_importance_does_not_depend_on_the_jobs():
+    from joblib import parallel_backend
+
+    X, y = _frame(300)
+    model = _Additive().fit(X, y)
+    serial = permutation_importance_table(model, X, y, n_repeats=3, seed=1, n_jobs=1)
+    with parallel_backend("threading"):  # no process start-up in a unit test
+        parallel = permutation_importance_table(model, X, y, n_repeats=3, seed=1, n_jobs=2)
+        every_core = permutation_importance_table(model, X, y, n_repeats=3, seed=1, n_jobs=0)
+    pd.testing.assert_frame_equal(serial, parallel)
+    pd.testing.assert_frame_equal(serial, every_core)
+    assert serial["importance_mean"].iloc[0] > 0.05
+    with pytest.raises(ValueError, match="n_jobs"):
+        permutation_importance_table(model, X, y, n_jobs=-3)
+
+
 def test_partial_dependence_equals_the_hand_average():
     X, y = _frame(300)
     model = _Additive().fit(X, y)

@@ -165,3 +165,15 @@ def test_jobs_must_be_positive(tmp_path):
     folder = _notebooks(tmp_path / "notebooks")
     with pytest.raises(RunError, match="--jobs"):
         run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=0)
+
+
+def test_default_jobs_are_the_cores_the_process_may_use(monkeypatch):
+    import os
+
+    from marketing_utils.runner import run
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3}, raising=False)
+    assert run.usable_cores() == 2  # a container or taskset allows 2 of the 8 cores
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    assert run.usable_cores() == 8  # no affinity on this system: every core
