@@ -97,6 +97,18 @@ def params_for(folder: Path, engine: str, output_dir: Path) -> dict:
             "transactions": {"path": str(folder)},
         },
         "preprocessing": {"horizon_days": 90},
+        # The stage settings of params/large.yaml: 03 fits and tests on a stratified
+        # 60,000-customer sample, fewer folds, search points and bootstrap repeats.
+        "segmentation": {"n_bootstrap": 3},
+        "propensity_modeling": {
+            "cv_folds": 3,
+            "search_iter": 4,
+            "importance_repeats": 3,
+            "max_customers": 60_000,
+        },
+        "evaluation": {"n_bootstrap": 100},
+        "campaign_uplift": {"n_bootstrap": 100},
+        "recommendations": {"n_search_configs": 3},
     }
 
 
