@@ -186,6 +186,10 @@ def _kill_kernels() -> None:
             process.kill()
 
 
+#: The kernel's process stderr, inside the run's private socket folder.
+KERNEL_LOG = "kernel-stderr.log"
+
+
 def _kernel_manager_class(socket_dir: Path):
     """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
 
@@ -212,6 +216,14 @@ def _kernel_manager_class(socket_dir: Path):
         def _default_transport(self) -> str:
             return "ipc"
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # The kernel's own diagnostics (ipykernel's tornado logger, C libraries) go to
+            # its process stderr, not to the notebook: keep them out of the user's terminal.
+            # The notebook's output and warnings travel over the kernel protocol instead.
+            with open(socket_dir / KERNEL_LOG, "ab") as log:
+                kw.setdefault("stderr", log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
         @default("ip")
         def _default_ip(self) -> str:
             return str(socket_dir / "kernel")
@@ -221,10 +233,11 @@ def _kernel_manager_class(socket_dir: Path):
 
 def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool) -> None:
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    try:
-        with _inline_figures(), tempfile.TemporaryDirectory(prefix="mwk-") as socket_dir:
+    with _inline_figures(), tempfile.TemporaryDirectory(prefix="mwk-") as socket_dir:
+        try:
             papermill.execute_notebook(
                 str(spec.path),
                 str(output),
@@ -235,12 +248,23 @@ def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool)
                 progress_bar=progress,
                 log_output=False,
             )
-    except PapermillExecutionError as exc:
-        first_line = next((line for line in (exc.source or "").splitlines() if line.strip()), "")
-        raise RunError(
-            f"notebook {spec.stem} failed in cell {exc.cell_index} (starting {first_line[:80]!r}): "
-            f"{exc.ename}: {exc.evalue}"
-        ) from exc
+        except PapermillExecutionError as exc:
+            first_line = next((ln for ln in (exc.source or "").splitlines() if ln.strip()), "")
+            raise RunError(
+                f"notebook {spec.stem} failed in cell {exc.cell_index} "
+                f"(starting {first_line[:80]!r}): {exc.ename}: {exc.evalue}"
+            ) from exc
+        except DeadKernelError as exc:
+            # The kernel process died (killed, out of memory, a crash in a C library):
+            # its last words on stderr are the only clue, so they join the message.
+            log = Path(socket_dir) / KERNEL_LOG
+            last = (
+                log.read_text(errors="replace").strip().splitlines()[-20:] if log.exists() else []
+            )
+            raise RunError(
+                f"notebook {spec.stem}: the kernel died ({exc})"
+                + (". Its last output:\n" + "\n".join(last) if last else "")
+            ) from exc
 
 
 def run_workbook(

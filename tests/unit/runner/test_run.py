@@ -171,3 +171,40 @@ def test_kernels_start_quietly_and_notebook_warnings_still_reach_the_report(
         o for c in executed["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"
     ]
     assert any("stock levels look odd" in "".join(o["text"]) for o in streams)
+
+
+def test_kernel_process_diagnostics_stay_out_of_the_terminal(
+    tmp_path, fixture_notebooks, params_file, capfd
+):
+    """What a kernel writes to its own process stderr (ipykernel's tornado logger at shutdown,
+    C libraries) is not the notebook's output: it must not reach the user's terminal."""
+    from .conftest import write_notebook
+
+    write_notebook(
+        fixture_notebooks / "04_noisy_kernel.ipynb",
+        'run_dir = "../runs/lab"',
+        ['import os\nos.write(2, b"ERROR:tornado.general:Uncaught exception in callback\\n")'],
+        title="Noisy kernel",
+    )
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    assert "tornado" not in capfd.readouterr().err
+
+
+def test_a_killed_kernel_is_a_clear_error_with_its_last_words(
+    tmp_path, fixture_notebooks, params_file
+):
+    from .conftest import write_notebook
+
+    write_notebook(
+        fixture_notebooks / "04_dies.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            'import os, signal\nos.write(2, b"last words before dying\\n")\n'
+            "os.kill(os.getpid(), signal.SIGKILL)"
+        ],
+        title="Dies",
+    )
+    with pytest.raises(RunError, match=r"04_dies: the kernel died") as caught:
+        run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    assert "last words before dying" in str(caught.value)
+    assert not (tmp_path / "reports" / "demo").exists()
