@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_features.py [--rows 100000 1000000 2000000 10000000]
         [--repeat 2] [--lifetimes-python /tmp/lifetimes-venv/bin/python]
+        [--engines pandas polars dask] [--tasks rfm_summary customer_features]
 
 What is timed: the call ``rfm_summary(frame)`` (the lifetimes-equivalent
 summary: frequency, recency, T, monetary value) and ``customer_features(frame,
@@ -186,6 +187,15 @@ def main(argv: list[str] | None = None) -> None:
         "--rows", type=int, nargs="+", default=[100_000, 1_000_000, 2_000_000, 10_000_000]
     )
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--engines", nargs="+", default=["pandas", "polars", "dask"], help="engines to time"
+    )
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        default=["rfm_summary", "customer_features"],
+        help="tasks to time (lifetimes runs with rfm_summary)",
+    )
     parser.add_argument("--lifetimes-python", default="/tmp/lifetimes-venv/bin/python")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "TASK", "PATH"))
     parser.add_argument("--output", default=None)
@@ -211,9 +221,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for rows in args.rows:
             path = transactions_parquet(rows)
-            jobs = [("pandas", "rfm_summary"), ("polars", "rfm_summary"), ("dask", "rfm_summary")]
-            jobs += [("lifetimes", "rfm_summary")] if has_lifetimes else []
-            jobs += [(engine, "customer_features") for engine in ("pandas", "polars", "dask")]
+            jobs = []
+            if "rfm_summary" in args.tasks:
+                jobs += [(engine, "rfm_summary") for engine in args.engines]
+                jobs += [("lifetimes", "rfm_summary")] if has_lifetimes else []
+            if "customer_features" in args.tasks:
+                jobs += [(engine, "customer_features") for engine in args.engines]
             outputs = {}
             for engine, task in jobs:
                 python = args.lifetimes_python if engine == "lifetimes" else sys.executable
@@ -226,9 +239,9 @@ def main(argv: list[str] | None = None) -> None:
                     f"{rows:>11,} {engine:<9} {task:<17} {measured['best_seconds']:7.2f} s",
                     flush=True,
                 )
-            if has_lifetimes:
+            if has_lifetimes and "rfm_summary" in args.tasks:
                 reference = outputs["lifetimes", "rfm_summary"]
-                for engine in ("pandas", "polars", "dask"):
+                for engine in args.engines:
                     run = _find(report, rows, engine, "rfm_summary")
                     run["matches_lifetimes"] = _same_summary(
                         outputs[engine, "rfm_summary"], reference

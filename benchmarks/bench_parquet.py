@@ -7,6 +7,8 @@ Usage::
                 dask:customer_features] [--limit-gb 14]
 
 Results of jobs not run keep their earlier values in the JSON (same ``--rows``).
+A job ``polars:customer_features/8`` computes the customers in 8 hash
+partitions, one after the other (``customer_features(..., partitions=8)``).
 
 The dataset (a directory of Parquet files, about 2 GB per 10^8 rows) is
 written chunk by chunk to the temporary directory on first use, never into the
@@ -55,7 +57,11 @@ def _child(engine: str, task: str, path: str) -> None:
         client = dask_client(n_workers=2, threads_per_worker=1, memory_limit="5GB")
     start = time.perf_counter()
     log = scan_transactions(path, engine=engine)
-    result = rfm_summary(log) if task == "rfm_summary" else customer_features(log, cutoff=CUTOFF)
+    if task == "rfm_summary":
+        result = rfm_summary(log)
+    else:  # "customer_features" or "customer_features/N": N hash partitions in turn
+        partitions = int(task.partition("/")[2] or 1)
+        result = customer_features(log, cutoff=CUTOFF, partitions=partitions)
     seconds = time.perf_counter() - start
     if client is not None:
         client.close()

@@ -142,6 +142,7 @@ def customer_features(
     customers: Any = None,
     returns: Any = None,
     categories: Iterable[str] | None = None,
+    partitions: int = 1,
 ) -> Any:
     """One row of features per customer, from the events strictly before ``cutoff``.
 
@@ -166,6 +167,15 @@ def customer_features(
     categories : iterable of str, optional
         Categories to compute spend shares for; default: every category seen
         before the cutoff.
+    partitions : int, default 1
+        Polars only: split the customers into this many groups by a hash of
+        their id and compute the groups one after the other, each pass reading
+        the events again (a LazyFrame from ``scan_transactions`` reads the
+        files again). Memory then holds the group-by tables of one group,
+        about ``1 / partitions`` of them, for that many passes over the data.
+        The result is the same: same rows, counts and days; sums may differ
+        in their last bits (Polars adds a group's rows in another order). Ignored on pandas and Dask (Dask already
+        works partition by partition).
 
     Returns
     -------
@@ -207,6 +217,7 @@ def customer_features(
     cutoff_timestamp = ff.parse_timestamp(cutoff, "cutoff")
     cutoff_day = ff.cutoff_day(cutoff)
     windows = [ff.positive_int(window, "each window") for window in windows]
+    partitions = ff.positive_int(partitions, "partitions")
     lazy, backend = ff.to_lazy(transactions, "transactions")
     columns = lazy.collect_schema()
     has_orders = ORDER_ID in columns
@@ -253,6 +264,13 @@ def customer_features(
     if rows.implementation.is_dask():
         # One shuffle by customer, then every partition is one pandas computation.
         result = ff.collect(ff.by_customer(rows, CUSTOMER_ID, customer_table), backend)
+    elif rows.implementation.is_polars() and partitions > 1:
+        # Customers never span two hash groups, so each group's rows are final.
+        parts = [
+            ff.collect(customer_table(part), backend)
+            for part in ff.hash_partitions(rows, CUSTOMER_ID, partitions)
+        ]
+        result = nw.concat(parts, how="vertical")
     else:
         rows, ids = ff.encode_ids(rows, CUSTOMER_ID)
         result = ff.decode_ids(ff.collect(customer_table(rows), backend), CUSTOMER_ID, ids)
