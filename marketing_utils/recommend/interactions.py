@@ -242,20 +242,43 @@ def interaction_matrix(
     )
 
 
+def _row_keys(matrix: sp.csr_matrix) -> list[tuple[bytes, bytes]]:
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    return [
+        (indices[start:end].tobytes(), data[start:end].tobytes())
+        for start, end in zip(indptr[:-1], indptr[1:], strict=True)
+    ]
+
+
 def _order_by_content(matrix: sp.csr_matrix) -> np.ndarray:
     """Row order given by each row's entries, not by the customer's pseudonym.
 
     Pseudonyms change with the pseudonymization key; in pseudonym order, sums
     over customers (similarities) and ties between neighbours would change with
-    the key, and so would the report's metrics. Rows with equal content are
-    interchangeable, so any order among them gives the same numbers.
+    the key, and so would the report's metrics. Rows with equal content keep
+    their pseudonym order: a model whose result for a row depends on its
+    position (BPR's sampled steps) pools them with :func:`identical_rows`.
     """
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    keys = [
-        (indices[start:end].tobytes(), data[start:end].tobytes())
-        for start, end in zip(indptr[:-1], indptr[1:], strict=True)
-    ]
+    keys = _row_keys(matrix)
     return np.asarray(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+
+
+def identical_rows(matrix: sp.csr_matrix) -> np.ndarray:
+    """Group number of each row; rows with the same entries share a group.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        Interaction matrix with sorted indices (as :func:`interaction_matrix`
+        returns it).
+
+    Returns
+    -------
+    numpy.ndarray
+        One integer per row, numbered by first appearance.
+    """
+    codes, _ = pd.factorize(pd.Series(_row_keys(matrix), dtype=object))
+    return codes.astype(np.int64)
 
 
 def future_purchases(

@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import DataValidationError
 from .base import Recommender
+from .interactions import identical_rows
 from .similarity import check_count
 
 __all__ = ["ALSRecommender", "BPRRecommender", "LatentFactorRecommender"]
@@ -46,6 +47,16 @@ def _check_positive_float(value: float, name: str) -> None:
         )
 
 
+def _mean_per_group(vectors: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Each row replaced by the mean of the rows of its group."""
+    sizes = np.bincount(groups)
+    if (sizes == 1).all():
+        return vectors
+    totals = np.zeros((len(sizes), vectors.shape[1]))
+    np.add.at(totals, groups, vectors)
+    return (totals / sizes[:, None])[groups]
+
+
 class LatentFactorRecommender(Recommender):
     """Shared part of ALS and BPR: fit ``implicit`` on the matrix, score :math:`x_u^\\top y_i`.
 
@@ -56,6 +67,8 @@ class LatentFactorRecommender(Recommender):
     """
 
     name = "latent"
+    #: Whether customers with the same purchases get the mean of their vectors.
+    pools_identical_rows = False
 
     def __init__(
         self,
@@ -98,6 +111,10 @@ class LatentFactorRecommender(Recommender):
             model.fit(user_items, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float64)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float64)
+        if self.pools_identical_rows:
+            self.user_factors_ = _mean_per_group(
+                self.user_factors_, identical_rows(self.interactions_.matrix)
+            )
 
     def score_rows(self, customer_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """:math:`\\exp(x_u^\\top y_i - \\max_j x_u^\\top y_j)` for the block's customers."""
@@ -179,6 +196,11 @@ class BPRRecommender(LatentFactorRecommender):
     """
 
     name = "bpr"
+    # BPR's sampled steps visit rows by position, so two customers with the
+    # same purchases end with different vectors, and which customer gets which
+    # follows the order of their pseudonyms: the report's metrics would change
+    # with the pseudonymization key. Their mean is a function of the data alone.
+    pools_identical_rows = True
 
     def __init__(
         self,

@@ -71,3 +71,37 @@ def test_bad_settings_name_the_parameter():
         BPRRecommender(regularization=-1.0)
     with pytest.raises(DataValidationError, match="als_alpha"):
         ALSRecommender(alpha=-2.0)
+
+
+def test_bpr_lists_do_not_depend_on_how_ids_sort(two_groups):
+    """Customers c00-c05 and c06-c11 buy the same products; the ids' order must not matter.
+
+    Renaming the ids (as another pseudonymization key does) reverses their
+    sorted order. Without pooling, two customers with the same purchases swap
+    BPR vectors, and so their lists, with the order of their names.
+    """
+    rows = []
+    for customer in range(24):
+        # Customers 0-5 and 6-11 have the same basket pattern; 12-23 are all different.
+        pattern = customer % 6 if customer < 12 else customer
+        for offset in range(3):
+            rows.append((f"c{customer:02d}", f"p{(pattern + offset) % 9}"))
+    frame = pd.DataFrame(rows, columns=["customer_id", "product_id"])
+    frame["timestamp"] = pd.Timestamp("2024-01-01")
+    renamed = frame.assign(customer_id="z" + (99 - frame["customer_id"].str[1:].astype(int)).astype(str))
+
+    def scores(transactions):
+        matrix = interaction_matrix(transactions)
+        model = BPRRecommender(factors=3, iterations=30, random_state=3).fit(matrix)
+        rows_ = np.arange(matrix.shape[0])
+        return pd.DataFrame(
+            model.score_rows(matrix.customer_ids, rows_), index=matrix.customer_ids
+        )
+
+    first = scores(frame)
+    again = scores(renamed)
+    again.index = ["c" + f"{99 - int(name[1:]):02d}" for name in again.index]
+    pd.testing.assert_frame_equal(first.sort_index(), again.sort_index())
+    # Customers with the same purchases get the same scores, others differ.
+    assert first.loc["c00"].equals(first.loc["c06"])
+    assert not first.loc["c12"].equals(first.loc["c13"])
