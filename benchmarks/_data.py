@@ -8,6 +8,7 @@ its own virtualenv) reads exactly the same data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import tempfile
@@ -119,3 +120,24 @@ def machine_info(note: str | None = None) -> dict:
     if note:
         info["note"] = note
     return info
+
+
+def tree_rss(process) -> int:
+    """Resident memory of a ``psutil.Process`` and all its children, in bytes."""
+    import psutil
+
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
+
+
+def notebook_columns(runs: list[dict]) -> tuple[list[str], list[list[str]]]:
+    """The notebook stems of every run, and each run's seconds per stem ("-" if absent)."""
+    stems = sorted({stem for run in runs for stem in run.get("notebooks", {})})
+    cells = []
+    for run in runs:
+        values = [run.get("notebooks", {}).get(stem, "-") for stem in stems]
+        cells.append([f"{v:.1f}" if isinstance(v, float | int) else str(v) for v in values])
+    return stems, cells

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _data import machine_info
+from _data import machine_info, notebook_columns, tree_rss
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -112,16 +112,6 @@ def params_for(folder: Path, engine: str, output_dir: Path) -> dict:
     }
 
 
-def _tree_rss(process) -> int:
-    import psutil
-
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            total += member.memory_info().rss
-    return total
-
-
 def _run(params_file: Path, run_dir: Path, limit_gb: float) -> dict:
     import psutil
 
@@ -136,7 +126,7 @@ def _run(params_file: Path, run_dir: Path, limit_gb: float) -> dict:
     def sample() -> None:
         nonlocal peak, stopped
         while child.poll() is None:
-            peak = max(peak, _tree_rss(watched))
+            peak = max(peak, tree_rss(watched))
             if peak > limit_gb * 2**30 and not stopped:
                 stopped = True
                 for member in [*watched.children(recursive=True), watched]:
@@ -211,16 +201,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _markdown(report: dict) -> str:
-    stems = sorted({stem for run in report["runs"] for stem in run.get("notebooks", {})})
+    stems, columns = notebook_columns(report["runs"])
     lines = [
         "| rows | engine | " + " | ".join(stems) + " | total (s) | peak RSS (GB) | target | met |",
         "| ---: | --- | " + " | ".join("---:" for _ in stems) + " | ---: | ---: | --- | --- |",
     ]
-    for run in report["runs"]:
-        cells = []
-        for stem in stems:
-            value = run.get("notebooks", {}).get(stem, "-")
-            cells.append(f"{value:.1f}" if isinstance(value, float | int) else str(value))
+    for run, cells in zip(report["runs"], columns, strict=True):
         met = "yes" if run.get("target_met") else ("no" if "target_met" in run else "-")
         lines.append(
             f"| {run['rows']:,} | {run['engine']} | " + " | ".join(cells) + " | "

@@ -35,7 +35,7 @@ import threading
 import time
 from pathlib import Path
 
-from _data import machine_info
+from _data import machine_info, tree_rss
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "parquet.json"
@@ -68,16 +68,6 @@ def _child(engine: str, task: str, path: str) -> None:
     print(json.dumps({"seconds": round(seconds, 2), "customers": len(result)}))
 
 
-def _tree_rss(process) -> int:
-    import psutil
-
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            total += member.memory_info().rss
-    return total
-
-
 def _measure(engine: str, task: str, path: Path, limit_gb: float) -> dict:
     import psutil
 
@@ -90,7 +80,7 @@ def _measure(engine: str, task: str, path: Path, limit_gb: float) -> dict:
         nonlocal peak, stopped
         while child.poll() is None:
             try:
-                peak = max(peak, _tree_rss(watched))
+                peak = max(peak, tree_rss(watched))
             except psutil.Error:
                 break
             if peak > limit_gb * 2**30:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _data import machine_info
+from _data import machine_info, notebook_columns
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -94,16 +94,12 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
 
-    stems = sorted({stem for run in report["runs"] for stem in run.get("notebooks", {})})
+    stems, columns = notebook_columns(report["runs"])
     lines = [
         "| params | customers | " + " | ".join(stems) + " | total (s) | target | met |",
         "| --- | ---: | " + " | ".join("---:" for _ in stems) + " | ---: | --- | --- |",
     ]
-    for run in report["runs"]:
-        cells = []
-        for stem in stems:
-            value = run.get("notebooks", {}).get(stem, "-")
-            cells.append(f"{value:.1f}" if isinstance(value, float | int) else str(value))
+    for run, cells in zip(report["runs"], columns, strict=True):
         met = "yes" if run.get("target_met") else "no"
         lines.append(
             f"| {run['params']} | {run['customers']:,} | " + " | ".join(cells) + " | "

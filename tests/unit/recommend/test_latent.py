@@ -88,15 +88,15 @@ def test_bpr_lists_do_not_depend_on_how_ids_sort(two_groups):
             rows.append((f"c{customer:02d}", f"p{(pattern + offset) % 9}"))
     frame = pd.DataFrame(rows, columns=["customer_id", "product_id"])
     frame["timestamp"] = pd.Timestamp("2024-01-01")
-    renamed = frame.assign(customer_id="z" + (99 - frame["customer_id"].str[1:].astype(int)).astype(str))
+    renamed = frame.assign(
+        customer_id="z" + (99 - frame["customer_id"].str[1:].astype(int)).astype(str)
+    )
 
     def scores(transactions):
         matrix = interaction_matrix(transactions)
         model = BPRRecommender(factors=3, iterations=30, random_state=3).fit(matrix)
         rows_ = np.arange(matrix.shape[0])
-        return pd.DataFrame(
-            model.score_rows(matrix.customer_ids, rows_), index=matrix.customer_ids
-        )
+        return pd.DataFrame(model.score_rows(matrix.customer_ids, rows_), index=matrix.customer_ids)
 
     first = scores(frame)
     again = scores(renamed)
