@@ -53,6 +53,7 @@ from .search import TuningResult, search_space, tune_model
 from .stage import (
     DEFAULT_MODELS,
     PropensityResult,
+    fit_prepared,
     fit_propensity,
     model_info,
     save_propensity,
@@ -101,6 +102,7 @@ __all__ = [
     "family_name",
     "file_sha256",
     "fit_calibrated",
+    "fit_prepared",
     "fit_propensity",
     "gradient_descent_logistic",
     "limited_threads",

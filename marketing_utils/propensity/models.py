@@ -45,7 +45,10 @@ __all__ = [
     "check_size",
     "compare_class_weights",
     "compare_models",
+    "assemble_folds",
     "cross_fit",
+    "fit_folds",
+    "fold_scores",
     "cv_splitter",
     "family_name",
     "limited_threads",
@@ -304,6 +307,23 @@ def cross_fit(
     """
     y = np.asarray(y)
     folds = list(cv_splitter(cv_folds, seed).split(X, y))
+    done = fit_folds(pipelines, X, y, folds, n_jobs=n_jobs)
+    return [assemble_folds(part, folds, len(y)) for part in done]
+
+
+def fit_folds(pipelines: list, X: pd.DataFrame, y, folds: list, *, n_jobs: int = 1) -> list[list]:
+    """Fit and score each pipeline on each of the given ``(train, test)`` folds, all in parallel.
+
+    The building block of :func:`cross_fit` and of the fold racing of the
+    search (:func:`~marketing_utils.propensity.search.tune_model`), which fits
+    some candidates on some folds only.
+
+    Returns
+    -------
+    list of list
+        For each pipeline, one opaque result per fold (in order) for :func:`assemble_folds`.
+    """
+    y = np.asarray(y)
     scorers = {name: get_scorer(scorer) for name, scorer in SCORING.items()}
     scorers["ece"] = _ece_scorer()
     tasks = [(p, train, test) for p in pipelines for train, test in folds]
@@ -311,19 +331,25 @@ def cross_fit(
         done = Parallel(n_jobs=n_jobs)(
             delayed(_fit_fold)(clone(p), X, y, train, test, scorers) for p, train, test in tasks
         )
-    results = []
-    for start in range(0, len(done), len(folds)):
-        part = done[start : start + len(folds)]
-        proba = np.empty(len(y), dtype=float)
-        decision = None if part[0][3] is None else np.empty(len(y), dtype=float)
-        for (_, test), (_, _, fold_proba, fold_decision) in zip(folds, part, strict=True):
-            proba[test] = fold_proba
-            if decision is not None:
-                decision[test] = fold_decision
-        scores = {f"test_{name}": np.array([p[0][name] for p in part]) for name in scorers}
-        scores["fit_time"] = np.array([p[1] for p in part])
-        results.append(OutOfFold(scores=scores, proba=proba, decision=decision))
-    return results
+    return [done[start : start + len(folds)] for start in range(0, len(done), len(folds))]
+
+
+def fold_scores(part: list, metric: str = "roc_auc") -> np.ndarray:
+    """One metric of one pipeline's fold results from :func:`fit_folds` (losses negated)."""
+    return np.array([result[0][metric] for result in part])
+
+
+def assemble_folds(part: list, folds: list, n_rows: int) -> OutOfFold:
+    """One pipeline's :class:`OutOfFold` from its results on every fold (in the order of ``folds``)."""
+    proba = np.empty(n_rows, dtype=float)
+    decision = None if part[0][3] is None else np.empty(n_rows, dtype=float)
+    for (_, test), (_, _, fold_proba, fold_decision) in zip(folds, part, strict=True):
+        proba[test] = fold_proba
+        if decision is not None:
+            decision[test] = fold_decision
+    scores = {f"test_{name}": fold_scores(part, name) for name in part[0][0]}
+    scores["fit_time"] = np.array([p[1] for p in part])
+    return OutOfFold(scores=scores, proba=proba, decision=decision)
 
 
 def compare_models(

@@ -15,15 +15,22 @@ from ..artifacts import to_jsonable
 from .data import PreparedData
 from .models import (
     OutOfFold,
+    assemble_folds,
     build_pipeline,
     check_size,
-    cross_fit,
     cv_splitter,
     family_name,
+    fit_folds,
+    fold_scores,
     limited_threads,
 )
 
-__all__ = ["TuningResult", "search_space", "tune_model"]
+__all__ = ["SEARCH_METHODS", "TuningResult", "racing_plan", "search_space", "tune_model"]
+
+#: ``random``: every candidate on every fold; ``racing``: successive halving on the folds
+#: (every candidate on the first folds, the best on the rest); ``halving``: successive
+#: halving on the rows (scikit-learn's ``HalvingRandomSearchCV``).
+SEARCH_METHODS = ("random", "racing", "halving")
 
 
 def search_space(family: str) -> dict:
@@ -113,7 +120,14 @@ def tune_model(
     n_iter : int
         Budget: number of candidate settings (``random``) or of starting
         candidates (``halving``, successive halving on the number of rows).
-    method : {"random", "halving"}
+    method : {"random", "racing", "halving"}
+        ``random``: every candidate on every fold. ``racing``: successive
+        halving on the folds (see :func:`racing_plan`): every candidate on
+        the first folds, only the best on the others; the chosen candidate
+        has its full cross-validation, so its score, its out-of-fold
+        predictions and the model are those of ``random`` whenever the race
+        keeps the candidate ``random`` would choose. ``halving``: scikit-learn's
+        successive halving on the rows (no out-of-fold predictions to reuse).
     cv_folds, seed, n_jobs : int
     baseline_roc_auc : float, optional
         Cross-validated ROC AUC of the untuned model on the same folds (from
@@ -132,9 +146,10 @@ def tune_model(
     X, y = prepared.part("train")
     check_size(family, len(y))
     pipeline = build_pipeline(prepared.spec, family, seed=seed, class_weight=class_weight)
-    if method == "random":
+    if method in ("random", "racing"):
         search = _random_search(pipeline, search_space(family), X, y, n_iter=int(n_iter),
-                                cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)  # fmt: skip
+                                cv_folds=cv_folds, seed=seed, n_jobs=n_jobs,
+                                racing=method == "racing")  # fmt: skip
         results, best_score, best_params, best_estimator, best_fit = search
     elif method == "halving":
         from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -154,11 +169,14 @@ def tune_model(
         best_estimator, best_fit = search.best_estimator_, None
     else:
         raise ValueError(
-            f"params propensity_modeling.search_method: expected 'random' or 'halving', "
-            f"found {method!r}"
+            f"params propensity_modeling.search_method: expected one of "
+            f"{', '.join(SEARCH_METHODS)}, found {method!r}"
         )
     param_columns = [c for c in results.columns if c.startswith("param_")]
-    table = results[[*param_columns, "mean_test_score", "std_test_score", "rank_test_score"]]
+    extra = ["folds"] if "folds" in results.columns else []
+    table = results[
+        [*param_columns, "mean_test_score", "std_test_score", "rank_test_score", *extra]
+    ]
     table = table.rename(
         columns={
             **{c: c.removeprefix("param_model__") for c in param_columns},
@@ -176,23 +194,73 @@ def tune_model(
     return TuningResult(best_estimator, params, best_score, baseline_roc_auc, table, best_fit)
 
 
-def _random_search(pipeline, space, X, y, *, n_iter, cv_folds, seed, n_jobs):
+def racing_plan(n_candidates: int, cv_folds: int, *, factor: int = 3) -> tuple[int, int]:
+    """Folds every candidate is fitted on, and candidates kept for the other folds.
+
+    Successive halving with the folds as the resource: all candidates are
+    fitted on the first ``max(2, round(2 * cv_folds / 5))`` folds; the best
+    ``max(2, ceil(n_candidates / factor))`` by mean ROC AUC on those folds are
+    fitted on the remaining folds too. Candidates are compared on the same
+    folds, so a fold that is hard for one is hard for all (paired
+    differences vary much less than the fold scores themselves). Nothing is
+    raced when every candidate would be kept or no fold would be left.
+
+    Examples
+    --------
+    >>> racing_plan(6, 5)
+    (2, 2)
+    >>> racing_plan(4, 3)
+    (2, 2)
+    >>> racing_plan(2, 5)
+    (5, 2)
+    """
+    screen = max(2, round(2 * int(cv_folds) / 5))
+    keep = max(2, -(-int(n_candidates) // int(factor)))
+    if keep >= n_candidates or screen >= cv_folds:
+        return int(cv_folds), int(n_candidates)
+    return screen, keep
+
+
+def _random_search(pipeline, space, X, y, *, n_iter, cv_folds, seed, n_jobs, racing=False):
     """What ``RandomizedSearchCV(scoring="roc_auc", refit=True)`` does, keeping out-of-fold results.
 
     The same candidates (``ParameterSampler`` with the same seed), the same
     folds, the same mean, standard deviation and rank of the fold ROC AUCs,
     the same choice (the first of the best rank) and the same refit on the
     whole training part; every fold of every candidate runs in parallel.
+
+    With ``racing``, the candidates dropped by :func:`racing_plan` keep the
+    scores of their first folds (column ``folds``) and rank after every
+    candidate that ran on all folds; the choice is among the latter.
     """
+    y = np.asarray(y)
     candidates = list(ParameterSampler(space, n_iter, random_state=seed))
     pipelines = [clone(pipeline).set_params(**clone(c, safe=False)) for c in candidates]
-    fits = cross_fit(pipelines, X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
-    scores = np.array([fit.scores["test_roc_auc"] for fit in fits])
-    means = np.average(scores, axis=1)
-    stds = np.sqrt(np.average((scores - means[:, None]) ** 2, axis=1))
-    ranks = rankdata(-means, method="min").astype(np.int32, copy=False)
+    folds = list(cv_splitter(cv_folds, seed).split(X, y))
+    screen, keep = (
+        racing_plan(len(candidates), cv_folds) if racing else (len(folds), len(pipelines))
+    )
+    first = fit_folds(pipelines, X, y, folds[:screen], n_jobs=n_jobs)
+    first_means = np.array([fold_scores(part).mean() for part in first])
+    # The best `keep` on the first folds (ties: the earlier candidate), in candidate order.
+    kept = sorted(np.argsort(-first_means, kind="stable")[:keep].tolist())
+    rest = [[] for _ in kept]
+    if screen < len(folds):
+        rest = fit_folds([pipelines[i] for i in kept], X, y, folds[screen:], n_jobs=n_jobs)
+    parts = {i: first[i] + rest[j] for j, i in enumerate(kept)}
+    fits = {i: assemble_folds(part, folds, len(y)) for i, part in parts.items()}
+    scores = [fold_scores(parts.get(i, first[i])) for i in range(len(candidates))]
+    means = np.array([s.mean() for s in scores])
+    stds = np.array([np.sqrt(np.mean((s - s.mean()) ** 2)) for s in scores])
+    # Candidates with every fold rank first; the dropped ones after them.
+    complete = np.array([i in parts for i in range(len(candidates))])
+    ranks = rankdata(np.where(complete, -means, np.inf), method="min")
+    ranks[~complete] = complete.sum() + rankdata(-means[~complete], method="min")
+    ranks = ranks.astype(np.int32, copy=False)
     results = pd.DataFrame(candidates).add_prefix("param_")
     results = results.assign(mean_test_score=means, std_test_score=stds, rank_test_score=ranks)
+    if racing:
+        results["folds"] = [len(folds) if c else screen for c in complete]
     best = int(ranks.argmin())
     with limited_threads(n_jobs):
         refitted = clone(pipelines[best]).fit(X, y)

@@ -59,6 +59,7 @@ from .search import TuningResult, tune_model
 __all__ = [
     "DEFAULT_MODELS",
     "PropensityResult",
+    "fit_prepared",
     "fit_propensity",
     "model_info",
     "save_propensity",
@@ -261,7 +262,7 @@ def fit_propensity(
     cv_folds: int = 5,
     class_weight: str | None = "auto",
     search_iter: int = 6,
-    search_method: str = "random",
+    search_method: str = "racing",
     calibration: str = "auto",
     seed: int = 42,
     n_jobs: int | None = 1,
@@ -288,7 +289,10 @@ def fit_propensity(
         ``"auto"``: balanced only when it improves cross-validated PR AUC.
     search_iter : int
         Budget of the hyperparameter search (candidate settings).
-    search_method : {"random", "halving"}
+    search_method : {"racing", "random", "halving"}
+        ``racing`` (successive halving on the folds) chooses what ``random``
+        chooses whenever the best candidate survives the first folds, from
+        fewer fits; see :func:`~marketing_utils.propensity.search.tune_model`.
     calibration : {"auto", "sigmoid", "isotonic"}
         ``"auto"``: the method with the lower cross-validated Brier score.
     seed : int
@@ -311,12 +315,50 @@ def fit_propensity(
     search's refit. The decisions and the model are those of fitting each
     step on its own.
     """
-    weight_param = _class_weight_param(class_weight)
-    methods = _calibration_methods(calibration)
+    _class_weight_param(class_weight)  # parameter errors before the data checks
+    _calibration_methods(calibration)
     prepared = prepare_model_data(
         model_table, info=info, segments=segments, exclude=exclude,
         test_size=test_size, cv_folds=cv_folds, seed=seed,
     )  # fmt: skip
+    return fit_prepared(
+        prepared, models=models, cv_folds=cv_folds, class_weight=class_weight,
+        search_iter=search_iter, search_method=search_method, calibration=calibration,
+        seed=seed, n_jobs=n_jobs,
+    )  # fmt: skip
+
+
+def fit_prepared(
+    prepared: PreparedData,
+    *,
+    models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
+    cv_folds: int = 5,
+    class_weight: str | None = "auto",
+    search_iter: int = 6,
+    search_method: str = "racing",
+    calibration: str = "auto",
+    seed: int = 42,
+    n_jobs: int | None = 1,
+) -> PropensityResult:
+    """Steps 3 to 7 of :func:`fit_propensity`, on data already checked and split.
+
+    ``prepared`` comes from :func:`~marketing_utils.propensity.data.prepare_model_data`.
+    The notebook shows the checks before fitting; passing their result here
+    saves doing them twice. ``cv_folds`` and ``seed`` must be those given to
+    ``prepare_model_data`` (it checks that every fold has both classes).
+
+    Parameters
+    ----------
+    prepared : PreparedData
+    models, cv_folds, class_weight, search_iter, search_method, calibration, seed, n_jobs
+        As for :func:`fit_propensity`.
+
+    Returns
+    -------
+    PropensityResult
+    """
+    weight_param = _class_weight_param(class_weight)
+    methods = _calibration_methods(calibration)
     n_jobs = resolve_jobs(n_jobs)
     common = {"cv_folds": cv_folds, "seed": seed, "n_jobs": n_jobs}
     comparison, comparison_fits = _compare_models(prepared, models, class_weight=None, **common)

@@ -203,7 +203,9 @@ def test_halving_search_and_bad_search_parameters():
     prepared = _prepared()
     result = tune_model(prepared, "logistic", n_iter=3, method="halving", cv_folds=3)
     assert result.cv_roc_auc > 0.7
-    with pytest.raises(ValueError, match="search_method: expected 'random' or 'halving'"):
+    with pytest.raises(
+        ValueError, match="search_method: expected one of random, racing, halving, found 'grid'"
+    ):
         tune_model(prepared, "logistic", method="grid")
     with pytest.raises(ValueError, match="search_iter: expected a positive integer, found 0"):
         tune_model(prepared, "logistic", n_iter=0)

@@ -7,11 +7,11 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import is_classifier
+from sklearn.base import clone, is_classifier
 from sklearn.model_selection import RandomizedSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
-from marketing_utils.propensity import fit_propensity
+from marketing_utils.propensity import fit_prepared, fit_propensity
 from marketing_utils.propensity.calibration import (
     calibrate_fitted,
     choose_calibration,
@@ -26,7 +26,7 @@ from marketing_utils.propensity.models import (
     cv_splitter,
     resolve_jobs,
 )
-from marketing_utils.propensity.search import search_space, tune_model
+from marketing_utils.propensity.search import racing_plan, search_space, tune_model
 
 
 def _table(n: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -159,3 +159,55 @@ def test_fit_propensity_fits_each_fold_once(monkeypatch):
     # No calibration folds and no refit for the final model: both reuse the search's work.
     assert sum(counts.values()) == families * folds + weights + search + final_logistic
     assert result.calibration.method in ("sigmoid", "isotonic")
+
+
+def test_racing_plan():
+    # Six candidates, five folds: all on two folds, the best two on the other three.
+    assert racing_plan(6, 5) == (2, 2)
+    assert racing_plan(10, 5) == (2, 4)
+    assert racing_plan(4, 3) == (2, 2)
+    # Nothing to race: every candidate would be kept, or no fold would be left.
+    assert racing_plan(2, 5) == (5, 2)
+    assert racing_plan(6, 2) == (2, 6)
+
+
+def test_racing_is_the_exhaustive_search_minus_the_dropped_folds(prepared, monkeypatch):
+    """Survivors: the best two on the first folds; the choice: the best survivor on every fold."""
+    X, y = prepared.part("train")
+    family = "logistic"
+    full = tune_model(prepared, family, n_iter=6, cv_folds=3, seed=7, method="random")
+    counts = _counting(monkeypatch)
+    raced = tune_model(prepared, family, n_iter=6, cv_folds=3, seed=7, method="racing")
+    # 6 candidates on 2 folds, the best 2 on the third, one refit: 15 fits instead of 19.
+    assert sum(counts.values()) == 6 * 2 + 2 * 1 + 1
+    # Each candidate's fold ROC AUCs, computed directly on the same seeded folds.
+    pipeline = build_pipeline(prepared.spec, family, seed=7)
+    Cs = full.table["C"].tolist()
+    candidates = [clone(pipeline).set_params(model__C=C) for C in Cs]
+    fits = cross_fit(candidates, X, y, cv_folds=3, seed=7)
+    first_two = np.array([fit.scores["test_roc_auc"][:2].mean() for fit in fits])
+    survivors = {Cs[i] for i in np.argsort(-first_two, kind="stable")[:2]}
+    table = raced.table.set_index("C")
+    assert set(table.index[table["folds"] == 3]) == survivors
+    for C, fit in zip(Cs, fits, strict=True):
+        folds = 3 if C in survivors else 2
+        assert table.loc[C, "folds"] == folds
+        expected = fit.scores["test_roc_auc"][:folds].mean()
+        assert table.loc[C, "roc_auc_mean"] == pytest.approx(expected, abs=1e-15)
+    # Survivors rank 1 and 2 (by their full means), the dropped ones after them.
+    assert sorted(table.loc[list(survivors), "rank"]) == [1, 2]
+    assert (table.loc[table["folds"] == 2, "rank"] > 2).all()
+    best = max(survivors, key=lambda C: fits[Cs.index(C)].scores["test_roc_auc"].mean())
+    assert raced.params == {"C": best}
+    assert raced.cv_roc_auc == pytest.approx(fits[Cs.index(best)].scores["test_roc_auc"].mean())
+    np.testing.assert_array_equal(raced.out_of_fold.proba, fits[Cs.index(best)].proba)
+
+
+def test_fit_prepared_is_fit_propensity_without_the_second_check():
+    table = _table()
+    kwargs = {"models": ("logistic",), "cv_folds": 3, "search_iter": 2, "seed": 7}
+    direct = fit_propensity(table, **kwargs)
+    checked = prepare_model_data(table, cv_folds=3, seed=7)
+    reused = fit_prepared(checked, **kwargs)
+    assert reused.metrics() == direct.metrics()
+    pd.testing.assert_frame_equal(reused.scores, direct.scores)
