@@ -29,3 +29,21 @@ def test_runner_leaves_the_callers_backend_alone(monkeypatch):
     with _inline_figures():
         assert os.environ["MPLBACKEND"] == _INLINE_BACKEND
     assert "MPLBACKEND" not in os.environ
+
+
+def test_kernels_wait_passively_unless_the_caller_chose(monkeypatch):
+    # Spinning OpenMP threads of side-by-side notebooks steal each other's cores.
+    from marketing_utils.runner.run import _INLINE_BACKEND, _kernel_environment
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    with _kernel_environment():
+        assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+        assert os.environ["MPLBACKEND"] == _INLINE_BACKEND
+        with _kernel_environment():  # a notebook's run inside the parallel run
+            assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+        assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert "OMP_WAIT_POLICY" not in os.environ
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    with _kernel_environment():
+        assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
