@@ -41,19 +41,20 @@ import yaml
 TIMES: dict = defaultdict(float)
 
 
-def _wrap(module, name: str, phase, depth: list):
-    """Replace ``module.name`` by a wrapper adding its wall time to ``phase`` (outermost only)."""
+def _wrap(module, name: str, phase: str) -> None:
+    """Replace ``module.name`` by a wrapper adding its wall time to ``TIMES[phase]``."""
     original = getattr(module, name)
+    if getattr(original, "_profiled", False):
+        return
 
     def wrapper(*args, **kwargs):
-        key = phase(args, kwargs) if callable(phase) else phase
-        depth.append(key)
         tic = time.perf_counter()
         try:
             return original(*args, **kwargs)
         finally:
-            TIMES[key] += time.perf_counter() - tic
-            depth.pop()
+            TIMES[phase] += time.perf_counter() - tic
+
+    wrapper._profiled = True
 
     setattr(module, name, wrapper)
 
@@ -61,22 +62,19 @@ def _wrap(module, name: str, phase, depth: list):
 def _instrument() -> None:
     from marketing_utils.propensity import search, stage
 
-    depth: list = []
-    _wrap(stage, "prepare_model_data", "data checks and split", depth)
-    _wrap(stage, "_compare_models", "comparison folds", depth)
-    _wrap(stage, "_compare_class_weights", "class-weight folds", depth)
+    _wrap(stage, "prepare_model_data", "data checks and split")
+    _wrap(stage, "_compare_models", "comparison folds")
+    _wrap(stage, "_compare_class_weights", "class-weight folds")
     # The search's folds: one call to cross_fit, or two to fit_folds when racing (newer checkouts).
-    _wrap(
-        search, "fit_folds" if hasattr(search, "fit_folds") else "cross_fit", "search folds", depth
-    )
-    _wrap(stage, "tune_model", "search (folds + refit)", depth)
-    _wrap(stage, "choose_calibration", "calibration choice", depth)
-    _wrap(stage, "calibrate_fitted", "final calibrator", depth)
-    _wrap(stage, "fit_calibrated", "final calibrator", depth)
-    _wrap(stage, "score_customers", "scoring every customer", depth)
+    _wrap(search, "fit_folds" if hasattr(search, "fit_folds") else "cross_fit", "search folds")
+    _wrap(stage, "tune_model", "search (folds + refit)")
+    _wrap(stage, "choose_calibration", "calibration choice")
+    _wrap(stage, "calibrate_fitted", "final calibrator")
+    _wrap(stage, "fit_calibrated", "final calibrator")
+    _wrap(stage, "score_customers", "scoring every customer")
     for optional in ("fit_logistic",):  # newer checkouts
         if hasattr(stage, optional):
-            _wrap(stage, optional, "logistic for odds ratios", depth)
+            _wrap(stage, optional, "logistic for odds ratios")
 
 
 def kernel_overhead() -> float:

@@ -10,8 +10,9 @@ part is touched once, at the end):
 3. compare untuned candidate families by stratified k-fold cross-validation
    and pick one by the one-standard-error rule (:mod:`~marketing_utils.propensity.models`);
 4. class weights against none for that family;
-5. a seeded hyperparameter search, kept only when it beats the untuned model
-   (:mod:`~marketing_utils.propensity.search`);
+5. a seeded hyperparameter search, raced over the folds by default (every
+   candidate on the first folds, the best third on the rest), kept only
+   when it beats the untuned model (:mod:`~marketing_utils.propensity.search`);
 6. sigmoid or isotonic calibration chosen by cross-validation, and the final
    calibrated model (:mod:`~marketing_utils.propensity.calibration`);
 7. scores for every customer and the test metrics.
