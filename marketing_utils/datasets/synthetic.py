@@ -76,8 +76,9 @@ class SyntheticData(MarketingData):
         ``horizon_days``, ``n_personas``, ``personas``, ``seed``, ``n_customers``,
         ``categories`` and ``true_product_choice`` (truth: per persona, in the
         order of ``personas``, the probability of each product, ordered by
-        product number, when a line of its category is drawn) and
-        ``product_categories`` (each product's index in ``categories``).
+        product number, when a line of its category is drawn),
+        ``product_categories`` (each product's index in ``categories``) and
+        ``dirty`` (whether defects were injected).
     truth : pandas.DataFrame
         One row per customer, ordered like ``customers``: ``customer_id``,
         ``persona``, ``signup_date`` (before ``observation_start`` for the
@@ -335,6 +336,7 @@ def make_synthetic(
         "categories": list(CATEGORIES),
         "true_product_choice": np.round(product_choice(catalogue), 8).tolist(),
         "product_categories": catalogue.category.tolist(),
+        "dirty": bool(dirty),
     }
     return SyntheticData(
         customers=customers,

@@ -29,6 +29,14 @@ from .stage import (
     rolling_origin_splits,
     verdict,
 )
+from .truth import (
+    ORACLE,
+    OracleComparison,
+    aggregate_expected,
+    oracle_comparison,
+    oracle_verdict,
+    truth_expected_demand,
+)
 
 __all__ = [
     "BASELINE",
@@ -39,10 +47,13 @@ __all__ = [
     "Frequency",
     "METRICS",
     "MODEL_NAMES",
+    "ORACLE",
     "OTHER_GROUP",
+    "OracleComparison",
     "SeriesForecast",
     "Split",
     "UNSEGMENTED",
+    "aggregate_expected",
     "backtest",
     "demand_series",
     "drift",
@@ -54,6 +65,8 @@ __all__ = [
     "linear_trend_fourier",
     "mae",
     "make_models",
+    "oracle_comparison",
+    "oracle_verdict",
     "mape",
     "mase",
     "mase_scale",
@@ -63,5 +76,6 @@ __all__ = [
     "rolling_origin_splits",
     "seasonal_naive",
     "smape",
+    "truth_expected_demand",
     "verdict",
 ]

@@ -10,11 +10,13 @@ import pandas as pd
 from ..plotting import PALETTE, finish
 from .series import BASELINE, SeriesForecast
 from .stage import DemandForecast, DemandSeries
+from .truth import OracleComparison
 
 __all__ = [
     "backtest_errors_figure",
     "demand_history_figure",
     "forecast_figure",
+    "oracle_figure",
     "series_mase_figure",
 ]
 
@@ -172,6 +174,58 @@ def series_mase_figure(forecast: DemandForecast, measure: str = "revenue") -> pl
         f"Backtest MASE per series ({measure})",
         "MASE (unitless, log scale; lower is better)",
         "series",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def oracle_figure(
+    comparison: OracleComparison,
+    result: SeriesForecast,
+    history: pd.Series,
+    expected: pd.Series,
+    *,
+    unit: str = "week",
+    ylabel: str = "revenue (currency units)",
+) -> plt.Figure:
+    """Realized demand, the best model's backtest forecasts and the true expected demand.
+
+    Shows the periods from a season before the first backtest origin to the
+    end: the gap between the black (realized) and green (true expected) lines
+    is chance, which no forecast can predict.
+    """
+    predictions = result.backtest.predictions
+    best = predictions[predictions["model"] == result.best_model]
+    first = pd.Timestamp(best["period"].min())
+    position = max(int(history.index.get_indexer([first])[0]) - result.season_length, 0)
+    shown = history.index[position:]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.plot(shown, history.loc[shown].to_numpy(), color="black", lw=1.2, label="realized")
+    ax.plot(
+        shown,
+        expected.reindex(shown).to_numpy(),
+        color=PALETTE[2],
+        lw=2,
+        label=f"true expected (MASE {comparison.oracle_mase:.2f})",
+    )
+    for i, (_, rows) in enumerate(best.groupby("origin")):
+        ax.plot(
+            rows["period"],
+            rows["forecast"],
+            color=PALETTE[0],
+            lw=1.5,
+            ls="--",
+            label=f"{result.best_model} backtest (MASE {comparison.best_mase:.2f})"
+            if i == 0
+            else None,
+        )
+    ax.legend(loc="upper left", fontsize=8)
+    ax.yaxis.set_major_formatter(_THOUSANDS)
+    finish(
+        ax,
+        f"{result.name}: realized, best model and the best possible forecast",
+        f"{unit} (first day)",
+        ylabel,
     )
     fig.tight_layout()
     return fig

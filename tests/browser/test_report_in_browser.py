@@ -33,8 +33,11 @@ const visible = (el) => {
   return box.width > 0 && box.height > 0
     && el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true, opacityProperty: true});
 };
-const read = (selector) => Array.from(document.querySelectorAll(selector))
-  .filter(visible).map((el) => el.innerText);
+// Capped: a broken page can show megabytes of image data as text, more than the
+// driver returns in one value; the first 200,000 characters show any tag soup.
+const cap = (text) => text.slice(0, 200000);
+const read = (selector) => cap(Array.from(document.querySelectorAll(selector))
+  .filter(visible).map((el) => el.innerText).join('\n'));
 const tables = Array.from(document.querySelectorAll('table')).filter(visible);
 const headerless = tables.filter((t) => {
   const head = t.tHead ? Array.from(t.tHead.querySelectorAll('th')) : [];
@@ -44,11 +47,12 @@ const headerless = tables.filter((t) => {
 }).map((t) => t.innerText.slice(0, 120));
 const images = Array.from(document.images);
 const maths = Array.from(document.querySelectorAll('math'));
-return {
+// As JSON text: the driver cannot pass some values a broken page yields.
+return JSON.stringify({
   title: document.title,
-  body: document.body.innerText,
-  prose: read('.jp-RenderedMarkdown').join('\n'),
-  outputs: read('.jp-OutputArea-output').join('\n'),
+  body: cap(document.body.innerText),
+  prose: read('.jp-RenderedMarkdown'),
+  outputs: read('.jp-OutputArea-output'),
   tables: tables.length,
   headerless: headerless,
   images: images.length,
@@ -61,7 +65,7 @@ return {
   remote_tags: Array.from(document.querySelectorAll('script[src], link[href], iframe, img[src^="http"]'))
     .map((el) => el.src || el.href),
   height: document.documentElement.scrollHeight,
-};
+});
 """
 
 INDEX = r"""
@@ -87,7 +91,7 @@ return {
 def _look(browser, page: Path, screenshot: Path) -> dict:
     browser.set_window_size(1280, 1600)
     browser.get(page.resolve().as_uri())
-    seen = browser.execute_script(INSPECT)
+    seen = json.loads(browser.execute_script(INSPECT))
     # A screenshot of the top of the page (at most 6,000 px) for a reviewer.
     browser.set_window_size(1280, min(max(seen["height"], 800), 6000))
     browser.save_screenshot(str(screenshot))

@@ -54,6 +54,26 @@ def test_synthetic_weekly_revenue_beats_the_baseline(ci_report):
     )
     assert any("partial week starting 2022-12-26" in note for note in metrics["notes"])
     assert any("partial week starting 2025-12-29" in note for note in metrics["notes"])
+    _check_truth(metrics)
+
+
+def _check_truth(metrics):
+    """The generator's true expected demand, scored as a forecast over the same backtest."""
+    truth = metrics["truth"]
+    assert truth["available"] is True and truth["measure"] == "revenue"
+    assert truth["best_model"] == metrics["best_model"]
+    assert truth["best_model_mase"] == metrics["best_mase"]
+    assert truth["baseline_mase"] == metrics["baseline_mase"]
+    # The truth is the best forecast in expectation: below the seasonal naive baseline by far
+    # and (on three 13-week test windows) below the best model; chance alone keeps it above 0.
+    assert 0.05 < truth["oracle_mase"] < truth["best_model_mase"] < truth["baseline_mase"]
+    assert truth["oracle_mase"] < 0.6 * truth["baseline_mase"]
+    assert truth["oracle_mae"] > 0
+    gap = truth["baseline_mase"] - truth["oracle_mase"]
+    closed = (truth["baseline_mase"] - truth["best_model_mase"]) / gap
+    assert truth["gap_closed_share"] == closed and 0 < closed < 1
+    orders = truth["orders"]
+    assert 0 < orders["oracle_mase"] < orders["best_model_mase"] < orders["baseline_mase"]
 
 
 def test_cdnow_weekly_revenue_reports_every_metric(cdnow_report):
@@ -65,6 +85,7 @@ def test_cdnow_weekly_revenue_reports_every_metric(cdnow_report):
     # 77 - 13 - 2*13 = 38 weeks before the first origin: fewer than two seasons.
     assert metrics["season_length"] == 1
     assert any("fewer than two seasons (104)" in note for note in metrics["notes"])
+    assert metrics["truth"] == {"available": False}  # real data: no generator, no truth
     _check_consistent(metrics)
 
 

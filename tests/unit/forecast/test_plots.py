@@ -13,6 +13,7 @@ import pytest
 
 from marketing_utils.forecast import plots as forecast_plots
 from marketing_utils.forecast.stage import FREQUENCIES, DemandSeries, forecast_demand
+from marketing_utils.forecast.truth import oracle_comparison
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,25 @@ def test_series_mase_figure(demand_and_result):
     assert ax.get_xlabel() == "MASE (unitless, log scale; lower is better)"
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["total: all"]
+
+
+def test_oracle_figure_shows_realized_truth_and_the_best_models_backtests(demand_and_result):
+    demand, result = demand_and_result
+    total, history = result.total(), demand.series()
+    expected = history * 0.98 + 1.0
+    comparison = oracle_comparison(total, history, expected)
+    fig = forecast_plots.oracle_figure(
+        comparison, total, history, expected, unit="month", ylabel="revenue (EUR)"
+    )
+    ax = fig.axes[0]
+    assert ax.get_title() == (
+        "total: all (revenue): realized, best model and the best possible forecast"
+    )
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[0] == "realized"
+    assert labels[1] == f"true expected (MASE {comparison.oracle_mase:.2f})"
+    assert labels[2] == f"{total.best_model} backtest (MASE {comparison.best_mase:.2f})"
+    # From a season (12 months) before the first origin (month 36 - 6 - 6 = 24) to the end.
+    assert len(ax.lines[0].get_xdata()) == 36 - 12
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), expected.iloc[12:])
+    assert len(ax.lines) == 2 + 2  # one dashed line per backtest origin

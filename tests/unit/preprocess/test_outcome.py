@@ -137,3 +137,51 @@ def test_exclude_and_keep_features(tmp_path):
 def test_the_outcome_column_must_be_in_the_file(tmp_path):
     with pytest.raises(DataValidationError, match="expected the outcome column 'Exited'"):
         _load(tmp_path, _telco(), column="Exited")
+
+
+def test_bank_marketing_as_a_customer_table_gives_the_built_in_model_table(datasets_dir, tmp_path):
+    """Issue 17: the same file through the customer-outcome route and through the built-in
+    loader yields the same model table (features, types, labels, row for row), so 03 learns
+    the same model from either (measured: test ROC AUC 0.8027 both on the full file)."""
+    bank = pd.read_csv(datasets_dir / "bank-full.csv", sep=";").iloc[:6000]
+    builtin_file = tmp_path / "bank.csv"
+    bank.to_csv(builtin_file, sep=";", index=False)
+    own = bank.copy()
+    own.insert(0, "client", [f"{i:07d}" for i in range(len(own))])  # leading zeros, as exports do
+    own_file = tmp_path / "clients.csv"
+    own.to_csv(own_file, index=False)
+    common = {"cutoff": "auto", "horizon_days": 90, "windows": (30, 90, 365), "seed": 42}
+    builtin = preprocess(
+        mu.load_data(
+            {"source": "bank_marketing", "path": str(builtin_file), "include_duration": False},
+            seed=42,
+            horizon_days=90,
+        ),
+        **common,
+    ).model_table
+    mapped = preprocess(
+        mu.load_data(
+            {
+                "source": "files",
+                "customers": {
+                    "path": str(own_file),
+                    "columns": {"customer_id": "client"},
+                    "outcome": {"column": "y", "positive": "yes"},
+                },
+            },
+            seed=42,
+            horizon_days=90,
+        ),
+        exclude_features=["duration"],
+        **common,
+    ).model_table
+    assert len(builtin) == len(mapped) == 6000
+    assert int(mapped["label"].sum()) == int((bank["y"] == "yes").sum())
+    pd.testing.assert_frame_equal(
+        mapped.drop(columns="customer_id").reset_index(drop=True),
+        builtin.drop(columns="customer_id")[
+            [c for c in mapped.columns if c != "customer_id"]
+        ].reset_index(drop=True),
+    )
+    assert not set(mapped["customer_id"]) & set(own["client"])  # ids are pseudonymized
+    assert mapped["customer_id"].is_unique
