@@ -3,7 +3,7 @@
 Usage (on reports whose notebook 01 has run on synthetic data, one per generator seed)::
 
     nice -n 10 .venv/bin/python benchmarks/planning_share_of_oracle.py \
-        reports/default /tmp/seed1 /tmp/seed2 --config x_learner:3 x_learner+s_learner:5
+        reports/default /tmp/seed1 /tmp/seed2 --config x_learner:3 x_learner+s_learner:3
 
 For each report and each ``model:folds`` configuration it estimates the
 per-offer uplift as stage 09 does (gradient boosting, calibrated,
@@ -79,7 +79,7 @@ def _ceiling(features, scores, numeric, categorical, tau, seed) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+", help="report folders (notebook 01 has run)")
-    parser.add_argument("--config", nargs="+", default=["x_learner:3", "x_learner+s_learner:5"])
+    parser.add_argument("--config", nargs="+", default=["x_learner:3", "x_learner+s_learner:3"])
     parser.add_argument("--noise", nargs="*", type=float, default=[0.03, 0.05])
     args = parser.parse_args()
     rows = []
