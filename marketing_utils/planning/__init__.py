@@ -8,7 +8,7 @@
 * :mod:`.plots`, :mod:`.io`: figures and artifacts.
 """
 
-from .estimate import SINGLE_OFFER, calibrate_uplift, campaign_arms, offer_uplift
+from .estimate import SINGLE_OFFER, calibrate_uplift, campaign_arms, offer_uplift, uplift_models
 from .io import save_planning
 from .offpolicy import ipw_incremental_value, ipw_value, ipw_with_bootstrap
 from .optimize import (
@@ -52,4 +52,5 @@ __all__ = [
     "solve_exact",
     "solve_relaxed",
     "top_k_within_budget",
+    "uplift_models",
 ]

@@ -28,9 +28,14 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import DataValidationError
 from ..uplift.experiment import NOT_FEATURES
-from ..uplift.learners import make_base_learner, make_feature_encoder, make_uplift_model
+from ..uplift.learners import (
+    UPLIFT_MODELS,
+    make_base_learner,
+    make_feature_encoder,
+    make_uplift_model,
+)
 
-__all__ = ["SINGLE_OFFER", "calibrate_uplift", "campaign_arms", "offer_uplift"]
+__all__ = ["SINGLE_OFFER", "calibrate_uplift", "campaign_arms", "offer_uplift", "uplift_models"]
 
 #: Offer name of a campaign without an ``arm`` column (one treatment against control).
 SINGLE_OFFER = "offer"
@@ -59,6 +64,40 @@ def campaign_arms(campaign: pd.DataFrame, control: str = "control") -> pd.Series
             column="arm" if "arm" in campaign.columns else "treatment",
         )
     return arm.rename("arm")
+
+
+def uplift_models(model: str | list[str] | tuple[str, ...]) -> list[str]:
+    """The uplift learners of an ensemble: ``"x_learner+s_learner"`` or a list of names.
+
+    One name is a single learner. Names must be stage 05's (see
+    :data:`~marketing_utils.uplift.learners.UPLIFT_MODELS`), each at most once.
+
+    Raises
+    ------
+    DataValidationError
+        If no name is given, a name is unknown or repeated.
+
+    Examples
+    --------
+    >>> uplift_models("x_learner + s_learner")
+    ['x_learner', 's_learner']
+    >>> uplift_models(["t_learner"])
+    ['t_learner']
+    """
+    where = "params campaign_planning.model"
+    names = model.split("+") if isinstance(model, str) else list(model)
+    if not all(isinstance(name, str) for name in names):
+        raise DataValidationError(where, f"expected learner names, found {model!r}")
+    names = [name.strip() for name in names]
+    unknown = [name for name in names if name not in UPLIFT_MODELS]
+    if not names or unknown:
+        raise DataValidationError(
+            where,
+            f"expected names from {', '.join(UPLIFT_MODELS)} joined by '+', found {model!r}",
+        )
+    if len(set(names)) < len(names):
+        raise DataValidationError(where, f"expected each learner at most once, found {model!r}")
+    return names
 
 
 def calibrate_uplift(
@@ -130,7 +169,7 @@ def offer_uplift(
     numeric: list[str],
     categorical: list[str],
     control: str = "control",
-    model: str = "t_learner",
+    model: str | list[str] = "t_learner",
     base_learner: str = "logistic_regression",
     folds: int = 3,
     calibrate: bool = False,
@@ -148,15 +187,23 @@ def offer_uplift(
         Feature columns (outcome and assignment columns are left out).
     control : str
         The control arm's name.
-    model, base_learner : str
-        Stage 05's uplift model and base classifier names.
+    model : str or list of str
+        Stage 05's uplift model, or an ensemble (``"x_learner+s_learner"``,
+        see :func:`uplift_models`): every learner is cross-fitted on the same
+        folds (and calibrated, with ``calibrate``) and the estimates are
+        averaged. Learners err in different places, so the average is
+        closer to the true uplift than the single learners, on average.
+    base_learner : str
+        Stage 05's base classifier name.
     folds : int
-        Cross-fitting folds (>= 2).
+        Cross-fitting folds (>= 2). More folds train every model on more
+        customers (``1 - 1/folds`` of them) at a proportional cost in time.
     calibrate : bool
         Map each offer's out-of-fold scores to uplift on the response scale
         by :func:`calibrate_uplift`, itself cross-fitted on the same folds
         (each fold calibrated on the other folds' customers of that offer and
-        the control group).
+        the control group); each learner of an ensemble separately, before
+        the average.
     seed : int
 
     Returns
@@ -172,6 +219,7 @@ def offer_uplift(
         raise DataValidationError(
             "params campaign_planning.cv_folds", f"expected an integer >= 2, found {folds!r}"
         )
+    models = uplift_models(model)
     arm = campaign_arms(campaign, control)
     offers = sorted(a for a in arm.unique() if a != control)
     outcome = campaign[["customer_id", "response"] + (["spend"] if "spend" in campaign else [])]
@@ -191,7 +239,7 @@ def offer_uplift(
     arms = table["arm"].to_numpy()
     strata = pd.factorize(pd.Series(arms) + "|" + pd.Series(response).astype(str))[0]
     base = make_base_learner(base_learner, seed)
-    uplift = np.full((len(table), len(offers)), np.nan)
+    uplift = np.full((len(models), len(table), len(offers)), np.nan)
     propensity = np.full(len(table), np.nan)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with threadpool_limits(limits=1):
@@ -203,10 +251,11 @@ def offer_uplift(
             for column, offer in enumerate(offers):
                 rows = np.isin(train_arm, [offer, control])
                 treatment = (train_arm[rows] == offer).astype(int)
-                fitted = make_uplift_model(model, base).fit(
-                    X_train[rows], response[train_rows][rows], treatment
-                )
-                uplift[test_rows, column] = fitted.predict_uplift(X_test)
+                for m, name in enumerate(models):
+                    fitted = make_uplift_model(name, base).fit(
+                        X_train[rows], response[train_rows][rows], treatment
+                    )
+                    uplift[m, test_rows, column] = fitted.predict_uplift(X_test)
             contacted = train_arm != control
             responder = clone(base).fit(X_train[contacted], response[train_rows][contacted])
             propensity[test_rows] = responder.predict_proba(X_test)[:, 1]
@@ -215,13 +264,15 @@ def offer_uplift(
         for train_rows, test_rows in splitter.split(table, strata):
             for column, offer in enumerate(offers):
                 fit = train_rows[np.isin(arms[train_rows], [offer, control])]
-                uplift[test_rows, column] = calibrate_uplift(
-                    raw[:, column],
-                    arms == offer,
-                    response,
-                    fit_rows=fit,
-                    apply_rows=test_rows,
-                )
+                for m in range(len(models)):
+                    uplift[m, test_rows, column] = calibrate_uplift(
+                        raw[m, :, column],
+                        arms == offer,
+                        response,
+                        fit_rows=fit,
+                        apply_rows=test_rows,
+                    )
+    uplift = uplift.mean(axis=0)
     scores = table[["customer_id", "arm", "response"] + (["spend"] if "spend" in table else [])]
     scores = scores.copy()
     for column, offer in enumerate(offers):

@@ -347,7 +347,7 @@ def plan_campaign(
     value_per_response: float = 20.0,
     value_source: str = "margin",
     control: str = "control",
-    model: str = "x_learner",
+    model: str | list[str] = "x_learner",
     base_learner: str = "gradient_boosting",
     cv_folds: int = 3,
     calibrate: bool = False,
@@ -390,7 +390,10 @@ def plan_campaign(
     value_source : {"margin", "clv", "auto"}
         See :func:`response_values`.
     model, base_learner, cv_folds :
-        Stage 05's uplift learner, and cross-fitting folds.
+        Stage 05's uplift learner or an ensemble of them
+        (``"x_learner+s_learner"``: their estimates averaged), its base
+        classifier, and the cross-fitting folds (see
+        :func:`~marketing_utils.planning.estimate.offer_uplift`).
     calibrate : bool
         Calibrate each offer's uplift on the randomized outcome (isotonic,
         cross-fitted; see :func:`~marketing_utils.planning.estimate.calibrate_uplift`).

@@ -82,3 +82,7 @@ def test_single_offer_ci_run_plans_too(ci_report):
     metrics = all_metrics["campaign_planning"]
     assert metrics["offers"] == ["offer"]
     assert 0 < metrics["plan"]["profit_share_of_oracle"] <= 1 + 1e-9
+    # One offer: the decision names the plan's list, not an arm called "offer".
+    n = metrics["n_contacts"]
+    assert metrics["decision"].startswith(f"Send the campaign to the {n:,} customers of the plan;")
+    assert "with offer" not in metrics["decision"]
