@@ -141,3 +141,48 @@ def notebook_columns(runs: list[dict]) -> tuple[list[str], list[list[str]]]:
         values = [run.get("notebooks", {}).get(stem, "-") for stem in stems]
         cells.append([f"{v:.1f}" if isinstance(v, float | int) else str(v) for v in values])
     return stems, cells
+
+
+#: The ``propensity_modeling`` params that ``fit_propensity`` takes as they are.
+PROPENSITY_SETTINGS = (
+    "test_size", "cv_folds", "class_weight", "search_iter", "search_method", "calibration",
+    "models",
+)  # fmt: skip
+
+
+def propensity_inputs(params_file: str | Path, report: str | Path) -> dict:
+    """What notebook 03 fits on: a params file's settings and its report's artifacts.
+
+    Parameters
+    ----------
+    params_file : str or Path
+        The params file (its ``seed`` and ``propensity_modeling`` section).
+    report : str or Path
+        A report folder where notebook 01 (and 02) ran.
+
+    Returns
+    -------
+    dict
+        ``store`` (the report's artifacts), ``section`` (the params section), ``seed``,
+        ``table`` (the model table, sampled to ``max_customers`` as 03 does), ``info``
+        and ``settings`` (the keyword arguments of ``fit_propensity`` that the section sets).
+    """
+    import yaml
+
+    import marketing_utils as mu
+
+    raw = yaml.safe_load(Path(params_file).read_text())
+    section = raw.get("propensity_modeling", {}) or {}
+    seed = raw.get("seed", 42)
+    store = mu.Artifacts(report)
+    table = mu.sample_customers(
+        store.load("model_table"), section.get("max_customers", 0), seed=seed
+    )
+    return {
+        "store": store,
+        "section": section,
+        "seed": seed,
+        "table": table,
+        "info": store.load("preprocessing_info"),
+        "settings": {k: section[k] for k in PROPENSITY_SETTINGS if k in section},
+    }

@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
+from _data import propensity_inputs
 
 TIMES: dict = defaultdict(float)
 
@@ -108,21 +108,11 @@ def main() -> None:
     from marketing_utils.propensity import stage
 
     _instrument()
-    raw = yaml.safe_load(Path(args.params).read_text())
-    section = raw.get("propensity_modeling", {}) or {}
-    seed = raw.get("seed", 42)
-    store = mu.Artifacts(args.report)
-    table = store.load("model_table")
-    info = store.load("preprocessing_info")
+    inputs = propensity_inputs(args.params, args.report)
+    store, section, seed = inputs["store"], inputs["section"], inputs["seed"]
+    table, info, kwargs = inputs["table"], inputs["info"], inputs["settings"]
     use_segments = section.get("use_segments", True)
     segments = store.load("segments") if use_segments and store.exists("segments") else None
-    table = mu.sample_customers(table, section.get("max_customers", 0), seed=seed)
-    kwargs = {
-        k: section[k]
-        for k in ("test_size", "cv_folds", "class_weight", "search_iter", "search_method",
-                  "calibration", "models")
-        if k in section
-    }  # fmt: skip
     load_before = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
     # Like the notebook: the data checks it shows, then the fit (which checks again on

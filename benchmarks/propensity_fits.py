@@ -20,9 +20,8 @@ import threading
 import time
 from collections import Counter
 from contextlib import nullcontext
-from pathlib import Path
 
-import yaml
+from _data import propensity_inputs
 
 COUNTS: Counter = Counter()
 _LOCK = threading.Lock()
@@ -57,23 +56,11 @@ def main() -> None:
 
     import joblib
 
-    import marketing_utils as mu
     from marketing_utils import propensity
 
     _count_fits()
-    raw = yaml.safe_load(Path(args.params).read_text())
-    section = raw.get("propensity_modeling", {}) or {}
-    store = mu.Artifacts(args.report)
-    table = store.load("model_table")
-    info = store.load("preprocessing_info")
-    seed = raw.get("seed", 42)
-    table = mu.sample_customers(table, section.get("max_customers", 0), seed=seed)
-    kwargs = {
-        k: section[k]
-        for k in ("test_size", "cv_folds", "class_weight", "search_iter", "search_method",
-                  "calibration", "models")
-        if k in section
-    }  # fmt: skip
+    inputs = propensity_inputs(args.params, args.report)
+    table, info, seed, kwargs = (inputs[k] for k in ("table", "info", "seed", "settings"))
     load_before = os.getloadavg()
     tic = time.perf_counter()
     backend = joblib.parallel_config(backend="threading") if args.n_jobs > 1 else nullcontext()
