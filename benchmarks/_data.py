@@ -186,3 +186,14 @@ def propensity_inputs(params_file: str | Path, report: str | Path) -> dict:
         "info": store.load("preprocessing_info"),
         "settings": {k: section[k] for k in PROPENSITY_SETTINGS if k in section},
     }
+
+
+def propensity_decisions(result) -> dict:
+    """What 03 decided and how well it did: the columns of a before/after table."""
+    metrics = result.metrics()
+    return {
+        "family": result.family,
+        **{k: metrics[k] for k in ("class_weight", "calibration", "tuned", "best_params")},
+        **{k: metrics[k] for k in ("test_roc_auc", "test_pr_auc", "test_brier", "cv_roc_auc")},
+        "comparison_roc_auc": metrics["cv_roc_auc_by_family"],
+    }

@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _data import propensity_inputs
+from _data import propensity_decisions, propensity_inputs
 
 TIMES: dict = defaultdict(float)
 
@@ -177,7 +177,6 @@ def main() -> None:
         )
     if args.kernel:
         times["kernel start + papermill (empty notebook)"] = round(kernel_overhead(), 2)
-    metrics = result.metrics()
     row = {
         "label": args.label,
         "params": args.params,
@@ -188,16 +187,7 @@ def main() -> None:
         "fit_propensity_cpu_this_process": round(fit_cpu, 2),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
-        "family": result.family,
-        "class_weight": metrics["class_weight"],
-        "calibration": metrics["calibration"],
-        "tuned": metrics["tuned"],
-        "best_params": metrics["best_params"],
-        "test_roc_auc": round(metrics["test_roc_auc"], 5),
-        "test_pr_auc": round(metrics["test_pr_auc"], 5),
-        "test_brier": round(metrics["test_brier"], 5),
-        "cv_roc_auc": round(metrics["cv_roc_auc"], 5),
-        "comparison_roc_auc": {k: round(v, 4) for k, v in metrics["cv_roc_auc_by_family"].items()},
+        **propensity_decisions(result),
     }
     print(json.dumps(row, indent=1, default=str))
     if args.out:

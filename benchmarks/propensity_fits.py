@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from contextlib import nullcontext
 
-from _data import propensity_inputs
+from _data import propensity_decisions, propensity_inputs
 
 COUNTS: Counter = Counter()
 _LOCK = threading.Lock()
@@ -69,7 +69,6 @@ def main() -> None:
             table, info=info, seed=seed, n_jobs=args.n_jobs, **kwargs
         )
     seconds = time.perf_counter() - tic
-    metrics = result.metrics()
     row = {
         "label": args.label,
         "params": args.params,
@@ -80,16 +79,7 @@ def main() -> None:
         "seconds": round(seconds, 1),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
-        "family": result.family,
-        "class_weight": metrics["class_weight"],
-        "calibration": metrics["calibration"],
-        "tuned": metrics["tuned"],
-        "best_params": metrics["best_params"],
-        "test_roc_auc": metrics["test_roc_auc"],
-        "test_pr_auc": metrics["test_pr_auc"],
-        "test_brier": metrics["test_brier"],
-        "cv_roc_auc": metrics["cv_roc_auc"],
-        "comparison_roc_auc": metrics["cv_roc_auc_by_family"],
+        **propensity_decisions(result),
     }
     line = json.dumps(row, default=str)
     print(line)
