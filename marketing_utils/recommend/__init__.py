@@ -67,6 +67,7 @@ from .selection import (
 )
 from .similarity import METRICS, item_similarity, top_n
 from .stage import (
+    METHOD_NAMES,
     METHODS,
     ModelSettings,
     export_recommendations,
@@ -88,6 +89,7 @@ from .text import (
 from .user_cf import UserKNNRecommender
 
 __all__ = [
+    "METHOD_NAMES",
     "METHODS",
     "METRICS",
     "METRIC_NAMES",

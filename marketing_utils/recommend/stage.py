@@ -48,6 +48,19 @@ METHODS = (
     "hybrid",
 )
 
+#: How a reader calls each method (the report's decisions and headline labels).
+METHOD_NAMES = {
+    "popularity": "most popular products",
+    "segment_popularity": "segment popularity",
+    "item_cf": "item-based neighbours",
+    "user_cf": "user-based neighbours",
+    "als": "ALS",
+    "bpr": "BPR",
+    "rules": "association rules",
+    "content": "product text",
+    "hybrid": "hybrid (purchases and product text)",
+}
+
 
 @dataclass(frozen=True)
 class ModelSettings:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from marketing_utils import Artifacts
+from marketing_utils.recommend import METHOD_NAMES
 
 METHODS = {
     "popularity",
@@ -158,6 +159,11 @@ def test_item_cf_beats_popularity_on_synthetic_data(ci_report):
     assert metrics["cold_start_customers"] > 0  # signed up before the cutoff, no purchase yet
     assert metrics["new_customers_after_cutoff"] > 0
     _check_exports(result, metrics)
+    # The index speaks the reader's words: the shipped method by name, no identifiers.
+    shipped = METHOD_NAMES[metrics["chosen_model"]]
+    assert metrics["decision"].startswith(f"The exported lists use {shipped},")
+    assert "_" not in metrics["decision"].replace("contact_plan.csv", "")
+    assert all("_" not in figure["label"] for figure in metrics["headline"])
 
 
 def test_runs_on_own_retail_data(own_data_report):
