@@ -23,9 +23,8 @@ import pandas as pd
 
 from ..datasets.synthetic_demand import expected_daily_demand
 from ..errors import DataValidationError
-from .backtest import METRICS
+from .backtest import METRICS, backtest
 from .data import Frequency, get_frequency
-from .metrics import forecast_scores
 from .series import BASELINE, SeriesForecast
 
 __all__ = [
@@ -199,40 +198,25 @@ def oracle_comparison(
             f"expected a true expected value for every period of {result.name}, "
             f"found {int(expected.isna().sum())} missing",
         )
-    values = history.to_numpy(dtype=float)
+    # The oracle is one more model of the same backtest: same origins, horizon and scale.
+    best_rows = result.backtest.predictions
+    best_rows = best_rows[best_rows["model"] == result.best_model]
+    first_periods = best_rows.groupby("origin", sort=True)["period"].min()
+    train_ends = history.index.get_indexer(pd.DatetimeIndex(first_periods))
     truth = expected.to_numpy(dtype=float)
-    position = pd.Index(history.index)
-    predictions = result.backtest.predictions
-    best_rows = predictions[predictions["model"] == result.best_model]
-    scores, rows = [], []
-    for origin, test in best_rows.groupby("origin", sort=True):
-        where = position.get_indexer(pd.DatetimeIndex(test["period"]))
-        train_end = int(where.min())
-        actual = values[where]
-        forecast = truth[where]
-        rows.append(
-            pd.DataFrame(
-                {
-                    "origin": origin,
-                    "period": history.index[where],
-                    "step": test["step"].to_numpy(),
-                    "actual": actual,
-                    "forecast": forecast,
-                    "error": actual - forecast,
-                }
-            )
-        )
-        scores.append(
-            {
-                "origin": origin,
-                "model": ORACLE,
-                **forecast_scores(actual, forecast, values[:train_end], result.season_length),
-            }
-        )
+    oracle_backtest = backtest(
+        history,
+        {ORACLE: lambda train, horizon: truth[len(train) : len(train) + horizon]},
+        horizon=int(best_rows["step"].max()),
+        n_origins=len(train_ends),
+        step=int(np.diff(train_ends)[0]) if len(train_ends) > 1 else 1,
+        season_length=result.season_length,
+    )
     models = [result.best_model] + ([BASELINE] if result.best_model != BASELINE else [])
     model_scores = result.backtest.scores
-    model_scores = model_scores[model_scores["model"].isin(models)][["origin", "model", *METRICS]]
-    table = pd.concat([model_scores, pd.DataFrame(scores)], ignore_index=True)
+    model_scores = model_scores[model_scores["model"].isin(models)]
+    columns = ["origin", "model", *METRICS]
+    table = pd.concat([model_scores[columns], oracle_backtest.scores[columns]], ignore_index=True)
     mean = table.groupby("model")[list(METRICS)].mean()
     best = float(mean.loc[result.best_model, "mase"])
     baseline = float(mean.loc[BASELINE, "mase"]) if BASELINE in mean.index else np.nan
@@ -241,7 +225,7 @@ def oracle_comparison(
     closed = (baseline - best) / gap if np.isfinite(gap) and gap > 0 else np.nan
     return OracleComparison(
         scores=table,
-        predictions=pd.concat(rows, ignore_index=True),
+        predictions=oracle_backtest.predictions.drop(columns="model"),
         best_model=result.best_model,
         best_mase=best,
         baseline_mase=baseline,
