@@ -59,6 +59,8 @@ PREDICTION_COLUMNS = [
     "expected_profit",
     "expected_value",
 ]
+#: The predictions that order the list before the holdout draw (in this order).
+_ORDER_COLUMNS = pd.Index(["score", "expected_uplift", "expected_profit", "expected_value"])
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,28 @@ def _selected(values: pd.Series, where: str) -> np.ndarray:
             examples=values[mapped.isna()].unique()[:5].tolist(),
         )  # fmt: skip
     return mapped.astype(bool).to_numpy()
+
+
+def draw_order(table: pd.DataFrame) -> np.ndarray:
+    """Positions of a deployed list's rows in the order its seeded draws use.
+
+    By the predictions (score, expected uplift, profit, value), best first;
+    customers with equal predictions keep the list's order. Never by the
+    customer id: a run without ``WORKBOOK_PSEUDONYM_KEY`` pseudonymizes with a
+    random key, which renames and so reorders the ids, and the same params
+    must give the same holdout and the same simulated outcomes. The list's
+    order comes from the stage that wrote it and does not depend on the key.
+
+    Examples
+    --------
+    >>> draw_order(pd.DataFrame({"customer_id": ["b", "a", "c"], "score": [0.2, 0.9, 0.2]}))
+    array([1, 0, 2])
+    """
+    columns = list(_ORDER_COLUMNS.intersection(table.columns, sort=False))
+    if not columns:
+        return np.arange(len(table))
+    ordered = table[columns].reset_index(drop=True)
+    return ordered.sort_values(columns, ascending=False, kind="stable").index.to_numpy()
 
 
 def holdout_mask(strata: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
@@ -263,7 +287,7 @@ def export_campaign(
             "parameter stratify_by",
             f"expected 'auto', 'none' or a column of {where} ({list(source.columns)}), found {stratify!r}",
         )
-    table = table.sort_values("customer_id", kind="stable")
+    table = table.iloc[draw_order(table)]
     strata = (
         np.zeros(len(table), dtype=np.int64) if stratify == "none"
         else pd.factorize(table[stratify].astype(str), sort=True)[0]

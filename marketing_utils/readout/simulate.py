@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..errors import DataValidationError
 from .estimates import stratified_newcombe_interval
-from .export import CampaignExport
+from .export import CampaignExport, draw_order
 
 __all__ = [
     "DEFAULT_ARM",
@@ -169,13 +169,21 @@ def simulate_outcomes(
     """
     table = _truth_for(export, truth)
     rng = np.random.default_rng(int(seed))
+    order = draw_order(export.customers)  # _truth_for keeps the export's rows in order
+
+    def drawn(values: np.ndarray) -> np.ndarray:
+        """Seeded draws, the i-th going to the i-th customer of the draw order."""
+        placed = np.empty_like(values)
+        placed[order] = values
+        return placed
+
     treated = table["treatment"].to_numpy() == 1
     p = np.where(treated, table["p_response_treated"], table["p_response_control"])
-    converted = rng.random(len(table)) < p
-    factor = np.exp(rng.normal(0.0, REVENUE_SIGMA, len(table)))
+    converted = drawn(rng.random(len(table))) < p
+    factor = np.exp(drawn(rng.normal(0.0, REVENUE_SIGMA, len(table))))
     value = _order_values(table["customer_id"], order_values)
     revenue = np.where(converted, np.maximum(np.round(value * factor, 2), 1.0), 0.0)
-    day = rng.integers(0, int(window_days), len(table))
+    day = drawn(rng.integers(0, int(window_days), len(table)))
     start = pd.Timestamp(campaign_start)
     date = pd.Series(start + pd.to_timedelta(day, unit="D") + pd.Timedelta(hours=12)).where(
         converted

@@ -426,7 +426,8 @@ def campaign_readout(
     n = int(overall["customers"])
     share = float(overall["holdout"]) / n
     baseline = float(np.clip(overall["holdout_rate"], 0.001, 0.999))
-    lift = target_lift if target_lift is not None else float(overall["incremental_rate"])
+    # A difference of two equal rates can come out as 1e-17, not 0: no lift to plan for.
+    lift = target_lift if target_lift is not None else round(float(overall["incremental_rate"]), 12)
     next_test = {
         "baseline_rate": baseline,
         "alpha": alpha,

@@ -97,15 +97,28 @@ def similarity_block(
 def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Columns and values of the ``n`` largest entries of every row, best first.
 
-    ``np.argpartition`` finds them in linear time per row, then only those
-    ``n`` are sorted. Rows keep ``min(n, columns)`` entries; entries equal to
-    ``-inf`` are returned too (callers drop them). Among equal values at the
-    boundary the choice is arbitrary but the same on every run.
+    The ``n``-th largest value of each row is found in linear time
+    (``np.partition``); every entry above it is kept, and of the entries equal
+    to it the lowest columns fill the remaining places. Only the ``n`` kept
+    entries are sorted (by value, descending, then by column). Rows keep
+    ``min(n, columns)`` entries; entries equal to ``-inf`` are returned too
+    (callers drop them).
+
+    Ties are broken by the column, never by where a partition happened to put
+    them: a customer's row of similarities differs from their twin's only in
+    which entry is their own (set to 0), and an arbitrary choice among equal
+    neighbours would then depend on the pseudonym order of the twins, so on
+    the run's pseudonymization key.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
         Column indices (int64) and values, each of shape (rows, min(n, columns)).
+
+    Examples
+    --------
+    >>> top_n(np.array([[0.5, 0.9, 0.5, 0.5]]), 2)[0]
+    array([[1, 0]])
     """
     check_count(n, "n")
     n_rows, n_columns = scores.shape
@@ -114,7 +127,12 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         empty = np.empty((n_rows, 0))
         return empty.astype(np.int64), empty
     if n < n_columns:
-        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        threshold = -np.partition(-scores, n - 1, axis=1)[:, n - 1 : n]
+        above = scores > threshold
+        at = scores == threshold
+        places_left = n - above.sum(axis=1, keepdims=True)
+        kept = above | (at & (np.cumsum(at, axis=1) <= places_left))
+        part = np.nonzero(kept)[1].reshape(n_rows, n)
     else:
         part = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
     values = np.take_along_axis(scores, part, axis=1)

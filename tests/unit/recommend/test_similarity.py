@@ -97,6 +97,16 @@ def test_top_n_orders_and_breaks_ties_by_column():
     assert columns.tolist() == [[1, 3, 2, 0, 4]]
 
 
+def test_top_n_keeps_the_lowest_columns_among_ties_at_the_boundary():
+    """Two twins' rows differ only in where their own 0 is: the same neighbours either way."""
+    ties = np.array([[0.0, 0.5, 0.5, 0.5, 0.5, 0.9], [0.5, 0.0, 0.5, 0.5, 0.5, 0.9]])
+    columns, values = top_n(ties, 3)
+    assert columns.tolist() == [[5, 1, 2], [5, 0, 2]]
+    assert values.tolist() == [[0.9, 0.5, 0.5], [0.9, 0.5, 0.5]]
+    wide = np.tile(np.r_[np.full(997, 0.25), 1.0, 2.0, 0.25], (4, 1))
+    assert top_n(wide, 5)[0].tolist() == [[998, 997, 0, 1, 2]] * 4
+
+
 def test_errors_name_the_parameter():
     with pytest.raises(
         DataValidationError, match="similarity: expected one of cosine, jaccard, found 'pearson'"
