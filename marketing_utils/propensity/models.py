@@ -54,6 +54,7 @@ __all__ = [
     "limited_threads",
     "resolve_jobs",
     "make_estimator",
+    "race_screen",
     "select_class_weight",
     "select_family",
 ]
@@ -463,11 +464,35 @@ def compare_class_weights(
     -------
     DataFrame
         One row per setting (``none``, ``balanced``); a family without class
-        weights (``mlp``) gives only ``none``.
+        weights (``mlp``) gives only ``none``. Column ``folds``: the folds each
+        row ran (all of them here; fewer for a setting dropped by the race
+        that :func:`~marketing_utils.propensity.stage.fit_prepared` runs).
     """
     return _compare_class_weights(
         prepared, family, unweighted=unweighted, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs
     )[0]
+
+
+def race_screen(cv_folds: int) -> int:
+    """Folds every contender is fitted on before a race drops the losers: ``max(2, round(2k/5))``.
+
+    The first stage of the fold racing of the search
+    (:func:`~marketing_utils.propensity.search.racing_plan`) and of the
+    class-weight comparison; with ``cv_folds`` or fewer folds nothing is raced.
+
+    Examples
+    --------
+    >>> race_screen(5), race_screen(3), race_screen(10)
+    (2, 2, 4)
+    """
+    return max(2, round(2 * int(cv_folds) / 5))
+
+
+def _fold_summary(part: list, **labels) -> dict:
+    """:func:`_summarize` of one pipeline's results on some folds (from :func:`fit_folds`)."""
+    scores = {f"test_{name}": fold_scores(part, name) for name in part[0][0]}
+    scores["fit_time"] = np.array([p[1] for p in part])
+    return _summarize(scores, **labels)
 
 
 def _compare_class_weights(
@@ -478,23 +503,51 @@ def _compare_class_weights(
     cv_folds: int,
     seed: int,
     n_jobs: int,
+    unweighted_pr_auc: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[str, OutOfFold]]:
-    """:func:`compare_class_weights` and the out-of-fold results it fitted (by ``class_weight``)."""
+    """:func:`compare_class_weights` and the out-of-fold results it fitted (by ``class_weight``).
+
+    With ``unweighted_pr_auc`` (the unweighted pipeline's PR AUC on each of
+    the same folds, from the comparison), balanced weights are raced: fitted
+    on the first :func:`race_screen` folds, and on the others only when their
+    mean PR AUC on those folds beats the unweighted one's on the same folds.
+    A setting that loses the paired comparison on the first folds would need
+    a gain of more than one standard error on the rest to be chosen; it is
+    dropped instead (its row summarizes the folds it ran, column ``folds``).
+    """
     family = family_name(family)
     X, y = prepared.part("train")
-    rows, fitted = {}, {}
+    y = np.asarray(y)
+    rows, fitted, done = {}, {}, {}
     for weight in (None, "balanced"):
         if weight is not None and family == "mlp":
             continue
         if weight is None and unweighted is not None and family in set(unweighted["family"]):
             rows[weight] = unweighted[unweighted["family"] == family].iloc[0].to_dict()
+            rows[weight]["folds"] = int(cv_folds)
             continue
         fitted[weight] = build_pipeline(prepared.spec, family, seed=seed, class_weight=weight)
-    fits = cross_fit(list(fitted.values()), X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
-    for weight, fit in zip(fitted, fits, strict=True):
-        rows[weight] = _summarize(fit.scores, family=family, class_weight=str(weight).lower())
+    folds = list(cv_splitter(cv_folds, seed).split(X, y))
+    screen = race_screen(len(folds))
+    if unweighted_pr_auc is not None and list(fitted) == ["balanced"] and screen < len(folds):
+        label = {"family": family, "class_weight": "balanced"}
+        first = fit_folds([fitted["balanced"]], X, y, folds[:screen], n_jobs=n_jobs)[0]
+        gain = fold_scores(first, "pr_auc").mean() - np.mean(unweighted_pr_auc[:screen])
+        if gain <= 0:
+            rows["balanced"] = {**_fold_summary(first, **label), "folds": screen}
+        else:
+            rest = fit_folds([fitted["balanced"]], X, y, folds[screen:], n_jobs=n_jobs)[0]
+            done["balanced"] = assemble_folds(first + rest, folds, len(y))
+    else:
+        fits = cross_fit(list(fitted.values()), X, y, cv_folds=cv_folds, seed=seed, n_jobs=n_jobs)
+        done = dict(zip(fitted, fits, strict=True))
+    for weight, fit in done.items():
+        rows[weight] = {
+            **_summarize(fit.scores, family=family, class_weight=str(weight).lower()),
+            "folds": int(cv_folds),
+        }
     table = pd.DataFrame([rows[w] for w in (None, "balanced") if w in rows])
-    return table, {str(w).lower(): fit for w, fit in zip(fitted, fits, strict=True)}
+    return table, {str(w).lower(): fit for w, fit in done.items()}
 
 
 def select_class_weight(table: pd.DataFrame, *, cv_folds: int) -> str | None:
@@ -502,7 +555,9 @@ def select_class_weight(table: pd.DataFrame, *, cv_folds: int) -> str | None:
 
     Calibration is fixed afterwards, so PR AUC (ranking of the positives) is
     what the weights can buy; a gain within the fold-to-fold noise is not
-    worth the distorted probabilities and the slower fit.
+    worth the distorted probabilities and the slower fit. A ``balanced`` row
+    whose ``folds`` are fewer than ``cv_folds`` was dropped by the race of
+    :func:`compare_class_weights` (it lost on the first folds) and is never chosen.
 
     Examples
     --------
@@ -514,6 +569,8 @@ def select_class_weight(table: pd.DataFrame, *, cv_folds: int) -> str | None:
     rows = table.set_index("class_weight")
     if "balanced" not in rows.index:
         return None
+    if "folds" in rows.columns and rows.loc["balanced", "folds"] < cv_folds:
+        return None  # dropped by the race: it lost to no weights on the first folds
     standard_error = rows.loc["none", "pr_auc_std"] / np.sqrt(cv_folds)
     gain = rows.loc["balanced", "pr_auc_mean"] - rows.loc["none", "pr_auc_mean"]
     return "balanced" if gain > standard_error else None

@@ -23,6 +23,7 @@ from .models import (
     fit_folds,
     fold_scores,
     limited_threads,
+    race_screen,
 )
 
 __all__ = ["SEARCH_METHODS", "TuningResult", "racing_plan", "search_space", "tune_model"]
@@ -214,7 +215,7 @@ def racing_plan(n_candidates: int, cv_folds: int, *, factor: int = 3) -> tuple[i
     >>> racing_plan(2, 5)
     (5, 2)
     """
-    screen = max(2, round(2 * int(cv_folds) / 5))
+    screen = race_screen(cv_folds)
     keep = max(2, -(-int(n_candidates) // int(factor)))
     if keep >= n_candidates or screen >= cv_folds:
         return int(cv_folds), int(n_candidates)

@@ -9,7 +9,8 @@ part is touched once, at the end):
 2. a seeded, stratified train/test split;
 3. compare untuned candidate families by stratified k-fold cross-validation
    and pick one by the one-standard-error rule (:mod:`~marketing_utils.propensity.models`);
-4. class weights against none for that family;
+4. class weights against none for that family, raced over the folds
+   (balanced weights go on past the first folds only while they beat none there);
 5. a seeded hyperparameter search, raced over the folds by default (every
    candidate on the first folds, the best third on the rest), kept only
    when it beats the untuned model (:mod:`~marketing_utils.propensity.search`);
@@ -314,7 +315,11 @@ def fit_propensity(
     reuse the out-of-fold predictions of the chosen pipeline (from the search,
     or from the comparison when the untuned model is kept) together with the
     search's refit. The decisions and the model are those of fitting each
-    step on its own.
+    step on its own, with one exception: balanced class weights are raced
+    (fitted on the first two of five folds, and on the others only when they
+    beat no weights on those folds); a setting that loses there is not
+    chosen, where the exhaustive comparison would need it to gain more than
+    one standard error on the remaining folds.
     """
     _class_weight_param(class_weight)  # parameter errors before the data checks
     _calibration_methods(calibration)
@@ -367,8 +372,9 @@ def fit_prepared(
     out_of_fold = {"none": comparison_fits[family]}
     if weight_param == "auto":
         weights, weight_fits = _compare_class_weights(
-            prepared, family, unweighted=comparison, **common
-        )
+            prepared, family, unweighted=comparison,
+            unweighted_pr_auc=comparison_fits[family].scores["test_pr_auc"], **common,
+        )  # fmt: skip
         out_of_fold.update(weight_fits)
         chosen_weight = select_class_weight(weights, cv_folds=cv_folds)
     else:

@@ -166,6 +166,10 @@ def test_balanced_weights_need_a_gain_beyond_the_noise():
     assert select_class_weight(table, cv_folds=4) is None  # gain 0.005 < 0.01
     assert select_class_weight(table.assign(pr_auc_std=0.004), cv_folds=4) == "balanced"
     assert select_class_weight(table.iloc[:1], cv_folds=4) is None
+    # The same gain, but the balanced row ran 2 of 4 folds (dropped by the race): never chosen.
+    raced = table.assign(pr_auc_std=0.004, folds=[4, 2])
+    assert select_class_weight(raced, cv_folds=4) is None
+    assert select_class_weight(raced.assign(folds=[4, 4]), cv_folds=4) == "balanced"
 
 
 def test_class_weight_comparison_reuses_the_unweighted_row():
@@ -173,6 +177,7 @@ def test_class_weight_comparison_reuses_the_unweighted_row():
     comparison = compare_models(prepared, ["logistic"], cv_folds=3)
     weights = compare_class_weights(prepared, "logistic", unweighted=comparison, cv_folds=3)
     assert list(weights["class_weight"]) == ["none", "balanced"]
+    assert list(weights["folds"]) == [3, 3]  # not raced: every fold of both settings
     assert weights.iloc[0]["roc_auc_mean"] == comparison.iloc[0]["roc_auc_mean"]
     # Balanced weights push predicted probabilities up for the minority class: worse calibration.
     assert weights.iloc[1]["ece_mean"] > weights.iloc[0]["ece_mean"]

@@ -20,11 +20,15 @@ from marketing_utils.propensity.calibration import (
 from marketing_utils.propensity.data import prepare_model_data
 from marketing_utils.propensity.models import (
     SCORING,
+    _compare_class_weights,
     _ece_scorer,
     build_pipeline,
+    compare_models,
     cross_fit,
     cv_splitter,
+    race_screen,
     resolve_jobs,
+    select_class_weight,
 )
 from marketing_utils.propensity.search import racing_plan, search_space, tune_model
 
@@ -153,12 +157,46 @@ def test_fit_propensity_fits_each_fold_once(monkeypatch):
         _table(), models=("logistic", "hist_gradient_boosting"), cv_folds=3, search_iter=2, seed=7
     )
     folds, families, candidates = 3, 2, 2
-    weights = folds  # the balanced arm; the unweighted arm is the comparison's
+    # The balanced arm is raced: on the first two folds it loses to no weights here, so it is
+    # not fitted on the third; the unweighted arm is the comparison's.
+    balanced = result.class_weights.set_index("class_weight").loc["balanced"]
+    assert balanced["folds"] == 2 and result.class_weight is None
+    weights = 2
     search = candidates * folds + 1  # folds of each candidate + one refit (or the untuned fit)
     final_logistic = 1  # for the odds ratios
     # No calibration folds and no refit for the final model: both reuse the search's work.
     assert sum(counts.values()) == families * folds + weights + search + final_logistic
     assert result.calibration.method in ("sigmoid", "isotonic")
+
+
+def test_class_weight_race_drops_balanced_weights_that_lose_on_the_first_folds(monkeypatch):
+    """Five folds: balanced weights on folds 1-2 only when no weights beat them there."""
+    prepared = prepare_model_data(_table(), cv_folds=5, seed=7)
+    X, y = prepared.part("train")
+    family = "logistic"
+    balanced = build_pipeline(prepared.spec, family, seed=7, class_weight="balanced")
+    full = cross_fit([balanced], X, y, cv_folds=5, seed=7)[0]
+    pr_auc = full.scores["test_pr_auc"]
+    unweighted = compare_models(prepared, [family], cv_folds=5, seed=7)
+    # Unweighted PR AUC of 1 on every fold: balanced loses on folds 1-2, two fits, dropped.
+    counts = _counting(monkeypatch)
+    args = {"unweighted": unweighted, "cv_folds": 5, "seed": 7, "n_jobs": 1}
+    race = {"unweighted_pr_auc": np.ones(5)}
+    table, fits = _compare_class_weights(prepared, family, **args, **race)
+    rows = table.set_index("class_weight")
+    assert sum(counts.values()) == 2  # the unweighted arm is the comparison's
+    assert rows.loc["balanced", "folds"] == 2 and rows.loc["none", "folds"] == 5
+    assert rows.loc["balanced", "pr_auc_mean"] == pytest.approx(pr_auc[:2].mean(), abs=1e-15)
+    assert not fits  # nothing fitted on every fold
+    # Even with a full-fold mean far above no weights, a dropped row is never chosen.
+    assert select_class_weight(rows.reset_index().assign(pr_auc_std=0.0), cv_folds=5) is None
+    # Unweighted PR AUC of 0: balanced wins on folds 1-2 and runs all five, as cross_fit does.
+    counts.clear()
+    table, fits = _compare_class_weights(prepared, family, **args, unweighted_pr_auc=np.zeros(5))
+    assert sum(counts.values()) == 5
+    assert table.set_index("class_weight").loc["balanced", "folds"] == 5
+    np.testing.assert_array_equal(fits["balanced"].proba, full.proba)
+    np.testing.assert_array_equal(fits["balanced"].scores["test_pr_auc"], pr_auc)
 
 
 def test_racing_plan():
@@ -169,6 +207,8 @@ def test_racing_plan():
     # Nothing to race: every candidate would be kept, or no fold would be left.
     assert racing_plan(2, 5) == (5, 2)
     assert racing_plan(6, 2) == (2, 6)
+    # The first stage of every race: two of five folds, two of three, four of ten.
+    assert [race_screen(k) for k in (3, 5, 10)] == [2, 2, 4]
 
 
 def test_racing_is_the_exhaustive_search_minus_the_dropped_folds(prepared, monkeypatch):
