@@ -23,7 +23,13 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import get_scorer, make_scorer
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    log_loss,
+    make_scorer,
+    roc_auc_score,
+)
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
@@ -48,6 +54,7 @@ __all__ = [
     "assemble_folds",
     "cross_fit",
     "fit_folds",
+    "fold_metrics",
     "fold_scores",
     "cv_splitter",
     "family_name",
@@ -274,15 +281,42 @@ class OutOfFold:
     decision: np.ndarray | None
 
 
-def _fit_fold(pipeline, X, y, train, test, scorers):
+def fold_metrics(y_true, proba, decision=None) -> dict[str, float]:
+    """The fold scores of :data:`SCORING` and ``ece``, from one fold's predictions.
+
+    What scikit-learn's scorers give (losses negated), computed from one
+    ``predict_proba`` (and one ``decision_function``) instead of one per
+    scorer: ROC AUC and PR AUC rank by the decision function when the model
+    has one (as the ``roc_auc`` and ``average_precision`` scorers do), the
+    losses use the probability of the positive class.
+
+    Examples
+    --------
+    >>> m = fold_metrics([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+    >>> m["roc_auc"], m["brier"]
+    (0.75, -0.185)
+    """
+    y_true = np.asarray(y_true)
+    proba = np.asarray(proba, dtype=float)
+    ranking = proba if decision is None else np.asarray(decision, dtype=float)
+    return {
+        "roc_auc": float(roc_auc_score(y_true, ranking)),
+        "pr_auc": float(average_precision_score(y_true, ranking)),
+        "log_loss": -float(log_loss(y_true, proba)),
+        "brier": -float(brier_score_loss(y_true, proba)),
+        "ece": -float(expected_calibration_error(y_true, proba)),
+    }
+
+
+def _fit_fold(pipeline, X, y, train, test):
     tic = time.perf_counter()
     fitted = pipeline.fit(X.iloc[train], y[train])
     fit_time = time.perf_counter() - tic
     X_test, y_test = X.iloc[test], y[test]
-    scores = {name: scorer(fitted, X_test, y_test) for name, scorer in scorers.items()}
+    # One prediction pass per fold: every score is computed from it.
     proba = fitted.predict_proba(X_test)[:, 1]
     decision = fitted.decision_function(X_test) if hasattr(fitted, "decision_function") else None
-    return scores, fit_time, proba, decision
+    return fold_metrics(y_test, proba, decision), fit_time, proba, decision
 
 
 def cross_fit(
@@ -296,10 +330,12 @@ def cross_fit(
 ) -> list[OutOfFold]:
     """Cross-validate several pipelines on the same folds, all folds of all pipelines in parallel.
 
-    Each fold is scored with scikit-learn's own scorers (ROC AUC, PR AUC,
-    log loss, Brier score and the expected calibration error), so the fold
-    scores are those of :func:`~sklearn.model_selection.cross_validate`; the
-    out-of-fold predictions are kept for reuse.
+    Each fold is scored by ROC AUC, PR AUC, log loss, Brier score and the
+    expected calibration error from one prediction pass
+    (:func:`fold_metrics`): the fold scores are those of
+    :func:`~sklearn.model_selection.cross_validate` with scikit-learn's
+    scorers, which predict once per scorer; the out-of-fold predictions are
+    kept for reuse.
 
     Returns
     -------
@@ -325,12 +361,10 @@ def fit_folds(pipelines: list, X: pd.DataFrame, y, folds: list, *, n_jobs: int =
         For each pipeline, one opaque result per fold (in order) for :func:`assemble_folds`.
     """
     y = np.asarray(y)
-    scorers = {name: get_scorer(scorer) for name, scorer in SCORING.items()}
-    scorers["ece"] = _ece_scorer()
     tasks = [(p, train, test) for p in pipelines for train, test in folds]
     with limited_threads(n_jobs):
         done = Parallel(n_jobs=n_jobs)(
-            delayed(_fit_fold)(clone(p), X, y, train, test, scorers) for p, train, test in tasks
+            delayed(_fit_fold)(clone(p), X, y, train, test) for p, train, test in tasks
         )
     return [done[start : start + len(folds)] for start in range(0, len(done), len(folds))]
 

@@ -26,6 +26,7 @@ from marketing_utils.propensity.models import (
     compare_models,
     cross_fit,
     cv_splitter,
+    fold_metrics,
     race_screen,
     resolve_jobs,
     select_class_weight,
@@ -251,3 +252,22 @@ def test_fit_prepared_is_fit_propensity_without_the_second_check():
     reused = fit_prepared(checked, **kwargs)
     assert reused.metrics() == direct.metrics()
     pd.testing.assert_frame_equal(reused.scores, direct.scores)
+
+
+def test_fold_metrics_by_hand():
+    """One prediction pass gives every fold score; the ranking scores use the decision function."""
+    y, proba = [0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]
+    m = fold_metrics(y, proba)
+    # Pairs (buyer, non-buyer): (0.4, 0.1) right, (0.4, 0.6) wrong, both 0.9 pairs right: 3/4.
+    assert m["roc_auc"] == pytest.approx(0.75)
+    # Ranked 0.9 (buyer), 0.6, 0.4 (buyer), 0.1: precision 1 at recall 1/2, 2/3 at recall 1.
+    assert m["pr_auc"] == pytest.approx((1 + 2 / 3) / 2)
+    # Losses negated, as scikit-learn's scorers report them.
+    assert m["brier"] == pytest.approx(-(0.01 + 0.36 + 0.36 + 0.01) / 4)
+    assert m["log_loss"] == pytest.approx((2 * np.log(0.9) + 2 * np.log(0.4)) / 4)
+    # One customer per bin: |0 - 0.1|, |0 - 0.6|, |1 - 0.4|, |1 - 0.9|, averaged: 0.35.
+    assert m["ece"] == pytest.approx(-0.35)
+    # A decision function that ranks both buyers first: perfect ranking, same losses.
+    ranked = fold_metrics(y, proba, decision=[-2.0, 1.0, 3.0, 4.0])
+    assert ranked["roc_auc"] == ranked["pr_auc"] == 1.0
+    assert ranked["brier"] == m["brier"] and ranked["ece"] == m["ece"]
