@@ -359,27 +359,35 @@ def _run_one(
     label: str,
     quiet: bool,
     kernel: Callable[[], WarmKernel | None] | None = None,
-) -> dict:
-    """Execute one notebook (in its warm kernel, if one was started) and render its HTML."""
+) -> tuple[dict, Callable[[], None]]:
+    """Execute one notebook (in its warm kernel, if one was started).
+
+    Returns the manifest entry and the rendering of its HTML page, which the
+    caller runs once the notebook's dependants have been released: a page is
+    for the reader, no notebook waits for it.
+    """
     output = staging / "notebooks" / spec.path.name
     tic = time.perf_counter()
     started = None if kernel is None else kernel()
     _execute(spec, output, params.notebook_parameters(spec, staging), progress, started)
     seconds = time.perf_counter() - tic
+    section_metrics = Artifacts(staging).metrics().get(spec.section, {})
     # Printed even with --quiet: a warning is about the data, not progress.
-    for warning in Artifacts(staging).metrics().get(spec.section, {}).get("warnings", []):
+    for warning in section_metrics.get("warnings", []):
         print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
-    html_path = staging / "html" / f"{spec.stem}.html"
-    # The temporary folder is renamed when the run succeeds: readers see the final one.
-    render_notebook_html(
-        output,
-        html_path,
-        hide_code=hide,
-        path_aliases={str(staging): str(params.output_dir / params.run_name)},
-        metrics=Artifacts(staging).metrics().get(spec.section, {}),
-    )
     _log(f"{label} {spec.stem}: done in {seconds:.1f} s", quiet)
-    return {
+
+    def render() -> None:
+        # The temporary folder is renamed when the run succeeds: readers see the final one.
+        render_notebook_html(
+            output,
+            staging / "html" / f"{spec.stem}.html",
+            hide_code=hide,
+            path_aliases={str(staging): str(params.output_dir / params.run_name)},
+            metrics=section_metrics,
+        )
+
+    entry = {
         "stem": spec.stem,
         "title": spec.title,
         "status": "ran",
@@ -387,6 +395,7 @@ def _run_one(
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",
     }
+    return entry, render
 
 
 def _run_in(
@@ -437,7 +446,12 @@ def _run_in(
             warm.warm(spec.stem, spec.path)
 
     # One environment for every kernel start (the threads must not set and restore it in turn).
-    with _kernel_environment(), ThreadPoolExecutor(max_workers=jobs) as pool:
+    pages: list = []  # the HTML pages being rendered
+    with (
+        _kernel_environment(),
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as renderer,
+    ):
         try:
             while pending or running:
                 # In notebook order, start every notebook whose dependencies are done.
@@ -470,13 +484,17 @@ def _run_in(
                 for future in finished:
                     spec = running.pop(future)
                     try:
-                        by_stem[spec.stem] = future.result()
+                        by_stem[spec.stem], render = future.result()
                     except Exception as exc:  # the first failure is the one reported
                         failure = failure or exc
                     else:
                         done.add(spec.stem)
+                        pages.append(renderer.submit(render))
+            for page in pages if failure is None else []:
+                page.result()  # a page that cannot be rendered fails the run
         except BaseException:  # interrupted: stop the kernels the threads wait for
             pool.shutdown(wait=False, cancel_futures=True)
+            renderer.shutdown(wait=False, cancel_futures=True)
             kill_kernels()
             raise
         finally:
