@@ -102,17 +102,21 @@ def kernel_manager_class(socket_dir: Path):
     return IpcKernelManager
 
 
-def _import_statements(source: str) -> list[str]:
-    """The top-level import statements of a cell (IPython magics and shell lines left out)."""
+def _cell_tree(source: str) -> ast.Module | None:
+    """A code cell's syntax tree (IPython magics and shell lines left out); None if invalid."""
     python = "\n".join(
         "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
     )
     try:
-        tree = ast.parse(python)
+        return ast.parse(python)
     except SyntaxError:
-        return []
+        return None
+
+
+def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The top-level import statements that can run inside a function."""
     return [
-        ast.unparse(node)
+        node
         for node in tree.body
         if isinstance(node, ast.Import)
         or (
@@ -123,12 +127,19 @@ def _import_statements(source: str) -> list[str]:
     ]
 
 
+def _bound_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [alias.asname or alias.name.split(".")[0] for alias in node.names]
+
+
 def warm_up_code(notebook: str | Path) -> str:
     """Code that loads the modules a notebook imports, without defining any name.
 
-    Every top-level import statement of the notebook's code cells, each in its
-    own ``try`` (a failing import is the notebook's to report, with its own
-    traceback), inside a function that is deleted afterwards.
+    Every top-level import statement of the notebook's code cells, then every
+    attribute the notebook reads from an imported name (``mu.preprocess``: a
+    package that loads its parts on first use, as ``marketing_utils`` does,
+    loads them then), each in its own ``try`` (a failing import is the
+    notebook's to report, with its own traceback), inside a function that is
+    deleted afterwards.
 
     Parameters
     ----------
@@ -145,6 +156,7 @@ def warm_up_code(notebook: str | Path) -> str:
     >>> import json, tempfile
     >>> cells = [{"cell_type": "code", "source": "%matplotlib inline\\nimport numpy as np\\nx = 1"},
     ...          {"cell_type": "code", "source": "from math import (\\n    sqrt,\\n)\\nif x:\\n    import os"},
+    ...          {"cell_type": "code", "source": "y = np.ones(3).sum() + sqrt(x) + np.pi"},
     ...          {"cell_type": "markdown", "source": "import nothing"}]
     >>> with tempfile.NamedTemporaryFile("w", suffix=".ipynb", delete=False) as f:
     ...     json.dump({"cells": cells}, f)
@@ -158,17 +170,40 @@ def warm_up_code(notebook: str | Path) -> str:
             from math import sqrt
         except Exception:
             pass
+        try:
+            np.pi
+        except Exception:
+            pass
+        try:
+            np.ones
+        except Exception:
+            pass
     _workbook_warm_up()
     del _workbook_warm_up
     """
     cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
-    statements: list[str] = []
+    trees = []
     for cell in cells:
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        statements += [s for s in _import_statements(source) if s not in statements]
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            tree = _cell_tree("".join(source) if isinstance(source, list) else source)
+            if tree is not None:
+                trees.append(tree)
+    statements: list[str] = []
+    bound: set[str] = set()
+    for tree in trees:
+        for node in _imports(tree):
+            statements.append(ast.unparse(node))
+            bound.update(_bound_names(node))
+    for tree in trees:
+        statements += [
+            f"{node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+        ]
+    statements = list(dict.fromkeys(statements))  # each once, in order
     if not statements:
         return ""
     body = "".join(

@@ -21,6 +21,14 @@ _PROBE = """from pathlib import Path
 _log = Path(__file__).with_name("imports.log")
 _log.write_text(_log.read_text() + "imported\\n" if _log.exists() else "imported\\n")
 VALUE = 41
+
+
+def __getattr__(name):  # loaded on first use, as marketing_utils loads its stages
+    if name != "LATE":
+        raise AttributeError(name)
+    _log.write_text(_log.read_text() + "late\\n")
+    globals()["LATE"] = 1
+    return 1
 """
 
 
@@ -33,7 +41,7 @@ def _probe_notebook(folder: Path) -> Path:
         [
             'assert "warm_probe" not in globals() and "_workbook_warm_up" not in globals()\n'
             "import warm_probe",
-            "print(warm_probe.VALUE + answer)",
+            "print(warm_probe.VALUE + answer * warm_probe.LATE)",
         ],
     )
 
@@ -65,8 +73,9 @@ def test_a_warm_kernel_has_the_modules_loaded_and_the_notebook_runs_as_on_a_cold
     notebook = _probe_notebook(tmp_path / "notebooks")
     spec = NotebookSpec(notebook, notebook.stem, "probe")
     kernel = WarmKernel(notebook).start()
-    # The warm-up imported the module once, in the kernel (the notebook's folder is its cwd).
-    assert (tmp_path / "notebooks" / "imports.log").read_text() == "imported\n"
+    # The warm-up imported the module once, in the kernel (the notebook's folder is its
+    # cwd), and loaded the attribute the notebook reads.
+    assert (tmp_path / "notebooks" / "imports.log").read_text() == "imported\nlate\n"
     output = tmp_path / "out.ipynb"
     _execute(spec, output, {"answer": 1}, False, kernel)
     cells = [c for c in json.loads(output.read_text())["cells"] if c["cell_type"] == "code"]
@@ -74,8 +83,8 @@ def test_a_warm_kernel_has_the_modules_loaded_and_the_notebook_runs_as_on_a_cold
     # cell's assertion held: the warm-up defined no name.
     assert [c["execution_count"] for c in cells] == [1, 2, 3, 4]
     assert "".join(cells[-1]["outputs"][0]["text"]) == "42\n"
-    # The notebook's import found the module loaded: still one import.
-    assert (tmp_path / "notebooks" / "imports.log").read_text() == "imported\n"
+    # The notebook's import found the module loaded: still one import, one late load.
+    assert (tmp_path / "notebooks" / "imports.log").read_text() == "imported\nlate\n"
     assert not kernel.manager.has_kernel and not kernel.socket_dir.exists()
 
 
