@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .graph import dependencies
+from .graph import critical_path_order, dependencies
 from .kernels import KERNEL_LOG, KernelPool, WarmKernel, kernel_manager_class, kill_kernels
 from .report import render_index, render_notebook_html
 from .safety import (
@@ -423,7 +424,19 @@ def _run_in(
             done.add(spec.stem)
             if spec.stem in previous_entries:
                 by_stem[spec.stem] = previous_entries[spec.stem]
-    pending = [spec for spec in specs if spec in selected]
+    # Among notebooks ready at the same time, the head of the longest chain of work starts
+    # first, timed by the last report of this name (the folder the run will replace).
+    last = params.output_dir / params.run_name / "manifest.json"
+    last_seconds = {}
+    if last.exists():
+        with contextlib.suppress(ValueError, OSError):
+            last_seconds = {
+                e["stem"]: float(e["seconds"])
+                for e in json.loads(last.read_text()).get("notebooks", [])
+                if isinstance(e.get("seconds"), (int, float))
+            }
+    rank = {stem: i for i, stem in enumerate(critical_path_order(graph, last_seconds))}
+    pending = sorted((spec for spec in specs if spec in selected), key=lambda s: rank[s.stem])
     running: dict = {}
     failure: BaseException | None = None
     # Kernels started ahead on cores the run leaves idle; with one job there are none.
@@ -454,7 +467,7 @@ def _run_in(
     ):
         try:
             while pending or running:
-                # In notebook order, start every notebook whose dependencies are done.
+                # Longest chain first, start every notebook whose dependencies are done.
                 while failure is None and len(running) < jobs:
                     ready = next((s for s in pending if graph[s.stem] <= done), None)
                     if ready is None:
