@@ -194,22 +194,35 @@ class RulesResult:
 
 
 def _rule_customers(basket_set: Baskets, itemsets: list[frozenset]) -> np.ndarray:
-    """Distinct customers with a basket containing every item of each itemset."""
+    """Distinct customers with a basket containing every item of each itemset.
+
+    Rules "A -> B" and "B -> A" share their itemset, which is counted once;
+    baskets with fewer items than the smallest itemset cannot hold one and are
+    skipped.
+    """
     if not itemsets:
         return np.zeros(0, dtype=np.int64)
+    unique: dict[frozenset, int] = {}
+    which = np.array([unique.setdefault(frozenset(map(str, s)), len(unique)) for s in itemsets])
+    sets = list(unique)
     column = {str(item): position for position, item in enumerate(basket_set.items)}
-    rows = np.concatenate([[column[str(i)] for i in s] for s in itemsets]).astype(np.int64)
-    cols = np.repeat(np.arange(len(itemsets)), [len(s) for s in itemsets])
+    rows = np.concatenate([[column[i] for i in sorted(s)] for s in sets]).astype(np.int64)
+    sizes = np.array([len(s) for s in sets])
+    cols = np.repeat(np.arange(len(sets)), sizes)
     incidence = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(basket_set.items), len(itemsets))
+        (np.ones(len(rows)), (rows, cols)), shape=(len(basket_set.items), len(sets))
     )
-    sizes = np.array([len(s) for s in itemsets])
-    hits = sp.csr_matrix(basket_set.matrix.astype(np.float64) @ incidence).tocoo()
+    matrix = sp.csr_matrix(basket_set.matrix, dtype=np.float64)
+    large = np.flatnonzero(np.diff(matrix.indptr) >= sizes.min())
+    hits = sp.csr_matrix(matrix[large] @ incidence).tocoo()
     full = hits.data == sizes[hits.col]
-    customer_codes, _ = pd.factorize(pd.Series(basket_set.customers))
-    pairs = pd.DataFrame({"rule": hits.col[full], "customer": customer_codes[hits.row[full]]})
-    counts = pairs.drop_duplicates().groupby("rule").size()
-    return counts.reindex(np.arange(len(itemsets)), fill_value=0).to_numpy(dtype=np.int64)
+    customer_codes, customers = pd.factorize(pd.Series(basket_set.customers))
+    held = sp.csr_matrix(
+        (np.ones(int(full.sum())), (customer_codes[large[hits.row[full]]], hits.col[full])),
+        shape=(len(customers), len(sets)),
+    )
+    held.sum_duplicates()  # one entry per (customer, itemset)
+    return np.bincount(held.indices, minlength=len(sets)).astype(np.int64)[which]
 
 
 def frequent_pairs(
