@@ -148,7 +148,7 @@ _WIDE = 64
 def _top_n_wide(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`top_n` for rows much longer than ``n`` (a block of customers x all customers).
 
-    The columns are cut into ``8 n`` chunks. The ``n``-th largest of the chunk
+    The columns are cut into ``8 n`` chunks (the remainder one more). The ``n``-th largest of the chunk
     maxima is a lower bound ``L`` of a row's ``n``-th largest entry (those
     ``n`` maxima are ``n`` distinct entries >= ``L``), so every entry of the
     top ``n`` is among the *candidates* >= ``L``, usually a few times ``n``
@@ -159,10 +159,11 @@ def _top_n_wide(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """
     n_rows, n_columns = scores.shape
     n_chunks = 8 * n
-    width = -(-n_columns // n_chunks)
-    padded = np.full((n_rows, n_chunks * width), -np.inf)
-    padded[:, :n_columns] = scores
-    maxima = padded.reshape(n_rows, n_chunks, width).max(axis=2)
+    width = n_columns // n_chunks
+    # Chunk maxima without copying the rows (the last columns form one more chunk).
+    maxima = scores[:, : n_chunks * width].reshape(n_rows, n_chunks, width).max(axis=2)
+    if n_chunks * width < n_columns:
+        maxima = np.hstack([maxima, scores[:, n_chunks * width :].max(axis=1, keepdims=True)])
     bound = -np.partition(-maxima, n - 1, axis=1)[:, n - 1 : n]
     candidate = scores >= bound
     counts = np.count_nonzero(candidate, axis=1)
@@ -174,7 +175,7 @@ def _top_n_wide(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         columns[slow], values[slow] = _top_n_full(scores[slow], n)
     rows_fast = np.flatnonzero(fast)
     if len(rows_fast):
-        row, column = np.nonzero(candidate[rows_fast])
+        row, column = np.nonzero(candidate if len(slow) == 0 else candidate[rows_fast])
         value = scores[rows_fast[row], column]
         order = np.lexsort((column, -value, row))
         starts = np.concatenate([[0], np.cumsum(counts[rows_fast])[:-1]])
