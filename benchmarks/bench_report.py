@@ -32,7 +32,8 @@ from _data import machine_info, notebook_columns
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results" / "report.json"
-TARGET_SECONDS = {"default": 180.0, "large": 600.0}
+# Issue 23: the default report in a minute, the large one in three (quiet 2-core machine).
+TARGET_SECONDS = {"default": 60.0, "large": 180.0}
 
 
 def _run(params_file: Path, scratch: Path) -> dict:

@@ -165,7 +165,8 @@ def linear_trend_fourier(
     model = LinearRegression().fit(np.asarray(rows), values[first_row:])
     for t in range(len(values), len(values) + horizon):
         row = _linear_row(t, series, fourier_period, fourier_order, lags)
-        series.append(float(model.predict(np.asarray([row]))[0]))
+        # model.predict's own product, without its input checks (one row at a time).
+        series.append(float((np.asarray([row]) @ model.coef_ + model.intercept_)[0]))
     return np.asarray(series[len(values) :])
 
 

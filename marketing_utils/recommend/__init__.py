@@ -57,7 +57,15 @@ from .metrics import (
     recall_at_k,
 )
 from .oracle import OracleRecommender, oracle_comparison, oracle_verdict, synthetic_true_factors
-from .rules import RULE_COLUMNS, Baskets, RulesRecommender, RulesResult, baskets, mine_rules
+from .rules import (
+    RULE_COLUMNS,
+    Baskets,
+    RulesRecommender,
+    RulesResult,
+    baskets,
+    frequent_pairs,
+    mine_rules,
+)
 from .selection import (
     SearchResult,
     choose_method,
@@ -135,6 +143,7 @@ __all__ = [
     "item_similarity",
     "latent_factory",
     "latent_verdict",
+    "frequent_pairs",
     "mine_rules",
     "ndcg_at_k",
     "oracle_comparison",

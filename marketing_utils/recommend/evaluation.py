@@ -96,6 +96,7 @@ def evaluate_recommenders(
     ks: Sequence[int] = (1, 3, 5, 10, 20),
     fallback: Recommender | None = None,
     exclude_purchased: bool = True,
+    reuse: Mapping[str, Evaluation] | None = None,
 ) -> Evaluation:
     """Recommend with every fitted model for the evaluated customers and score the lists.
 
@@ -113,6 +114,14 @@ def evaluate_recommenders(
         have no row in the matrix).
     exclude_purchased : bool
         Must match the split's setting.
+    reuse : mapping of name -> Evaluation, optional
+        Methods already evaluated on this very split, with the same
+        ``fallback`` and ``exclude_purchased`` and at these cut-offs (e.g. the
+        validation search's winners, see
+        :attr:`~.selection.SearchResult.evaluations`): their rows are taken as
+        they are instead of recommending and scoring again (the lists would
+        be the same). An evaluation at another ``k`` or without every cut-off
+        of ``ks`` is not reused.
 
     Returns
     -------
@@ -121,6 +130,14 @@ def evaluate_recommenders(
     if not models:
         raise DataValidationError("params recommendations.methods", "expected at least one method")
     cutoffs = sorted({int(x) for x in (*ks, k)})
+    reusable = {
+        name: known
+        for name, known in (reuse or {}).items()
+        if name in models
+        and known.k == int(k)
+        and name in known.table.index
+        and set(cutoffs) <= set(known.by_k.loc[known.by_k["method"] == name, "k"])
+    }
     customers = split.truth["customer_id"].unique()
     n_catalog = split.interactions.shape[1]
     history = pd.Series(
@@ -128,6 +145,17 @@ def evaluate_recommenders(
     )
     rows, curves, people = {}, [], []
     for name, model in models.items():
+        if name in reusable:
+            known = reusable[name]
+            rows[name] = {
+                **known.table.loc[name].to_dict(),
+                "n_evaluated": int(known.table.loc[name, "n_evaluated"]),
+            }
+            curves += known.by_k[
+                (known.by_k["method"] == name) & known.by_k["k"].isin(cutoffs)
+            ].to_dict("records")
+            people.append(known.per_customer[known.per_customer["method"] == name])
+            continue
         lists = recommend_with_fallback(
             model, customers, fallback=fallback, n=max(cutoffs), exclude_purchased=exclude_purchased
         )

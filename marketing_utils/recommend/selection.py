@@ -91,11 +91,16 @@ class SearchResult:
     models : dict
         Family -> the best setting's model, fitted on the validation split
         (reused by :func:`~.stage.fit_models` instead of fitting it again).
+    evaluations : dict
+        Family -> the best setting's :class:`~.evaluation.Evaluation` on the
+        validation split at ``k`` (reused by
+        :func:`~.evaluation.evaluate_recommenders` instead of scoring it again).
     """
 
     table: pd.DataFrame
     best: dict
     models: dict = field(default_factory=dict)
+    evaluations: dict = field(default_factory=dict)
 
 
 def search_configs(
@@ -120,29 +125,32 @@ def search_configs(
     fallback : Recommender, optional
         Fitted on ``split``; lists for its cold-start customers.
     """
-    rows, best, fitted = [], {}, {}
+    rows, best, fitted, evaluations = [], {}, {}, {}
     for family, build in factories.items():
         scored = []
         for config in configs[family]:
             model = build(**config).fit(split.interactions)
-            table = evaluate_recommenders(
+            evaluation = evaluate_recommenders(
                 {family: model},
                 split,
                 k=k,
                 ks=(k,),
                 fallback=fallback,
                 exclude_purchased=exclude_purchased,
-            ).table
-            scores = table.loc[family].drop("n_evaluated").to_dict()
-            scored.append((config, scores, model))
+            )
+            scores = evaluation.table.loc[family].drop("n_evaluated").to_dict()
+            scored.append((config, scores, model, evaluation))
             rows.append({"family": family, **config, **scores})
         winner = max(range(len(scored)), key=lambda i: (scored[i][1]["ndcg"], -i))
         best[family] = dict(scored[winner][0])
         fitted[family] = scored[winner][2]
+        evaluations[family] = scored[winner][3]
     table = pd.DataFrame(rows)
     if len(table):
         table = table.sort_values(["family", "ndcg"], ascending=[True, False], kind="stable")
-    return SearchResult(table=table.reset_index(drop=True), best=best, models=fitted)
+    return SearchResult(
+        table=table.reset_index(drop=True), best=best, models=fitted, evaluations=evaluations
+    )
 
 
 def choose_method(validation: Evaluation, candidates: Sequence[str] | None = None) -> str:

@@ -102,7 +102,10 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     to it the lowest columns fill the remaining places. Only the ``n`` kept
     entries are sorted (by value, descending, then by column). Rows keep
     ``min(n, columns)`` entries; entries equal to ``-inf`` are returned too
-    (callers drop them).
+    (callers drop them). Rows at least 64 times longer than ``n`` (a block of
+    customers against every customer) are first narrowed to candidates by a
+    lower bound of the ``n``-th largest entry (see :func:`_top_n_wide`): the
+    same entries in the same order, a few times faster.
 
     Ties are broken by the column, never by where a partition happened to put
     them: a customer's row of similarities differs from their twin's only in
@@ -126,17 +129,72 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     if n == 0 or n_rows == 0:
         empty = np.empty((n_rows, 0))
         return empty.astype(np.int64), empty
+    if n_columns >= _WIDE * n:
+        return _top_n_wide(scores, n)
     if n < n_columns:
-        threshold = -np.partition(-scores, n - 1, axis=1)[:, n - 1 : n]
-        above = scores > threshold
-        at = scores == threshold
-        places_left = n - above.sum(axis=1, keepdims=True)
-        kept = above | (at & (np.cumsum(at, axis=1) <= places_left))
-        part = np.nonzero(kept)[1].reshape(n_rows, n)
-    else:
-        part = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
+        return _top_n_full(scores, n)
+    part = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
     values = np.take_along_axis(scores, part, axis=1)
     # Sort the n kept entries by value (descending), then by column for equal values.
+    order = np.lexsort((part, -values), axis=1)
+    columns = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    return columns, np.take_along_axis(values, order, axis=1)
+
+
+#: Rows at least this many times longer than ``n`` take the candidate path of :func:`top_n`.
+_WIDE = 64
+
+
+def _top_n_wide(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_n` for rows much longer than ``n`` (a block of customers x all customers).
+
+    The columns are cut into ``8 n`` chunks (the remainder one more). The ``n``-th largest of the chunk
+    maxima is a lower bound ``L`` of a row's ``n``-th largest entry (those
+    ``n`` maxima are ``n`` distinct entries >= ``L``), so every entry of the
+    top ``n`` is among the *candidates* >= ``L``, usually a few times ``n``
+    of the row's thousands. The candidates are ordered by value (descending),
+    then column, and the first ``n`` kept: exactly the entries and order of the
+    full selection, without partitioning whole rows. Rows with too many
+    candidates (ties at ``L``, e.g. many zeros) take the full selection.
+    """
+    n_rows, n_columns = scores.shape
+    n_chunks = 8 * n
+    width = n_columns // n_chunks
+    # Chunk maxima without copying the rows (the last columns form one more chunk).
+    maxima = scores[:, : n_chunks * width].reshape(n_rows, n_chunks, width).max(axis=2)
+    if n_chunks * width < n_columns:
+        maxima = np.hstack([maxima, scores[:, n_chunks * width :].max(axis=1, keepdims=True)])
+    bound = -np.partition(-maxima, n - 1, axis=1)[:, n - 1 : n]
+    candidate = scores >= bound
+    counts = np.count_nonzero(candidate, axis=1)
+    fast = counts <= n_columns // 8
+    columns = np.empty((n_rows, n), dtype=np.int64)
+    values = np.empty((n_rows, n), dtype=scores.dtype)
+    slow = np.flatnonzero(~fast)
+    if len(slow):
+        columns[slow], values[slow] = _top_n_full(scores[slow], n)
+    rows_fast = np.flatnonzero(fast)
+    if len(rows_fast):
+        row, column = np.nonzero(candidate if len(slow) == 0 else candidate[rows_fast])
+        value = scores[rows_fast[row], column]
+        order = np.lexsort((column, -value, row))
+        starts = np.concatenate([[0], np.cumsum(counts[rows_fast])[:-1]])
+        take = order[(starts[:, None] + np.arange(n)[None, :])]
+        columns[rows_fast] = column[take]
+        values[rows_fast] = value[take]
+    return columns, values
+
+
+def _top_n_full(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_n` by partitioning whole rows (``n`` < columns)."""
+    n_rows = scores.shape[0]
+    threshold = -np.partition(-scores, n - 1, axis=1)[:, n - 1 : n]
+    above = scores > threshold
+    at = scores == threshold
+    places_left = n - above.sum(axis=1, keepdims=True)
+    kept = above | (at & (np.cumsum(at, axis=1, dtype=np.int32) <= places_left))
+    part = np.nonzero(kept)[1].reshape(n_rows, n)
+    values = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -values), axis=1)
     columns = np.take_along_axis(part, order, axis=1).astype(np.int64)
     return columns, np.take_along_axis(values, order, axis=1)

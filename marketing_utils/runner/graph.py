@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..params.notebooks import NotebookSpec
 
-__all__ = ["CAPABILITIES", "dependencies"]
+__all__ = ["CAPABILITIES", "critical_path_order", "dependencies"]
 
 #: The artifact every skip decision reads.
 CAPABILITIES = "capabilities"
@@ -57,3 +57,34 @@ def dependencies(specs: list[NotebookSpec]) -> dict[str, set[str]]:
                 needs.add(earlier.stem)
         graph[spec.stem] = needs
     return graph
+
+
+def critical_path_order(
+    graph: dict[str, set[str]], seconds: dict[str, float] | None = None
+) -> list[str]:
+    """Notebooks by the length of the longest chain of work that starts with them.
+
+    A notebook's length is its own time plus the longest length among the
+    notebooks that wait for it. Starting the longest chains first is the
+    classic list-scheduling rule: the run cannot end before its longest chain,
+    so among notebooks ready at the same time, the one heading the longer
+    chain goes first. Times come from the last report (``seconds``); a
+    notebook without one counts 1 (so, with no times at all, the chain with
+    more notebooks goes first). Ties keep notebook order.
+
+    Examples
+    --------
+    >>> g = {"01": set(), "02": {"01"}, "03": {"01"}, "04": {"02"}, "05": {"03"}, "06": {"05"}}
+    >>> critical_path_order(g)
+    ['01', '03', '02', '05', '04', '06']
+    >>> critical_path_order(g, {"02": 30.0, "03": 2.0, "05": 2.0, "06": 2.0})
+    ['01', '02', '03', '05', '06', '04']
+    """
+    seconds = seconds or {}
+    order = list(graph)
+    waiting_for = {stem: [other for other in order if stem in graph[other]] for stem in order}
+    length: dict[str, float] = {}
+    for stem in reversed(order):  # dependants come later in notebook order
+        after = max((length[other] for other in waiting_for[stem]), default=0.0)
+        length[stem] = float(seconds.get(stem, 1.0)) + after
+    return sorted(order, key=lambda stem: (-length[stem], order.index(stem)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,9 +12,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import weakref
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +26,8 @@ from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .graph import dependencies
+from .graph import critical_path_order, dependencies
+from .kernels import KERNEL_LOG, KernelPool, WarmKernel, kernel_manager_class, kill_kernels
 from .report import render_index, render_notebook_html
 from .safety import (
     RunInterrupted,
@@ -193,79 +194,28 @@ def _kernel_environment():
             os.environ.pop("OMP_WAIT_POLICY", None)
 
 
-#: The runner's kernel managers, so that an interrupted parallel run can stop their kernels.
-_KERNELS: weakref.WeakSet = weakref.WeakSet()
-_KERNELS_LOCK = threading.Lock()
-
-
-def _kill_kernels() -> None:
-    """Kill the kernel process of every kernel manager this runner started (interrupted runs)."""
-    with _KERNELS_LOCK:
-        managers = list(_KERNELS)
-    for manager in managers:
-        process = getattr(getattr(manager, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            process.kill()
-
-
-#: The kernel's process stderr, inside the run's private socket folder.
-KERNEL_LOG = "kernel-stderr.log"
-
-
-def _kernel_manager_class(socket_dir: Path):
-    """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
-
-    Over TCP (Jupyter's default) every kernel start prints ipykernel's warning that
-    the traffic is unencrypted, which a user of the runner cannot act on. The
-    runner's kernels are local children, so Unix sockets in a private temporary
-    folder (mode 0700, short enough for the ~100-byte limit of a socket path)
-    serve better: nothing listens on a port. Windows has no Unix sockets in
-    ZeroMQ, so it keeps TCP (and its warning).
-    """
-    from jupyter_client import AsyncKernelManager
-    from traitlets import default
-
-    if os.name == "nt":
-        return AsyncKernelManager
-
-    class IpcKernelManager(AsyncKernelManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            with _KERNELS_LOCK:
-                _KERNELS.add(self)
-
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc"
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            # The kernel's own diagnostics (ipykernel's tornado logger, C libraries) go to
-            # its process stderr, not to the notebook: keep them out of the user's terminal.
-            # The notebook's output and warnings travel over the kernel protocol instead.
-            with open(socket_dir / KERNEL_LOG, "ab") as log:
-                kw.setdefault("stderr", log)
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-
-        @default("ip")
-        def _default_ip(self) -> str:
-            return str(socket_dir / "kernel")
-
-    return IpcKernelManager
-
-
-def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool) -> None:
+def _execute(
+    spec: NotebookSpec,
+    output: Path,
+    parameters: dict,
+    progress: bool,
+    kernel: WarmKernel | None = None,
+) -> None:
+    """Run the notebook with papermill, in ``kernel`` when one was started ahead for it."""
     import papermill
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    with _kernel_environment(), tempfile.TemporaryDirectory(prefix="mwk-") as socket_dir:
+    with _kernel_environment(), tempfile.TemporaryDirectory(prefix="mwk-") as own_socket_dir:
+        socket_dir = Path(own_socket_dir) if kernel is None else kernel.socket_dir
+        managers = kernel_manager_class(socket_dir) if kernel is None else kernel.manager_class()
         try:
             papermill.execute_notebook(
                 str(spec.path),
                 str(output),
                 parameters=parameters,
                 kernel_name="python3",
-                kernel_manager_class=_kernel_manager_class(Path(socket_dir)),
+                kernel_manager_class=managers,
                 cwd=str(spec.path.parent),
                 progress_bar=progress,
                 log_output=False,
@@ -279,7 +229,7 @@ def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool)
         except DeadKernelError as exc:
             # The kernel process died (killed, out of memory, a crash in a C library):
             # its last words on stderr are the only clue, so they join the message.
-            log = Path(socket_dir) / KERNEL_LOG
+            log = socket_dir / KERNEL_LOG
             last = (
                 log.read_text(errors="replace").strip().splitlines()[-20:] if log.exists() else []
             )
@@ -287,6 +237,9 @@ def _execute(spec: NotebookSpec, output: Path, parameters: dict, progress: bool)
                 f"notebook {spec.stem}: the kernel died ({exc})"
                 + (". Its last output:\n" + "\n".join(last) if last else "")
             ) from exc
+        finally:
+            if kernel is not None:
+                kernel.shutdown()
 
 
 def usable_cores() -> int:
@@ -406,26 +359,36 @@ def _run_one(
     progress: bool,
     label: str,
     quiet: bool,
-) -> dict:
-    """Execute one notebook and render its HTML; the manifest entry."""
+    kernel: Callable[[], WarmKernel | None] | None = None,
+) -> tuple[dict, Callable[[], None]]:
+    """Execute one notebook (in its warm kernel, if one was started).
+
+    Returns the manifest entry and the rendering of its HTML page, which the
+    caller runs once the notebook's dependants have been released: a page is
+    for the reader, no notebook waits for it.
+    """
     output = staging / "notebooks" / spec.path.name
     tic = time.perf_counter()
-    _execute(spec, output, params.notebook_parameters(spec, staging), progress)
+    started = None if kernel is None else kernel()
+    _execute(spec, output, params.notebook_parameters(spec, staging), progress, started)
     seconds = time.perf_counter() - tic
+    section_metrics = Artifacts(staging).metrics().get(spec.section, {})
     # Printed even with --quiet: a warning is about the data, not progress.
-    for warning in Artifacts(staging).metrics().get(spec.section, {}).get("warnings", []):
+    for warning in section_metrics.get("warnings", []):
         print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
-    html_path = staging / "html" / f"{spec.stem}.html"
-    # The temporary folder is renamed when the run succeeds: readers see the final one.
-    render_notebook_html(
-        output,
-        html_path,
-        hide_code=hide,
-        path_aliases={str(staging): str(params.output_dir / params.run_name)},
-        metrics=Artifacts(staging).metrics().get(spec.section, {}),
-    )
     _log(f"{label} {spec.stem}: done in {seconds:.1f} s", quiet)
-    return {
+
+    def render() -> None:
+        # The temporary folder is renamed when the run succeeds: readers see the final one.
+        render_notebook_html(
+            output,
+            staging / "html" / f"{spec.stem}.html",
+            hide_code=hide,
+            path_aliases={str(staging): str(params.output_dir / params.run_name)},
+            metrics=section_metrics,
+        )
+
+    entry = {
         "stem": spec.stem,
         "title": spec.title,
         "status": "ran",
@@ -433,6 +396,7 @@ def _run_one(
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",
     }
+    return entry, render
 
 
 def _run_in(
@@ -460,25 +424,57 @@ def _run_in(
             done.add(spec.stem)
             if spec.stem in previous_entries:
                 by_stem[spec.stem] = previous_entries[spec.stem]
-    pending = [spec for spec in specs if spec in selected]
+    # Among notebooks ready at the same time, the head of the longest chain of work starts
+    # first, timed by the last report of this name (the folder the run will replace).
+    last = params.output_dir / params.run_name / "manifest.json"
+    last_seconds = {}
+    if last.exists():
+        with contextlib.suppress(ValueError, OSError):
+            last_seconds = {
+                e["stem"]: float(e["seconds"])
+                for e in json.loads(last.read_text()).get("notebooks", [])
+                if isinstance(e.get("seconds"), (int, float))
+            }
+    rank = {stem: i for i, stem in enumerate(critical_path_order(graph, last_seconds))}
+    pending = sorted((spec for spec in specs if spec in selected), key=lambda s: rank[s.stem])
     running: dict = {}
     failure: BaseException | None = None
+    # Kernels started ahead on cores the run leaves idle; with one job there are none.
+    warm = KernelPool(jobs) if jobs > 1 else None
+
+    def capabilities_for(spec: NotebookSpec) -> set[str]:
+        known = set(store.load("capabilities")) if store.exists("capabilities") else set()
+        return known | _parameters_given(params, spec)
+
+    def warm_next() -> None:
+        """Start kernels for the notebooks that will be ready next, while cores are idle."""
+        soon = done | {spec.stem for spec in running.values()}
+        for spec in pending:
+            if len(running) + warm.starting() >= jobs or warm.waiting() >= jobs:
+                return
+            if spec.stem in warm or not graph[spec.stem] <= soon:
+                continue
+            if store.exists("capabilities") and _skip_reason(spec, capabilities_for(spec)):
+                continue
+            warm.warm(spec.stem, spec.path)
+
     # One environment for every kernel start (the threads must not set and restore it in turn).
-    with _kernel_environment(), ThreadPoolExecutor(max_workers=jobs) as pool:
+    pages: list = []  # the HTML pages being rendered
+    with (
+        _kernel_environment(),
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as renderer,
+    ):
         try:
             while pending or running:
-                # In notebook order, start every notebook whose dependencies are done.
+                # Longest chain first, start every notebook whose dependencies are done.
                 while failure is None and len(running) < jobs:
                     ready = next((s for s in pending if graph[s.stem] <= done), None)
                     if ready is None:
                         break
                     pending.remove(ready)
                     label = f"[{positions[ready.stem]}/{len(specs)}]"
-                    capabilities = (
-                        set(store.load("capabilities")) if store.exists("capabilities") else set()
-                    )
-                    capabilities |= _parameters_given(params, ready)
-                    reason = _skip_reason(ready, capabilities)
+                    reason = _skip_reason(ready, capabilities_for(ready))
                     if reason:
                         by_stem[ready.stem] = {
                             "stem": ready.stem, "title": ready.title,
@@ -488,25 +484,35 @@ def _run_in(
                         done.add(ready.stem)
                         continue
                     _log(f"{label} {ready.stem}: running", quiet)
+                    kernel = None if warm is None else warm.claim(ready.stem)
                     future = pool.submit(
-                        _run_one, ready, staging, params, hide, progress, label, quiet
+                        _run_one, ready, staging, params, hide, progress, label, quiet, kernel
                     )
                     running[future] = ready
                 if not running:
                     break  # a failure: nothing left running, no new notebook starts
+                if warm is not None and failure is None:
+                    warm_next()
                 finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     spec = running.pop(future)
                     try:
-                        by_stem[spec.stem] = future.result()
+                        by_stem[spec.stem], render = future.result()
                     except Exception as exc:  # the first failure is the one reported
                         failure = failure or exc
                     else:
                         done.add(spec.stem)
+                        pages.append(renderer.submit(render))
+            for page in pages if failure is None else []:
+                page.result()  # a page that cannot be rendered fails the run
         except BaseException:  # interrupted: stop the kernels the threads wait for
             pool.shutdown(wait=False, cancel_futures=True)
-            _kill_kernels()
+            renderer.shutdown(wait=False, cancel_futures=True)
+            kill_kernels()
             raise
+        finally:
+            if warm is not None:
+                warm.close()  # the kernels of notebooks that never started
     if failure is not None:
         raise failure
     entries = [by_stem[spec.stem] for spec in specs if spec.stem in by_stem]

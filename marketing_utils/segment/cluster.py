@@ -39,6 +39,7 @@ from sklearn.metrics import (
     adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
+    pairwise_distances,
     silhouette_score,
 )
 from sklearn.mixture import GaussianMixture
@@ -295,6 +296,8 @@ def select_k(
     ks = _check_k_values(candidates, len(sample))
     data = matrix[sample]
     silhouette_rows = rng.choice(len(data), min(silhouette_sample, len(data)), replace=False)
+    # The same customers for every k: their distances once, not once per k.
+    distances = pairwise_distances(data[silhouette_rows])
     rows, centres = [], {}
     for k in ks:
         model = KMeans(k, n_init=n_init, random_state=seed).fit(data)
@@ -305,7 +308,7 @@ def select_k(
         )
         sub_labels = labels[silhouette_rows]
         silhouette = (
-            silhouette_score(data[silhouette_rows], sub_labels)
+            silhouette_score(distances, sub_labels, metric="precomputed")
             if len(np.unique(sub_labels)) > 1
             else float("nan")
         )

@@ -104,3 +104,26 @@ def test_metrics_do_not_depend_on_the_pseudonymization_key():
         tables.append(evaluation.table)
     assert tables[0]["n_evaluated"].min() > 20
     pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=True)
+
+
+def test_reused_evaluations_give_the_same_tables(split):
+    popularity = PopularityRecommender().fit(split.interactions)
+    item = ItemKNNRecommender("cosine", 3).fit(split.interactions)
+    models = {"popularity": popularity, "item_cf": item}
+    fresh = evaluate_recommenders(models, split, k=3, ks=(1, 3), fallback=popularity)
+    known = evaluate_recommenders({"item_cf": item}, split, k=3, ks=(1, 3), fallback=popularity)
+    reused = evaluate_recommenders(
+        models, split, k=3, ks=(1, 3), fallback=popularity, reuse={"item_cf": known}
+    )
+    pd.testing.assert_frame_equal(reused.table, fresh.table)
+    pd.testing.assert_frame_equal(reused.by_k, fresh.by_k)
+    pd.testing.assert_frame_equal(reused.per_customer, fresh.per_customer)
+    assert reused.table.loc["item_cf", "ndcg"] == pytest.approx(3.5 / 4)
+    # Not reused: an evaluation at another k, or without the cut-off 1 asked for.
+    other_k = evaluate_recommenders({"item_cf": item}, split, k=1, ks=(1,), fallback=popularity)
+    at_3_only = evaluate_recommenders({"item_cf": item}, split, k=3, ks=(3,), fallback=popularity)
+    for stale in (other_k, at_3_only):
+        again = evaluate_recommenders(
+            models, split, k=3, ks=(1, 3), fallback=popularity, reuse={"item_cf": stale}
+        )
+        pd.testing.assert_frame_equal(again.by_k, fresh.by_k)

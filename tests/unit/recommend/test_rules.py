@@ -9,7 +9,13 @@ from mlxtend.frequent_patterns import association_rules, fpgrowth
 
 from marketing_utils.errors import DataValidationError
 from marketing_utils.recommend.interactions import interaction_matrix
-from marketing_utils.recommend.rules import RulesRecommender, baskets, mine_rules
+from marketing_utils.recommend.rules import (
+    RulesRecommender,
+    _rule_customers,
+    baskets,
+    frequent_pairs,
+    mine_rules,
+)
 
 
 def _orders(rows):
@@ -142,3 +148,57 @@ def test_bought_together_recommender_scores_by_best_confidence():
     assert top.loc["c5", "product_id"] == "B" and top.loc["c5", "score"] == pytest.approx(0.8)
     assert top.loc["c6", "product_id"] == "A" and top.loc["c6", "score"] == pytest.approx(0.8)
     assert top.loc["c7", "source"] == "popularity_fill"
+
+
+def test_frequent_pairs_hand_worked_counts_and_supports():
+    # PLANTED: A in 5 of 10 baskets, B in 5, C in 4, {A, B} in 4; no basket holds A or B with C.
+    found = frequent_pairs(baskets(_orders(PLANTED)), min_support=0.3)
+    table = {frozenset(s): p for p, s in found.itertuples(index=False)}
+    assert table == {
+        frozenset("A"): 0.5,
+        frozenset("B"): 0.5,
+        frozenset("C"): 0.4,
+        frozenset("AB"): 0.4,
+    }
+    # At 0.45 only A and B themselves are frequent (C 0.4 and {A, B} 0.4 are not).
+    high = frequent_pairs(baskets(_orders(PLANTED)), min_support=0.45)
+    assert sorted("".join(sorted(s)) for s in high["itemsets"]) == ["A", "B"]
+    # Items only, no pairs.
+    assert len(frequent_pairs(baskets(_orders(PLANTED)), min_support=0.3, max_length=1)) == 3
+    with pytest.raises(DataValidationError, match="rules_max_length"):
+        frequent_pairs(baskets(_orders(PLANTED)), max_length=3)
+
+
+def test_frequent_pairs_equal_fpgrowth_on_random_baskets():
+    rng = np.random.default_rng(11)
+    products = [f"p{i}" for i in range(12)]
+    rows = [
+        (f"c{order % 40}", f"o{order}", [p for p in products if rng.random() < 0.2] or ["p0"])
+        for order in range(400)
+    ]
+    basket_set = baskets(_orders(rows))
+    for min_support in (0.01, 0.04, 0.1):
+        ours = frequent_pairs(basket_set, min_support=min_support)
+        theirs = fpgrowth(basket_set.frame(), min_support=min_support, use_colnames=True, max_len=2)
+        assert len(ours) == len(theirs) >= 12  # the 12 items, and pairs below 0.1
+        assert (ours["itemsets"].map(len) == 2).any() == (min_support < 0.1)
+        expected = dict(zip(theirs["itemsets"], theirs["support"], strict=True))
+        # The same itemsets with bit-identical supports (count / baskets in both).
+        assert dict(zip(ours["itemsets"], ours["support"], strict=True)) == expected
+
+
+def test_rule_customers_count_each_customer_once_and_share_mirrored_rules():
+    # c1 buys A+B twice, c2 once, c3 buys A and B in separate baskets (not together).
+    rows = [
+        ("c1", "o1", ["A", "B"]),
+        ("c1", "o2", ["A", "B", "C"]),
+        ("c2", "o3", ["A", "B"]),
+        ("c3", "o4", ["A"]),
+        ("c3", "o5", ["B"]),
+        ("c4", "o6", ["C"]),
+    ]
+    basket_set = baskets(_orders(rows))
+    counts = _rule_customers(
+        basket_set, [frozenset("AB"), frozenset("BA"), frozenset("AC"), frozenset("BC")]
+    )
+    assert counts.tolist() == [2, 2, 1, 1]

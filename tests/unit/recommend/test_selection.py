@@ -105,3 +105,19 @@ def test_search_keeps_the_setting_best_on_validation(toy_transactions):
     # popularity too (p3 is the only product B has not bought): both 1.0, the first tried wins.
     assert scores.loc[0] == pytest.approx(1.0) and scores.loc[5] == pytest.approx(1.0)
     assert result.best == {"toy": {"neighbours": 0}}
+
+
+def test_search_keeps_the_winners_evaluation(toy_transactions):
+    split = validation_split(toy_transactions, cutoff=CUTOFF, horizon_days=60)
+    result = search_configs(
+        {"toy": lambda neighbours: ItemKNNRecommender(n_neighbours=neighbours)},
+        {"toy": [{"neighbours": 1}, {"neighbours": 5}]},
+        split,
+        k=3,
+    )
+    kept = result.evaluations["toy"]
+    assert kept.k == 3 and list(kept.table.index) == ["toy"]
+    # The same numbers as the search table's row of the winner.
+    winner = result.table.iloc[0]
+    assert kept.table.loc["toy", "ndcg"] == pytest.approx(winner["ndcg"]) == pytest.approx(1.0)
+    assert result.models["toy"].n_neighbours == result.best["toy"]["neighbours"]

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from marketing_utils.errors import DataValidationError
 from marketing_utils.recommend.similarity import (
+    _top_n_full,
     item_similarity,
     prepare_rows,
     similarity_block,
@@ -105,6 +106,27 @@ def test_top_n_keeps_the_lowest_columns_among_ties_at_the_boundary():
     assert values.tolist() == [[0.9, 0.5, 0.5], [0.9, 0.5, 0.5]]
     wide = np.tile(np.r_[np.full(997, 0.25), 1.0, 2.0, 0.25], (4, 1))
     assert top_n(wide, 5)[0].tolist() == [[998, 997, 0, 1, 2]] * 4
+
+
+def test_top_n_of_wide_rows_narrows_to_candidates_with_the_same_result():
+    """Rows of 1,000 columns and n = 3 take the candidate path (1,000 >= 64 x 3)."""
+    row = np.zeros(1000)
+    row[[10, 500, 990]] = [0.7, 0.9, 0.7]  # a tie at the boundary value 0.7 ...
+    row[[20, 700]] = 0.7  # ... among four columns: the lowest two are kept
+    row[300] = -np.inf
+    columns, values = top_n(np.vstack([row, row[::-1]]), 3)
+    assert columns.tolist() == [[500, 10, 20], [499, 9, 299]]
+    assert values.tolist() == [[0.9, 0.7, 0.7], [0.9, 0.7, 0.7]]
+    # Against the full selection, on rows with many ties and -inf, and on rows of zeros
+    # (every column a candidate: those rows take the full selection).
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 40, (30, 4000)).astype(float) / 8
+    scores[rng.random(scores.shape) < 0.05] = -np.inf
+    scores[:3] = 0.0
+    for n in (1, 7, 50):
+        fast, full = top_n(scores, n), _top_n_full(scores, n)
+        assert np.array_equal(fast[0], full[0]) and np.array_equal(fast[1], full[1])
+    assert top_n(scores, 7)[0][0].tolist() == list(range(7))  # all zeros: lowest columns
 
 
 def test_errors_name_the_parameter():

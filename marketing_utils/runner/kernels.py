@@ -1,0 +1,354 @@
+"""The runner's kernels: quiet local transport, and kernels started ahead of their notebook.
+
+A notebook's run starts with a fixed cost before its first line of work: a
+Python kernel process starts (about 1.3 s) and the notebook's imports load
+pandas, scikit-learn, matplotlib, statsmodels and the stage's modules (3.6 to
+5.7 s on the reference 2-core machine). Paid by every notebook on the critical
+path (01 → 02 → 03 → 04 → 06 by default), it is a fifth of the default report.
+
+A report run with ``--jobs 2`` or more often has a core with nothing to run:
+one long notebook runs while everything else waits for it. The runner uses
+that core to start the kernels of the notebooks that will be ready next
+(:class:`KernelPool`), and to run their import statements in the kernel
+(:func:`warm_up_code`) so that the notebook finds its modules loaded. The
+imports run inside a function, so the notebook starts with an empty namespace
+and its own cells define every name; the warm-up is silent and stores no
+history, so execution counts and outputs are those of a cold start.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import os
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from queue import Empty
+
+__all__ = [
+    "KERNEL_LOG",
+    "KernelPool",
+    "WarmKernel",
+    "kernel_manager_class",
+    "kill_kernels",
+    "warm_up_code",
+]
+
+#: The kernel's process stderr, inside the run's private socket folder.
+KERNEL_LOG = "kernel-stderr.log"
+
+#: The runner's kernel managers, so that an interrupted parallel run can stop their kernels.
+_KERNELS: weakref.WeakSet = weakref.WeakSet()
+_KERNELS_LOCK = threading.Lock()
+
+#: Seconds a warm-up may take (a kernel start waits up to 60 s in papermill too).
+_WARM_UP_TIMEOUT = 180
+
+
+def kill_kernels() -> None:
+    """Kill the kernel process of every kernel manager this runner started (interrupted runs)."""
+    with _KERNELS_LOCK:
+        managers = list(_KERNELS)
+    for manager in managers:
+        process = getattr(getattr(manager, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+
+
+def kernel_manager_class(socket_dir: Path):
+    """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
+
+    Over TCP (Jupyter's default) every kernel start prints ipykernel's warning that
+    the traffic is unencrypted, which a user of the runner cannot act on. The
+    runner's kernels are local children, so Unix sockets in a private temporary
+    folder (mode 0700, short enough for the ~100-byte limit of a socket path)
+    serve better: nothing listens on a port. Windows has no Unix sockets in
+    ZeroMQ, so it keeps TCP (and its warning).
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    if os.name == "nt":
+        return AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            with _KERNELS_LOCK:
+                _KERNELS.add(self)
+
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # The kernel's own diagnostics (ipykernel's tornado logger, C libraries) go to
+            # its process stderr, not to the notebook: keep them out of the user's terminal.
+            # The notebook's output and warnings travel over the kernel protocol instead.
+            with open(socket_dir / KERNEL_LOG, "ab") as log:
+                kw.setdefault("stderr", log)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(socket_dir / "kernel")
+
+    return IpcKernelManager
+
+
+def _cell_tree(source: str) -> ast.Module | None:
+    """A code cell's syntax tree (IPython magics and shell lines left out); None if invalid."""
+    python = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
+    try:
+        return ast.parse(python)
+    except SyntaxError:
+        return None
+
+
+def _imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The top-level import statements that can run inside a function."""
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Import)
+        or (
+            isinstance(node, ast.ImportFrom)
+            and node.module != "__future__"
+            and not any(alias.name == "*" for alias in node.names)
+        )
+    ]
+
+
+def _bound_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [alias.asname or alias.name.split(".")[0] for alias in node.names]
+
+
+def warm_up_code(notebook: str | Path) -> str:
+    """Code that loads the modules a notebook imports, without defining any name.
+
+    Every top-level import statement of the notebook's code cells, then every
+    attribute the notebook reads from an imported name (``mu.preprocess``: a
+    package that loads its parts on first use, as ``marketing_utils`` does,
+    loads them then), each in its own ``try`` (a failing import is the
+    notebook's to report, with its own traceback), inside a function that is
+    deleted afterwards.
+
+    Parameters
+    ----------
+    notebook : path
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    str
+        Python code; empty when the notebook imports nothing.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> cells = [{"cell_type": "code", "source": "%matplotlib inline\\nimport numpy as np\\nx = 1"},
+    ...          {"cell_type": "code", "source": "from math import (\\n    sqrt,\\n)\\nif x:\\n    import os"},
+    ...          {"cell_type": "code", "source": "y = np.ones(3).sum() + sqrt(x) + np.pi"},
+    ...          {"cell_type": "markdown", "source": "import nothing"}]
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".ipynb", delete=False) as f:
+    ...     json.dump({"cells": cells}, f)
+    >>> print(warm_up_code(f.name))
+    def _workbook_warm_up():
+        try:
+            import numpy as np
+        except Exception:
+            pass
+        try:
+            from math import sqrt
+        except Exception:
+            pass
+        try:
+            np.pi
+        except Exception:
+            pass
+        try:
+            np.ones
+        except Exception:
+            pass
+    _workbook_warm_up()
+    del _workbook_warm_up
+    """
+    cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    trees = []
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            tree = _cell_tree("".join(source) if isinstance(source, list) else source)
+            if tree is not None:
+                trees.append(tree)
+    statements: list[str] = []
+    bound: set[str] = set()
+    for tree in trees:
+        for node in _imports(tree):
+            statements.append(ast.unparse(node))
+            bound.update(_bound_names(node))
+    for tree in trees:
+        statements += [
+            f"{node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+        ]
+    statements = list(dict.fromkeys(statements))  # each once, in order
+    if not statements:
+        return ""
+    body = "".join(
+        f"    try:\n        {statement}\n    except Exception:\n        pass\n"
+        for statement in statements
+    )
+    return f"def _workbook_warm_up():\n{body}_workbook_warm_up()\ndel _workbook_warm_up"
+
+
+class WarmKernel:
+    """A kernel started for one notebook, with the notebook's modules loaded.
+
+    Its socket folder lives as long as the kernel; :meth:`shutdown` stops the
+    kernel and removes the folder.
+    """
+
+    def __init__(self, notebook: Path) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="mwk-")
+        self.socket_dir = Path(self._folder.name)
+        self.manager = kernel_manager_class(self.socket_dir)(kernel_name="python3")
+        self.notebook = Path(notebook)
+
+    async def _start(self) -> None:
+        # As nbclient starts its kernels: no IPython history database shared between kernels.
+        await self.manager.start_kernel(
+            cwd=str(self.notebook.parent), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+        )
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            code = warm_up_code(self.notebook)
+            if code:
+                await self._wait_for(client, client.execute(code, silent=True, store_history=False))
+        finally:
+            client.stop_channels()
+
+    async def _wait_for(self, client, msg_id: str) -> None:
+        """Wait for the warm-up's reply, checking each second that the kernel still lives.
+
+        A kernel killed while it imports (an interrupted run) must end the wait
+        at once: the run's threads are joined before the process exits.
+        """
+        deadline = time.monotonic() + _WARM_UP_TIMEOUT
+        while True:
+            try:
+                reply = await client.get_shell_msg(timeout=1)
+            except Empty:
+                if not await self.manager.is_alive():
+                    raise RuntimeError(f"the kernel for {self.notebook.name} died") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"the warm-up of {self.notebook.name} took too long"
+                    ) from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return
+
+    def start(self) -> WarmKernel:
+        """Start the kernel and load the notebook's modules (blocks until done)."""
+        asyncio.run(self._start())
+        return self
+
+    def manager_class(self) -> type:
+        """A kernel manager class whose construction hands over this started kernel.
+
+        nbclient builds its kernel manager from a class; given this one, it gets
+        the warm kernel, finds it running (so starts none) and stops it at the
+        end of the notebook as it would stop its own.
+        """
+        started = self.manager
+
+        class StartedKernelManager(type(started)):
+            def __new__(cls, *args, **kwargs):
+                return started  # not an instance of cls: __init__ does not run again
+
+        return StartedKernelManager
+
+    def shutdown(self) -> None:
+        """Stop the kernel if it still runs (gracefully, as papermill does); remove its folder."""
+        try:
+            if self.manager.has_kernel:
+                asyncio.run(self.manager.shutdown_kernel())
+        except Exception:  # a kernel that failed to start may fail to stop: make sure it is gone
+            process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+        finally:
+            self._folder.cleanup()
+
+
+class KernelPool:
+    """Kernels started ahead of their notebooks, on cores the run leaves idle.
+
+    Parameters
+    ----------
+    workers : int
+        Kernels started at the same time (at most).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="warm")
+        self._warming: dict[str, tuple[WarmKernel, Future]] = {}
+
+    def __contains__(self, stem: str) -> bool:
+        return stem in self._warming
+
+    def starting(self) -> int:
+        """Kernels still starting or loading modules."""
+        return sum(not future.done() for _, future in self._warming.values())
+
+    def waiting(self) -> int:
+        """Kernels started and not yet taken by their notebook."""
+        return len(self._warming)
+
+    def warm(self, stem: str, notebook: Path) -> None:
+        """Start a kernel for ``notebook`` in the background."""
+        kernel = WarmKernel(notebook)
+        self._warming[stem] = (kernel, self._pool.submit(kernel.start))
+
+    def claim(self, stem: str) -> Callable[[], WarmKernel | None] | None:
+        """Take the notebook's kernel out of the pool; None when none was started for it.
+
+        The returned function waits for the kernel's start to finish and gives the
+        kernel, or None when it failed to start (the notebook then starts its own,
+        and reports the failure if it happens again). Call it in the thread that
+        runs the notebook, so that the scheduler never waits for a warm-up.
+        """
+        kernel, future = self._warming.pop(stem, (None, None))
+        if future is None:
+            return None
+
+        def started() -> WarmKernel | None:
+            try:
+                return future.result()
+            except Exception:
+                kernel.shutdown()
+                return None
+
+        return started
+
+    def close(self) -> None:
+        """Stop every kernel no notebook has taken."""
+        for stem in list(self._warming):
+            kernel = self.claim(stem)()
+            if kernel is not None:
+                kernel.shutdown()
+        self._pool.shutdown(wait=True)

@@ -1,0 +1,127 @@
+"""Kernels started ahead of their notebook: modules loaded, namespace and counts untouched."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from marketing_utils.errors import RunError
+from marketing_utils.params.notebooks import NotebookSpec
+from marketing_utils.runner.kernels import KernelPool, WarmKernel, kill_kernels, warm_up_code
+from marketing_utils.runner.run import _execute, run_workbook
+from tests.unit.runner.conftest import write_notebook
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+# A module that records each time it is imported, in the file next to it.
+_PROBE = """from pathlib import Path
+_log = Path(__file__).with_name("imports.log")
+_log.write_text(_log.read_text() + "imported\\n" if _log.exists() else "imported\\n")
+VALUE = 41
+
+
+def __getattr__(name):  # loaded on first use, as marketing_utils loads its stages
+    if name != "LATE":
+        raise AttributeError(name)
+    _log.write_text(_log.read_text() + "late\\n")
+    globals()["LATE"] = 1
+    return 1
+"""
+
+
+def _probe_notebook(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "warm_probe.py").write_text(_PROBE)
+    return write_notebook(
+        folder / "01_probe.ipynb",
+        "answer = 1",
+        [
+            'assert "warm_probe" not in globals() and "_workbook_warm_up" not in globals()\n'
+            "import warm_probe",
+            "print(warm_probe.VALUE + answer * warm_probe.LATE)",
+        ],
+    )
+
+
+def test_warm_up_code_collects_each_import_once_and_skips_what_cannot_run_in_a_function(
+    tmp_path,
+):
+    notebook = write_notebook(
+        tmp_path / "n.ipynb",
+        "x = 1",
+        [
+            "from __future__ import annotations\n%load_ext autoreload\nimport os, sys",
+            "from math import *\nimport os, sys\nfrom pathlib import Path as P",
+            "def f(:\n    import broken_syntax",
+        ],
+    )
+    code = warm_up_code(notebook)
+    assert [line.strip() for line in code.splitlines() if "import" in line] == [
+        "import os, sys",
+        "from pathlib import Path as P",
+    ]
+    namespace: dict = {}
+    exec(code, namespace)
+    assert set(namespace) == {"__builtins__"}  # no name left behind
+    assert warm_up_code(write_notebook(tmp_path / "m.ipynb", "x = 1", ["y = 2"])) == ""
+
+
+def test_a_warm_kernel_has_the_modules_loaded_and_the_notebook_runs_as_on_a_cold_one(tmp_path):
+    notebook = _probe_notebook(tmp_path / "notebooks")
+    spec = NotebookSpec(notebook, notebook.stem, "probe")
+    kernel = WarmKernel(notebook).start()
+    # The warm-up imported the module once, in the kernel (the notebook's folder is its
+    # cwd), and loaded the attribute the notebook reads.
+    assert (tmp_path / "notebooks" / "imports.log").read_text() == "imported\nlate\n"
+    output = tmp_path / "out.ipynb"
+    _execute(spec, output, {"answer": 1}, False, kernel)
+    cells = [c for c in json.loads(output.read_text())["cells"] if c["cell_type"] == "code"]
+    # Counts from 1 as on a cold kernel (the warm-up stores no history); the first
+    # cell's assertion held: the warm-up defined no name.
+    assert [c["execution_count"] for c in cells] == [1, 2, 3, 4]
+    assert "".join(cells[-1]["outputs"][0]["text"]) == "42\n"
+    # The notebook's import found the module loaded: still one import, one late load.
+    assert (tmp_path / "notebooks" / "imports.log").read_text() == "imported\nlate\n"
+    assert not kernel.manager.has_kernel and not kernel.socket_dir.exists()
+
+
+def test_a_failing_import_is_reported_by_the_notebook_not_by_the_warm_up(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder / "01_make.ipynb", 'run_dir = "../runs/lab"', ["x = 1"], writes=["a"])
+    write_notebook(
+        folder / "02_broken.ipynb",
+        'run_dir = "../runs/lab"',
+        ["import module_that_is_not_there"],
+        reads=[],
+        writes=["b"],
+    )
+    params = tmp_path / "run.yaml"
+    params.write_text(
+        f"run_name: demo\noutput_dir: {tmp_path / 'reports'}\nseed: 7\n"
+        "data:\n  source: synthetic\n  n_customers: 100\n"
+    )
+    with pytest.raises(RunError, match="02_broken failed in cell 3.*ModuleNotFoundError"):
+        run_workbook(params, notebooks_dir=folder, quiet=True, jobs=2)
+
+
+def test_an_interrupted_run_does_not_wait_for_a_warm_up(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "slow_module.py").write_text("import time\ntime.sleep(60)\n")
+    notebook = write_notebook(folder / "01_slow.ipynb", "x = 1", ["import slow_module"])
+    pool = KernelPool(1)
+    pool.warm("01_slow", notebook)
+    deadline = time.monotonic() + 60
+    while not (folder / "slow_module.py").exists() or pool.starting() == 0:
+        assert time.monotonic() < deadline
+    time.sleep(3)  # the kernel is importing the slow module
+    tic = time.monotonic()
+    kill_kernels()
+    pool.close()
+    # Ends well before the 60 s import would have (the warm-up checks the kernel each second).
+    assert time.monotonic() - tic < 30
+    assert pool.waiting() == 0
