@@ -131,14 +131,7 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         return empty.astype(np.int64), empty
     if n_columns >= _WIDE * n:
         return _top_n_wide(scores, n)
-    if n < n_columns:
-        return _top_n_full(scores, n)
-    part = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
-    values = np.take_along_axis(scores, part, axis=1)
-    # Sort the n kept entries by value (descending), then by column for equal values.
-    order = np.lexsort((part, -values), axis=1)
-    columns = np.take_along_axis(part, order, axis=1).astype(np.int64)
-    return columns, np.take_along_axis(values, order, axis=1)
+    return _top_n_full(scores, n)
 
 
 #: Rows at least this many times longer than ``n`` take the candidate path of :func:`top_n`.
@@ -186,15 +179,19 @@ def _top_n_wide(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _top_n_full(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`top_n` by partitioning whole rows (``n`` < columns)."""
-    n_rows = scores.shape[0]
-    threshold = -np.partition(-scores, n - 1, axis=1)[:, n - 1 : n]
-    above = scores > threshold
-    at = scores == threshold
-    places_left = n - above.sum(axis=1, keepdims=True)
-    kept = above | (at & (np.cumsum(at, axis=1, dtype=np.int32) <= places_left))
-    part = np.nonzero(kept)[1].reshape(n_rows, n)
+    """:func:`top_n` by partitioning whole rows (every column when ``n`` is their number)."""
+    n_rows, n_columns = scores.shape
+    if n < n_columns:
+        threshold = -np.partition(-scores, n - 1, axis=1)[:, n - 1 : n]
+        above = scores > threshold
+        at = scores == threshold
+        places_left = n - above.sum(axis=1, keepdims=True)
+        kept = above | (at & (np.cumsum(at, axis=1, dtype=np.int32) <= places_left))
+        part = np.nonzero(kept)[1].reshape(n_rows, n)
+    else:
+        part = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))
     values = np.take_along_axis(scores, part, axis=1)
+    # Sort the n kept entries by value (descending), then by column for equal values.
     order = np.lexsort((part, -values), axis=1)
     columns = np.take_along_axis(part, order, axis=1).astype(np.int64)
     return columns, np.take_along_axis(values, order, axis=1)
