@@ -206,8 +206,14 @@ def _execute(
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    with _kernel_environment(), tempfile.TemporaryDirectory(prefix="mwk-") as own_socket_dir:
-        socket_dir = Path(own_socket_dir) if kernel is None else kernel.socket_dir
+    # A warm kernel brings its socket folder; a cold start gets one for this notebook.
+    folder = (
+        tempfile.TemporaryDirectory(prefix="mwk-")
+        if kernel is None
+        else contextlib.nullcontext(str(kernel.socket_dir))
+    )
+    with _kernel_environment(), folder as socket_folder:
+        socket_dir = Path(socket_folder)
         managers = kernel_manager_class(socket_dir) if kernel is None else kernel.manager_class()
         try:
             papermill.execute_notebook(
@@ -446,15 +452,18 @@ def _run_in(
         known = set(store.load("capabilities")) if store.exists("capabilities") else set()
         return known | _parameters_given(params, spec)
 
+    never_warm: set[str] = set()  # notebooks the capabilities known so far would skip
+
     def warm_next() -> None:
         """Start kernels for the notebooks that will be ready next, while cores are idle."""
         soon = done | {spec.stem for spec in running.values()}
         for spec in pending:
             if len(running) + warm.starting() >= jobs or warm.waiting() >= jobs:
                 return
-            if spec.stem in warm or not graph[spec.stem] <= soon:
+            if spec.stem in warm or spec.stem in never_warm or not graph[spec.stem] <= soon:
                 continue
             if store.exists("capabilities") and _skip_reason(spec, capabilities_for(spec)):
+                never_warm.add(spec.stem)  # checked once, not at every poll of the loop
                 continue
             warm.warm(spec.stem, spec.path)
 
