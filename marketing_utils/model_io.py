@@ -12,8 +12,6 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-import skops.io as sio
-
 from ._atomic import atomic_output
 from .errors import DataValidationError, WorkbookError
 
@@ -32,13 +30,25 @@ TRUSTED_TYPES = (
 )
 
 
+def _skops_io():
+    """skops.io, imported on first use.
+
+    Importing it walks scikit-learn's modules for its default trusted types
+    (about 0.6 s of CPU); a notebook that imports a stage only to read its
+    tables or plots should not pay that.
+    """
+    import skops.io
+
+    return skops.io
+
+
 class UntrustedModelError(WorkbookError, ValueError):
     """A model file holds types outside the allow-list; it was not loaded."""
 
 
 def untrusted_types(path: str | os.PathLike) -> list[str]:
     """The types in a skops file that skops does not trust by default (nothing is loaded)."""
-    return sorted(sio.get_untrusted_types(file=Path(path)))
+    return sorted(_skops_io().get_untrusted_types(file=Path(path)))
 
 
 def save_model(model, path: str | os.PathLike) -> list[str]:
@@ -52,7 +62,7 @@ def save_model(model, path: str | os.PathLike) -> list[str]:
     """
     path = Path(path)
     with atomic_output(path) as temporary:
-        sio.dump(model, temporary)
+        _skops_io().dump(model, temporary)
         found = untrusted_types(temporary)
         _check_allowed(found, TRUSTED_TYPES, path)
     return found
@@ -99,7 +109,7 @@ def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPE
         raise _damaged(path, exc) from None
     _check_allowed(found, trusted, path)
     try:
-        return sio.load(path, trusted=found)
+        return _skops_io().load(path, trusted=found)
     except Exception as exc:  # a member that fails its CRC is only found when read
         raise _damaged(path, exc) from None
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "LATE_READ_TAG",
     "RUNNER_PARAMETERS",
     "NotebookSpec",
     "Parameter",
@@ -73,6 +74,11 @@ class NotebookSpec:
         The artifacts the notebook loads and saves (metadata
         ``marketing_workbook.reads`` / ``.writes``); None when it does not
         declare them (the runner then runs it after every earlier notebook).
+    late_reads : list of str
+        Artifacts among ``reads`` that only the cells tagged ``late-read``
+        load (metadata ``marketing_workbook.late_reads``): the notebook may
+        start before their writers finish, and waits for them just before its
+        first such cell (see :mod:`marketing_utils.runner.graph`).
     """
 
     path: Path
@@ -83,6 +89,7 @@ class NotebookSpec:
     title: str = ""
     reads: list[str] | None = None
     writes: list[str] | None = None
+    late_reads: list[str] = field(default_factory=list)
 
     @property
     def declared(self) -> bool:
@@ -206,6 +213,7 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
                 f"found {value!r}"
             )
         declared[key] = None if value is None else list(value)
+    late_reads = _late_reads(path, meta, declared["reads"], cells)
     return NotebookSpec(
         path=path,
         stem=path.stem,
@@ -213,8 +221,38 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
         parameters=parse_parameters_source(source, f"{path.name}, parameters cell"),
         requires=list(meta.get("requires", [])),
         title=title or path.stem,
+        late_reads=late_reads,
         **declared,
     )
+
+
+#: The tag of the cells that load a notebook's ``late_reads``.
+LATE_READ_TAG = "late-read"
+
+
+def _late_reads(path: Path, meta: dict, reads: list[str] | None, cells: list) -> list[str]:
+    """The declared late reads, checked against the reads and the tagged cells."""
+    value = meta.get("late_reads", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(
+            f"{path}: metadata marketing_workbook.late_reads must be a list of artifact names, "
+            f"found {value!r}"
+        )
+    if not value:
+        return []
+    undeclared = sorted(set(value) - set(reads or ()))
+    if undeclared:
+        raise ValueError(
+            f"{path}: metadata marketing_workbook.late_reads names {undeclared}, which "
+            "marketing_workbook.reads does not list (a late read is a read)"
+        )
+    tags = [set(c.get("metadata", {}).get("tags", [])) for c in cells]
+    if not any(LATE_READ_TAG in t for t in tags):
+        raise ValueError(
+            f"{path}: metadata marketing_workbook.late_reads is {value}, but no cell is "
+            f"tagged {LATE_READ_TAG!r} (the runner waits for the writers before that cell)"
+        )
+    return list(value)
 
 
 def discover_notebooks(notebooks_dir: str | Path | None = None) -> list[NotebookSpec]:

@@ -14,13 +14,20 @@ after an earlier notebook A when
 
 So a parallel run produces the artifacts of the sequential run, in any order
 of the independent notebooks.
+
+A dependency that comes only from a notebook's *late reads* (metadata
+``late_reads``: artifacts loaded only by the cells tagged ``late-read``, such
+as 06's use of 04's targeting list in its last section) does not hold back
+the start: the notebook starts with its other dependencies done and waits
+for the late ones just before its first ``late-read`` cell. Every cell still
+sees what it would see in the sequential run.
 """
 
 from __future__ import annotations
 
 from ..params.notebooks import NotebookSpec
 
-__all__ = ["CAPABILITIES", "critical_path_order", "dependencies"]
+__all__ = ["CAPABILITIES", "critical_path_order", "dependencies", "late_dependencies"]
 
 #: The artifact every skip decision reads.
 CAPABILITIES = "capabilities"
@@ -40,23 +47,57 @@ def dependencies(specs: list[NotebookSpec]) -> dict[str, set[str]]:
     {'01_a': [], '02_b': ['01_a'], '03_c': ['01_a'], '04_d': ['01_a', '02_b', '03_c'],
      '05_e': ['01_a', '02_b', '03_c', '04_d']}
     """
-    graph: dict[str, set[str]] = {}
+    return {
+        spec.stem: {
+            earlier.stem for earlier in specs[:position] if _must_wait(spec, earlier, spec.reads)
+        }
+        for position, spec in enumerate(specs)
+    }
+
+
+def late_dependencies(specs: list[NotebookSpec]) -> dict[str, set[str]]:
+    """For each notebook, the dependencies it needs only before its ``late-read`` cells.
+
+    Those are the earlier notebooks it waits for only because it reads what
+    they write among its ``late_reads``; the others (:func:`dependencies`
+    minus these) must be done before it starts.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> def nb(stem, reads, writes, late=()):
+    ...     return NotebookSpec(Path(stem), stem, stem[3:], reads=reads, writes=writes,
+    ...                         late_reads=list(late))
+    >>> specs = [nb("01_a", [], ["t"]), nb("02_b", ["t"], ["s"]), nb("03_c", ["t"], ["u"]),
+    ...          nb("04_d", ["t", "s"], ["v"], late=["s"]), nb("05_e", ["u"], ["s"], late=["u"])]
+    >>> {k: sorted(v) for k, v in late_dependencies(specs).items()}
+    {'01_a': [], '02_b': [], '03_c': [], '04_d': ['02_b'], '05_e': ['03_c']}
+
+    05 reads 03's ``u`` late, but it writes ``s``, which 02 writes and 04
+    reads: it starts only once 02 and 04 are done, whatever it reads late.
+    """
+    late = {}
     for position, spec in enumerate(specs):
-        needs = set()
-        for earlier in specs[:position]:
-            if not (spec.declared and earlier.declared):
-                needs.add(earlier.stem)
-                continue
-            reads, writes = set(spec.reads), set(spec.writes)
-            earlier_reads, earlier_writes = set(earlier.reads), set(earlier.writes)
-            if (
-                CAPABILITIES in earlier_writes
-                or reads & earlier_writes
-                or writes & (earlier_reads | earlier_writes)
-            ):
-                needs.add(earlier.stem)
-        graph[spec.stem] = needs
-    return graph
+        early_reads = [name for name in spec.reads or () if name not in spec.late_reads]
+        late[spec.stem] = {
+            earlier.stem
+            for earlier in specs[:position]
+            if _must_wait(spec, earlier, spec.reads) and not _must_wait(spec, earlier, early_reads)
+        }
+    return late
+
+
+def _must_wait(spec: NotebookSpec, earlier: NotebookSpec, reads: list[str] | None) -> bool:
+    """Whether ``spec``, reading ``reads``, must wait for the earlier notebook ``earlier``."""
+    if not (spec.declared and earlier.declared):
+        return True
+    writes = set(spec.writes)
+    earlier_reads, earlier_writes = set(earlier.reads), set(earlier.writes)
+    return bool(
+        CAPABILITIES in earlier_writes
+        or set(reads) & earlier_writes
+        or writes & (earlier_reads | earlier_writes)
+    )
 
 
 def critical_path_order(

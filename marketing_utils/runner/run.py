@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -24,9 +25,9 @@ from pathlib import Path
 from ..artifacts import Artifacts, to_jsonable
 from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
-from ..params.notebooks import NotebookSpec, discover_notebooks
+from ..params.notebooks import LATE_READ_TAG, NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .graph import critical_path_order, dependencies
+from .graph import critical_path_order, dependencies, late_dependencies
 from .kernels import KERNEL_LOG, KernelPool, WarmKernel, kernel_manager_class, kill_kernels
 from .report import render_index, render_notebook_html
 from .safety import (
@@ -200,8 +201,12 @@ def _execute(
     parameters: dict,
     progress: bool,
     kernel: WarmKernel | None = None,
+    before_cell: Callable[..., None] | None = None,
 ) -> None:
-    """Run the notebook with papermill, in ``kernel`` when one was started ahead for it."""
+    """Run the notebook with papermill, in ``kernel`` when one was started ahead for it.
+
+    ``before_cell(cell=..., cell_index=...)`` runs before each code cell (nbclient's hook).
+    """
     import papermill
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -225,6 +230,7 @@ def _execute(
                 cwd=str(spec.path.parent),
                 progress_bar=progress,
                 log_output=False,
+                **({} if before_cell is None else {"on_cell_execute": before_cell}),
             )
         except PapermillExecutionError as exc:
             first_line = next((ln for ln in (exc.source or "").splitlines() if ln.strip()), "")
@@ -357,6 +363,75 @@ def run_workbook(
             raise
 
 
+class _Progress:
+    """The notebooks whose dependants may go on, shared with the notebooks' threads.
+
+    A notebook started before the writers of its late reads had finished
+    waits here, before its first ``late-read`` cell, until they are done; a
+    waiting notebook uses no core, so it does not count against ``--jobs``.
+    """
+
+    def __init__(self, done: set[str]) -> None:
+        self.done = set(done)  # written under the lock by the runner's thread only
+        self._changed = threading.Condition()
+        self._waiting: set[str] = set()
+        self._stopped = False
+
+    def finished(self, stem: str) -> None:
+        """``stem`` ran, was skipped or was not selected: its dependants may go on."""
+        with self._changed:
+            self.done.add(stem)
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        """A notebook failed or the run was interrupted: no waiting notebook goes on."""
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
+    def waiting(self) -> int:
+        """How many started notebooks are waiting for their late reads."""
+        with self._changed:
+            return len(self._waiting)
+
+    def wait_for(self, stem: str, needs: set[str]) -> float:
+        """Block until every notebook in ``needs`` is done; return the seconds waited.
+
+        Raises
+        ------
+        RunError
+            The run stopped (a notebook failed or the run was interrupted)
+            before ``needs`` were done.
+        """
+        tic = time.perf_counter()
+        with self._changed:
+            self._waiting.add(stem)
+            try:
+                self._changed.wait_for(lambda: needs <= self.done or self._stopped)
+            finally:
+                self._waiting.discard(stem)
+            if not needs <= self.done:
+                raise RunError(
+                    f"notebook {stem} stopped before its {LATE_READ_TAG!r} cells: the run "
+                    f"stopped before {', '.join(sorted(needs - self.done))} had finished"
+                )
+        return time.perf_counter() - tic
+
+
+def _late_read_hook(
+    stem: str, needs: set[str], progress: _Progress, waited: list[float]
+) -> Callable[..., None] | None:
+    """The hook that holds ``stem`` before its first ``late-read`` cell until ``needs`` are done."""
+    if not needs:
+        return None
+
+    def before_cell(cell, cell_index: int) -> None:
+        if not waited and LATE_READ_TAG in cell.get("metadata", {}).get("tags", []):
+            waited.append(progress.wait_for(stem, needs))
+
+    return before_cell
+
+
 def _run_one(
     spec: NotebookSpec,
     staging: Path,
@@ -366,8 +441,12 @@ def _run_one(
     label: str,
     quiet: bool,
     kernel: Callable[[], WarmKernel | None] | None = None,
+    late: tuple[set[str], _Progress] | None = None,
 ) -> tuple[dict, Callable[[], None]]:
     """Execute one notebook (in its warm kernel, if one was started).
+
+    ``late`` holds the notebooks to wait for before the first ``late-read``
+    cell, and the run's progress to wait on.
 
     Returns the manifest entry and the rendering of its HTML page, which the
     caller runs once the notebook's dependants have been released: a page is
@@ -376,13 +455,20 @@ def _run_one(
     output = staging / "notebooks" / spec.path.name
     tic = time.perf_counter()
     started = None if kernel is None else kernel()
-    _execute(spec, output, params.notebook_parameters(spec, staging), progress, started)
+    waited: list[float] = []
+    hook = None if late is None else _late_read_hook(spec.stem, late[0], late[1], waited)
+    _execute(spec, output, params.notebook_parameters(spec, staging), progress, started, hook)
     seconds = time.perf_counter() - tic
     section_metrics = Artifacts(staging).metrics().get(spec.section, {})
     # Printed even with --quiet: a warning is about the data, not progress.
     for warning in section_metrics.get("warnings", []):
         print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
-    _log(f"{label} {spec.stem}: done in {seconds:.1f} s", quiet)
+    waited_note = (
+        f" (of which {waited[0]:.1f} s waiting for {', '.join(sorted(late[0]))})"
+        if waited and waited[0] >= 0.05
+        else ""
+    )
+    _log(f"{label} {spec.stem}: done in {seconds:.1f} s{waited_note}", quiet)
 
     def render() -> None:
         # The temporary folder is renamed when the run succeeds: readers see the final one.
@@ -399,6 +485,7 @@ def _run_one(
         "title": spec.title,
         "status": "ran",
         "seconds": round(seconds, 3),
+        **({"waited_seconds": round(waited[0], 3)} if waited else {}),
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",
     }
@@ -421,15 +508,18 @@ def _run_in(
         previous_manifest = json.loads((staging / "manifest.json").read_text())
     previous_entries = {e["stem"]: e for e in previous_manifest.get("notebooks", [])}
     progress = sys.stderr.isatty() and not quiet and jobs == 1
-    graph = dependencies(specs)
+    full = dependencies(specs)
+    # One notebook at a time runs them in notebook order: nothing to start early.
+    late = late_dependencies(specs) if jobs > 1 else {stem: set() for stem in full}
+    graph = {stem: full[stem] - late[stem] for stem in full}  # what must be done to start
     positions = {spec.stem: position for position, spec in enumerate(specs, start=1)}
     by_stem: dict[str, dict] = {}
-    done = set()  # notebooks whose dependants may start: ran, skipped or not selected
+    # The notebooks whose dependants may go on: ran, skipped or not selected.
+    progress_of_run = _Progress({spec.stem for spec in specs if spec not in selected})
+    done = progress_of_run.done
     for spec in specs:
-        if spec not in selected:
-            done.add(spec.stem)
-            if spec.stem in previous_entries:
-                by_stem[spec.stem] = previous_entries[spec.stem]
+        if spec not in selected and spec.stem in previous_entries:
+            by_stem[spec.stem] = previous_entries[spec.stem]
     # Among notebooks ready at the same time, the head of the longest chain of work starts
     # first, timed by the last report of this name (the folder the run will replace).
     last = params.output_dir / params.run_name / "manifest.json"
@@ -437,11 +527,12 @@ def _run_in(
     if last.exists():
         with contextlib.suppress(ValueError, OSError):
             last_seconds = {
-                e["stem"]: float(e["seconds"])
+                e["stem"]: float(e["seconds"]) - float(e.get("waited_seconds", 0.0))
                 for e in json.loads(last.read_text()).get("notebooks", [])
                 if isinstance(e.get("seconds"), (int, float))
             }
-    rank = {stem: i for i, stem in enumerate(critical_path_order(graph, last_seconds))}
+    # A late dependency still ends before its reader does: chains follow every dependency.
+    rank = {stem: i for i, stem in enumerate(critical_path_order(full, last_seconds))}
     pending = sorted((spec for spec in specs if spec in selected), key=lambda s: rank[s.stem])
     running: dict = {}
     failure: BaseException | None = None
@@ -454,11 +545,15 @@ def _run_in(
 
     never_warm: set[str] = set()  # notebooks the capabilities known so far would skip
 
+    def busy() -> int:
+        """Notebooks using a core: those running, but for those waiting for late reads."""
+        return len(running) - progress_of_run.waiting()
+
     def warm_next() -> None:
         """Start kernels for the notebooks that will be ready next, while cores are idle."""
         soon = done | {spec.stem for spec in running.values()}
         for spec in pending:
-            if len(running) + warm.starting() >= jobs or warm.waiting() >= jobs:
+            if busy() + warm.starting() >= jobs or warm.waiting() >= jobs:
                 return
             if spec.stem in warm or spec.stem in never_warm or not graph[spec.stem] <= soon:
                 continue
@@ -471,13 +566,14 @@ def _run_in(
     pages: list = []  # the HTML pages being rendered
     with (
         _kernel_environment(),
-        ThreadPoolExecutor(max_workers=jobs) as pool,
+        # A thread per notebook: one waiting for its late reads holds a thread, not a core.
+        ThreadPoolExecutor(max_workers=max(jobs, len(selected))) as pool,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as renderer,
     ):
         try:
             while pending or running:
                 # Longest chain first, start every notebook whose dependencies are done.
-                while failure is None and len(running) < jobs:
+                while failure is None and busy() < jobs:
                     ready = next((s for s in pending if graph[s.stem] <= done), None)
                     if ready is None:
                         break
@@ -490,13 +586,14 @@ def _run_in(
                             "status": "skipped", "reason": reason,
                         }  # fmt: skip
                         _log(f"{label} {ready.stem}: skipped ({reason})", quiet)
-                        done.add(ready.stem)
+                        progress_of_run.finished(ready.stem)
                         continue
                     _log(f"{label} {ready.stem}: running", quiet)
                     kernel = None if warm is None else warm.claim(ready.stem)
                     future = pool.submit(
-                        _run_one, ready, staging, params, hide, progress, label, quiet, kernel
-                    )
+                        _run_one, ready, staging, params, hide, progress, label, quiet, kernel,
+                        (late[ready.stem], progress_of_run),
+                    )  # fmt: skip
                     running[future] = ready
                 if not running:
                     break  # a failure: nothing left running, no new notebook starts
@@ -509,12 +606,14 @@ def _run_in(
                         by_stem[spec.stem], render = future.result()
                     except Exception as exc:  # the first failure is the one reported
                         failure = failure or exc
+                        progress_of_run.stop()  # a notebook waiting for late reads stops too
                     else:
-                        done.add(spec.stem)
+                        progress_of_run.finished(spec.stem)
                         pages.append(renderer.submit(render))
             for page in pages if failure is None else []:
                 page.result()  # a page that cannot be rendered fails the run
         except BaseException:  # interrupted: stop the kernels the threads wait for
+            progress_of_run.stop()
             pool.shutdown(wait=False, cancel_futures=True)
             renderer.shutdown(wait=False, cancel_futures=True)
             kill_kernels()

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from marketing_utils.params.notebooks import discover_notebooks
+from marketing_utils.params.notebooks import LATE_READ_TAG, discover_notebooks
 from marketing_utils.schema import MarketingData
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -79,11 +79,16 @@ def _function_names(function_name: str, module_name: str) -> tuple[set[str], set
     return reads, {w for w in writes if _NAME.match(w)}
 
 
-def _notebook_names(spec) -> tuple[set[str], set[str]]:
+def _code_cells(spec) -> list[dict]:
     import json
 
     notebook = json.loads(spec.path.read_text(encoding="utf-8"))
-    source = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    return [c for c in notebook["cells"] if c["cell_type"] == "code"]
+
+
+def _names_in(cells: list[dict]) -> tuple[set[str], set[str]]:
+    """(reads, writes) of these code cells, before removing what they read after saving."""
+    source = "\n".join("".join(c["source"]) for c in cells)
     reads, writes = set(), set()
     for method, name in _STORE_CALL.findall(source):
         (writes if method == "save" else reads).add(name)
@@ -96,6 +101,11 @@ def _notebook_names(spec) -> tuple[set[str], set[str]]:
     for function, names in _READERS.items():
         if f"{function}(" in source:
             reads |= names
+    return reads, writes
+
+
+def _notebook_names(spec) -> tuple[set[str], set[str]]:
+    reads, writes = _names_in(_code_cells(spec))
     # What a notebook loads after saving it itself is not an input.
     return reads - writes, writes
 
@@ -112,3 +122,24 @@ def test_declared_artifacts_match_the_code(spec):
 def test_the_seven_report_notebooks_declare_their_artifacts():
     declared = {s.stem for s in discover_notebooks() if s.declared}
     assert {f"0{i}" for i in range(1, 8)} <= {stem[:2] for stem in declared}
+
+
+_LATE = [s for s in discover_notebooks() if s.late_reads]
+
+
+def test_the_notebooks_that_start_early_are_06_and_08():
+    assert {s.stem: s.late_reads for s in _LATE} == {
+        "06_recommendations": ["targeting_list"],
+        "08_customer_lifetime_value": ["scores"],
+    }
+
+
+@pytest.mark.parametrize("spec", _LATE, ids=lambda s: s.stem)
+def test_late_reads_are_read_only_in_the_late_read_cells(spec):
+    # The runner holds the notebook only before its first tagged cell: a late artifact read
+    # by an untagged cell would be read before its writer has finished.
+    tagged = [c for c in _code_cells(spec) if LATE_READ_TAG in c["metadata"].get("tags", [])]
+    untagged = [c for c in _code_cells(spec) if c not in tagged]
+    assert tagged, f"{spec.stem}: no cell tagged {LATE_READ_TAG!r}"
+    assert set(spec.late_reads) <= _names_in(tagged)[0]
+    assert not set(spec.late_reads) & _names_in(untagged)[0]

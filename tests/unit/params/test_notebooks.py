@@ -64,6 +64,22 @@ def test_bad_notebook_names_and_cells(tmp_path):
         read_notebook_spec(path)
 
 
+def test_late_reads_are_reads_with_a_tagged_cell(tmp_path):
+    def spec(name, **late):
+        return read_notebook_spec(
+            write_notebook(tmp_path / name, "a = 1", ["x = 1"], reads=["t"], writes=[], **late)
+        )
+
+    good = spec("01_a.ipynb", late_reads=["t"], late_body=["y = 2"])
+    assert good.late_reads == ["t"] and spec("02_b.ipynb").late_reads == []
+    with pytest.raises(ValueError, match=r"late_reads names \['u'\], which .*reads does not list"):
+        spec("03_c.ipynb", late_reads=["u"], late_body=["y = 2"])
+    with pytest.raises(ValueError, match="no cell is tagged 'late-read'"):
+        spec("04_d.ipynb", late_reads=["t"])
+    with pytest.raises(ValueError, match="late_reads must be a list of artifact names"):
+        spec("05_e.ipynb", late_reads="t", late_body=["y = 2"])
+
+
 def test_project_notebooks_are_well_formed():
     specs = discover_notebooks()
     assert [s.stem for s in specs][0] == "01_preprocessing"

@@ -16,12 +16,19 @@ def write_notebook(
     title="Test",
     reads=None,
     writes=None,
+    late_reads=None,
+    late_body=(),
 ) -> Path:
+    """A notebook: title, parameters cell, ``body`` cells, then ``late_body`` cells tagged
+    ``late-read``; the metadata declares ``requires``, ``reads``, ``writes``, ``late_reads``."""
     cells = [nbformat.v4.new_markdown_cell(f"# {title}\nA fixture notebook.")]
     cell = nbformat.v4.new_code_cell(parameters)
     cell.metadata["tags"] = ["parameters"]
     cells.append(cell)
     cells += [nbformat.v4.new_code_cell(source) for source in body]
+    for source in late_body:
+        cells.append(nbformat.v4.new_code_cell(source))
+        cells[-1].metadata["tags"] = ["late-read"]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "name": "python3",
@@ -33,6 +40,8 @@ def write_notebook(
         meta["reads"] = reads
     if writes is not None:
         meta["writes"] = writes
+    if late_reads is not None:
+        meta["late_reads"] = late_reads
     if meta:
         notebook.metadata["marketing_workbook"] = meta
     nbformat.write(notebook, path)

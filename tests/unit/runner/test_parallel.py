@@ -10,7 +10,7 @@ import pytest
 
 from marketing_utils.errors import RunError
 from marketing_utils.params.notebooks import discover_notebooks
-from marketing_utils.runner.graph import dependencies
+from marketing_utils.runner.graph import dependencies, late_dependencies
 from marketing_utils.runner.run import run_workbook
 from tests.unit.runner.conftest import write_notebook
 
@@ -177,3 +177,129 @@ def test_default_jobs_are_the_cores_the_process_may_use(monkeypatch):
     assert run.usable_cores() == 2  # a container or taskset allows 2 of the 8 cores
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     assert run.usable_cores() == 8  # no affinity on this system: every core
+
+
+def _late_notebooks(folder: Path, fail_writer: bool = False) -> Path:
+    """01 makes; 02 is slow and is written by 03; 04 and 05 read 03's table only late.
+
+    02 holds until both readers are waiting for 03: possible only if the readers start
+    before 03 (early start) and a waiting reader gives its core back (with ``--jobs 2``,
+    02 and the two readers run at once; 03 can start only when the readers give way).
+    """
+    folder.mkdir()
+    write_notebook(
+        folder / "01_make.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            "from marketing_utils.artifacts import Artifacts",
+            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
+        ],
+        title="Make",
+        reads=[],
+        writes=["capabilities"],
+    )
+    write_notebook(
+        folder / "02_slow.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            'name = "slow"',
+            _STAMP,
+            'stamp("start")\ndeadline = time.time() + 120\n'
+            'while not all((Path(run_dir) / f"stamp_{r}.json").exists() for r in ("a", "b")):\n'
+            "    if time.time() > deadline:\n"
+            "        raise TimeoutError('the late readers never started before the writer')\n"
+            "    time.sleep(0.05)",
+            "from marketing_utils.artifacts import Artifacts\n"
+            'Artifacts(run_dir).save("slow_table", {"n": 1})\nstamp("end")',
+        ],
+        title="Slow",
+        reads=[],
+        writes=["slow_table"],
+    )
+    write_notebook(
+        folder / "03_writer.ipynb",
+        'run_dir = "../runs/lab"\nfail = False',
+        [
+            'name = "writer"',
+            _STAMP,
+            'stamp("start")\ntime.sleep(1.0)',
+            "if fail:\n    raise ValueError('the writer fails on purpose')",
+            "from marketing_utils.artifacts import Artifacts\n"
+            'Artifacts(run_dir).save("written", {"by": "writer"})\nstamp("end")',
+        ],
+        title="Writer",
+        reads=["slow_table"],
+        writes=["written"],
+    )
+    for stem, name in (("04_reader_a", "a"), ("05_reader_b", "b")):
+        write_notebook(
+            folder / f"{stem}.ipynb",
+            'run_dir = "../runs/lab"',
+            [f"name = {name!r}", _STAMP, 'stamp("start")'],
+            title=f"Reader {name}",
+            reads=["written"],
+            writes=[f"read_{name}"],
+            late_reads=["written"],
+            late_body=[
+                'stamp("late")\nfrom marketing_utils.artifacts import Artifacts\n'
+                'store = Artifacts(run_dir)\nassert store.load("written") == {"by": "writer"}\n'
+                f'store.save("read_{name}", {{"ok": True}})'
+            ],
+        )
+    return folder
+
+
+def test_late_readers_start_early_give_their_core_back_and_read_after_the_writer(tmp_path):
+    folder = _late_notebooks(tmp_path / "notebooks")
+    specs = discover_notebooks(folder)
+    late = late_dependencies(specs)
+    assert late["04_reader_a"] == {"03_writer"} and late["05_reader_b"] == {"03_writer"}
+    assert dependencies(specs)["04_reader_a"] == {"01_make", "03_writer"}
+
+    result = run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=2)
+    report = result.report_dir
+    slow, writer = _stamps(report, "slow"), _stamps(report, "writer")
+    for name in ("a", "b"):
+        reader = _stamps(report, name)
+        assert reader["start"] < writer["start"]  # started before the notebook it reads late
+        assert reader["late"] >= writer["end"]  # and read it only once the writer was done
+    assert slow["end"] <= writer["start"]
+    entries = {e["stem"]: e for e in result.notebooks}
+    assert [e["stem"] for e in result.notebooks] == [s.stem for s in specs]  # report order
+    assert entries["04_reader_a"]["waited_seconds"] >= 1.0  # the writer sleeps 1 s
+    assert "waited_seconds" not in entries["03_writer"]
+
+
+def test_one_job_runs_late_readers_in_notebook_order(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for stem, reads, late in (("01_writer", [], None), ("02_reader", ["t"], ["t"])):
+        write_notebook(
+            folder / f"{stem}.ipynb",
+            'run_dir = "../runs/lab"',
+            [f"name = {stem[3:]!r}", _STAMP, 'stamp("start")'],
+            reads=reads,
+            writes=["t", "capabilities"] if not reads else [],
+            late_reads=late,
+            late_body=['stamp("late")'] if late else (),
+        )
+    result = run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=1)
+    writer, reader = _stamps(result.report_dir, "writer"), _stamps(result.report_dir, "reader")
+    assert reader["start"] > writer["start"]
+    assert "waited_seconds" not in {k for e in result.notebooks for k in e}
+
+
+def test_a_failed_writer_stops_the_late_readers_waiting_for_it(tmp_path):
+    folder = _late_notebooks(tmp_path / "notebooks")
+    with pytest.raises(RunError) as caught:
+        run_workbook(
+            _params(tmp_path, "writer:\n  fail: true\n"),
+            notebooks_dir=folder,
+            quiet=True,
+            jobs=2,
+        )
+    assert "03_writer" in str(caught.value) and "fails on purpose" in str(caught.value)
+    failed = next((tmp_path / "reports" / ".failed").glob("demo-*"))
+    for name in ("a", "b"):  # they had started, and never ran their late cells
+        assert set(_stamps(failed, name)) == {"start"}
+        assert not (failed / "artifacts" / f"read_{name}.json").exists()
