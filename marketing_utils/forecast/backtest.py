@@ -164,6 +164,33 @@ def _rank(summary: pd.DataFrame) -> pd.DataFrame:
     return ranked.drop(columns="_order").assign(rank=np.arange(1, len(ranked) + 1))
 
 
+def _predictions(
+    series: pd.Series, splits: list[Split], names: list[str], forecasts: list, horizon: int
+) -> pd.DataFrame:
+    """The predictions table of :class:`Backtest`: model by model, origin by origin.
+
+    ``forecasts`` holds one array of ``horizon`` values per kept model and
+    split, in the order of ``names`` then ``splits``.
+    """
+    positions = np.concatenate([np.arange(split.train_end, split.test_end) for split in splits])
+    positions = np.tile(positions, len(names))
+    values = series.to_numpy(dtype=float)
+    actual = values[positions]
+    forecast = np.concatenate(forecasts) if forecasts else np.empty(0)
+    n_rows = len(splits) * horizon
+    return pd.DataFrame(
+        {
+            "origin": np.tile(np.repeat([split.origin for split in splits], horizon), len(names)),
+            "model": np.repeat(np.asarray(names, dtype=object), n_rows),
+            "period": series.index[positions],
+            "step": np.tile(np.arange(1, horizon + 1), len(splits) * len(names)),
+            "actual": actual,
+            "forecast": forecast,
+            "error": actual - forecast,
+        }
+    )
+
+
 def backtest(
     series: pd.Series,
     models: Mapping,
@@ -201,34 +228,23 @@ def backtest(
         len(values), horizon=horizon, n_origins=n_origins, step=step, min_train=season_length + 1
     )
     excluded = {}
-    rows, scores = [], []
+    # Forecasts are gathered as arrays and become one frame at the end: building
+    # a frame per origin and model cost more CPU than the baseline models themselves.
+    kept_names, kept_forecasts, scores = [], [], []
+    actuals = [values[split.train_end : split.test_end] for split in splits]
     for name, model in models.items():
         try:
-            model_rows, model_scores = [], []
-            for split in splits:
+            model_forecasts, model_scores = [], []
+            for split, actual in zip(splits, actuals, strict=True):
                 history = values[: split.train_end]
                 forecast = np.asarray(model(history, horizon), dtype=float)
                 if nonnegative:
                     forecast = np.clip(forecast, 0.0, None)
-                actual = values[split.train_end : split.test_end]
-                periods = series.index[split.train_end : split.test_end]
-                model_rows.append(
-                    pd.DataFrame(
-                        {
-                            "origin": split.origin,
-                            "model": name,
-                            "period": periods,
-                            "step": np.arange(1, horizon + 1),
-                            "actual": actual,
-                            "forecast": forecast,
-                            "error": actual - forecast,
-                        }
-                    )
-                )
+                model_forecasts.append(forecast)
                 model_scores.append(
                     {
                         "origin": split.origin,
-                        "origin_period": periods[0],
+                        "origin_period": series.index[split.train_end],
                         "model": name,
                         **forecast_scores(actual, forecast, history, season_length),
                     }
@@ -237,7 +253,8 @@ def backtest(
             # A model the history is too short for is left out, and the reason kept.
             excluded[name] = str(exc)
             continue
-        rows.extend(model_rows)
+        kept_names.append(name)
+        kept_forecasts.extend(model_forecasts)
         scores.extend(model_scores)
     if not scores:
         raise DataValidationError(
@@ -250,7 +267,7 @@ def backtest(
         .reset_index()
     )
     return Backtest(
-        predictions=pd.concat(rows, ignore_index=True),
+        predictions=_predictions(series, splits, kept_names, kept_forecasts, horizon),
         scores=score_table[["origin", "origin_period", "model", *METRICS]],
         summary=_rank(summary),
         excluded=excluded,

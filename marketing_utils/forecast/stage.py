@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
@@ -163,6 +164,23 @@ def _merge_notes(series_by_note: dict[str, list[str]], n_series: int) -> list[st
     return merged
 
 
+def _keyed_concat(parts: list[tuple[dict, pd.DataFrame]]) -> pd.DataFrame:
+    """Stack frames, each led by the columns of its key (``{column: value}``).
+
+    The same table as ``pd.concat([f.assign(**k)[[*k, *f.columns]] for k, f in parts])``,
+    with the key columns added once to the stacked frame rather than to each of
+    the frames (160 small assigns were a tenth of the stage's CPU).
+    All keys must have the same columns, in the same order, none of them a
+    column of the frames.
+    """
+    stacked = pd.concat([frame for _, frame in parts], ignore_index=True)
+    # One row per key, repeated: each column gets the dtype pandas infers for the
+    # key's values, as assign() would give it from the scalar.
+    keys = pd.DataFrame([key for key, _ in parts])
+    rows = np.repeat(np.arange(len(parts)), [len(frame) for _, frame in parts])
+    return pd.concat([keys.iloc[rows].reset_index(drop=True), stacked], axis=1)
+
+
 def forecast_demand(
     demand: DemandSeries,
     *,
@@ -206,7 +224,7 @@ def forecast_demand(
         "seasonal_lag": seasonal_lag,
     }
     results, rows, series_by_note = {}, [], {}
-    frames: dict[str, list[pd.DataFrame]] = {
+    frames: dict[str, list[tuple[dict, pd.DataFrame]]] = {
         "scores": [],
         "summary": [],
         "predictions": [],
@@ -228,8 +246,8 @@ def forecast_demand(
                 "forecasts": result.forecast.assign(model=result.best_model),
             }
             for name, frame in parts.items():
-                frames[name].append(frame.assign(**key)[[*key, *frame.columns]])
-    tables = {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+                frames[name].append((key, frame))
+    tables = {name: _keyed_concat(parts) for name, parts in frames.items()}
     return DemandForecast(
         series=pd.DataFrame(rows),
         results=results,

@@ -179,3 +179,59 @@ def test_prediction_interval_errors():
         prediction_interval(np.array([1.0]), np.array([1.0]), level=1.0)
     with pytest.raises(DataValidationError, match="at least one backtest error"):
         prediction_interval(np.array([1.0]), np.array([]), level=0.5)
+
+
+def _per_origin_predictions(series, models, *, horizon, n_origins, step, season_length):
+    """The predictions table built the straightforward way: one frame per model and origin."""
+    values = series.to_numpy(dtype=float)
+    splits = rolling_origin_splits(
+        len(values), horizon=horizon, n_origins=n_origins, step=step, min_train=season_length + 1
+    )
+    rows = []
+    for name, model in models.items():
+        try:
+            model_rows = []
+            for split in splits:
+                forecast = np.clip(model(values[: split.train_end], horizon), 0.0, None)
+                actual = values[split.train_end : split.test_end]
+                model_rows.append(
+                    pd.DataFrame(
+                        {
+                            "origin": split.origin,
+                            "model": name,
+                            "period": series.index[split.train_end : split.test_end],
+                            "step": np.arange(1, horizon + 1),
+                            "actual": actual,
+                            "forecast": forecast,
+                            "error": actual - forecast,
+                        }
+                    )
+                )
+        except DataValidationError:
+            continue
+        rows.extend(model_rows)
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_predictions_table_is_the_per_origin_table():
+    rng = np.random.default_rng(3)
+    series = _series(50 + np.cumsum(rng.normal(0, 4, 40)))
+    snapshot = series.copy()
+
+    def needs_long_history(history, horizon):
+        if len(history) < 30:
+            raise DataValidationError("series", "too short")
+        return np.full(horizon, history[-1])
+
+    models = {
+        "seasonal_naive": lambda h, n: seasonal_naive(h, n, season_length=4),
+        "too_long": needs_long_history,
+        "drift": lambda h, n: drift(h, n) - 60.0,  # negative forecasts, clipped
+    }
+    options = {"horizon": 5, "n_origins": 3, "step": 4, "season_length": 4}
+    result = backtest(series, models, **options)
+    pd.testing.assert_frame_equal(
+        result.predictions, _per_origin_predictions(series, models, **options), check_exact=True
+    )
+    assert "too_long" in result.excluded
+    pd.testing.assert_series_equal(series, snapshot)  # the input is not mutated

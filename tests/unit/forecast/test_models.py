@@ -127,3 +127,63 @@ def test_holt_winters_on_an_all_zero_history_forecasts_zero_quietly():
     # A segment with no sales yet: statsmodels takes log(0) in its information criteria.
     np.testing.assert_array_equal(holt_winters(np.zeros(24), 3, season_length=4), np.zeros(3))
     np.testing.assert_array_equal(holt_winters(np.zeros(10), 2), np.zeros(2))
+
+
+def _statsmodels_forecast(history, horizon, **options):
+    """The straightforward statsmodels call holt_winters wraps (BLAS threads as configured)."""
+    import warnings
+
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        use_brute = "seasonal" not in options
+        fitted = ExponentialSmoothing(history, trend="add", damped_trend=True, **options).fit(
+            use_brute=use_brute
+        )
+        return np.asarray(fitted.forecast(horizon), dtype=float)
+
+
+def _weekly_series(n=120, seed=7):
+    # A noisy yearly season on a trend, like the workbook's weekly demand series.
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 1000 + 3 * t + 200 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 50, n)
+
+
+def test_holt_winters_single_thread_gives_bitwise_the_plain_statsmodels_forecast():
+    # The one-thread BLAS limit is a speed-up only: the forecast is unchanged to the bit.
+    history = _weekly_series()
+    seasonal = {"seasonal": "mul", "seasonal_periods": 52, "initialization_method": "heuristic"}
+    np.testing.assert_array_equal(
+        holt_winters(history, 13, season_length=52),
+        _statsmodels_forecast(history, 13, **seasonal),
+    )
+    np.testing.assert_array_equal(
+        holt_winters(history[:60], 13),
+        _statsmodels_forecast(history[:60], 13, initialization_method="estimated"),
+    )
+
+
+def test_holt_winters_fits_on_one_blas_thread_and_restores_the_pool(monkeypatch):
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+    original_fit = ExponentialSmoothing.fit
+
+    def spying_fit(self, *args, **kwargs):
+        seen.append(blas_threads())
+        return original_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExponentialSmoothing, "fit", spying_fit)
+    history = _weekly_series()
+    snapshot = history.copy()
+    holt_winters(history, 13, season_length=52)
+    assert seen and all(threads == 1 for threads in seen[0])
+    assert blas_threads() == before
+    np.testing.assert_array_equal(history, snapshot)  # the input is not mutated

@@ -77,3 +77,31 @@ def test_a_fallback_shared_by_every_series_is_noted_once():
 def test_forecast_demand_refuses_unknown_measures():
     with pytest.raises(DataValidationError, match="measures: expected a non-empty list"):
         forecast_demand(_demand(), measures=["profit"])
+
+
+def test_keyed_concat_is_the_assign_then_concat_table():
+    from marketing_utils.forecast.stage import _keyed_concat
+
+    frames = [
+        pd.DataFrame({"model": ["a", "b"], "mase": [0.5, np.nan], "rank": [1, 2]}),
+        pd.DataFrame({"model": ["c"], "mase": [1.25], "rank": [1]}),
+        pd.DataFrame({"model": pd.Series([], dtype="str"), "mase": [], "rank": []}).astype(
+            {"mase": float, "rank": int}
+        ),
+        pd.DataFrame({"model": ["d", "e", "f"], "mase": [1.0, 2.0, 3.0], "rank": [3, 1, 2]}),
+    ]
+    keys = [
+        {"dimension": "total", "group": "all", "measure": "revenue"},
+        {"dimension": "category", "group": "books", "measure": "orders"},
+        {"dimension": "segment", "group": "new", "measure": "revenue"},
+        {"dimension": "segment", "group": "loyal", "measure": "orders"},
+    ]
+    parts = list(zip(keys, frames, strict=True))
+    copies = [frame.copy() for frame in frames]
+    expected = pd.concat(
+        [frame.assign(**key)[[*key, *frame.columns]] for key, frame in parts],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(_keyed_concat(parts), expected, check_exact=True)
+    for frame, copy in zip(frames, copies, strict=True):  # the inputs are not mutated
+        pd.testing.assert_frame_equal(frame, copy)
