@@ -20,9 +20,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.random import sample_without_replacement
-from threadpoolctl import threadpool_limits
 
-from .models import resolve_jobs
+from .models import limited_threads, resolve_jobs
 
 __all__ = ["odds_ratios", "partial_dependence_table", "permutation_importance_table"]
 
@@ -77,7 +76,7 @@ def permutation_importance_table(
     n_jobs = resolve_jobs(n_jobs)
     rows = min(1.0, max_rows / max(len(X), 1))
     split = _split_columnwise(model, X)
-    with threadpool_limits(limits=max(int(n_jobs), 1)):
+    with limited_threads(n_jobs):
         if split is None:
             result = permutation_importance(
                 model, X, np.asarray(y), scoring=scoring, n_repeats=n_repeats,
@@ -278,7 +277,7 @@ def partial_dependence_table(
     frames = []
     for feature in features:
         is_categorical = feature in categorical
-        with threadpool_limits(limits=max(int(n_jobs), 1)):
+        with limited_threads(n_jobs):
             result = partial_dependence(
                 model,
                 sample,

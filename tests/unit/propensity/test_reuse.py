@@ -333,3 +333,12 @@ def monkeypatch_counter(monkeypatch, module, name: str) -> dict:
 
     monkeypatch.setattr(module, name, counted)
     return counter
+
+
+def test_limited_threads_is_one_native_thread_whatever_the_jobs():
+    """Parallel work runs in worker processes; the process's own OpenMP and BLAS stay at one."""
+    from threadpoolctl import threadpool_info
+
+    for n_jobs in (1, 2, 8):
+        with models.limited_threads(n_jobs):
+            assert {pool["num_threads"] for pool in threadpool_info()} == {1}
