@@ -201,7 +201,9 @@ def choose_calibration(
                 f"found shape {oof.shape}"
             )
     else:
-        with threadpool_limits(limits=max(int(n_jobs), 1)):
+        # Workers run the folds; the process's own native threads stay at one (they spin on
+        # a shared machine): see models.limited_threads.
+        with threadpool_limits(limits=1):
             oof = cross_val_predict(
                 clone(estimator), X, y, cv=folds, method="predict_proba", n_jobs=n_jobs
             )[:, 1]
@@ -254,7 +256,8 @@ def fit_calibrated(
         )
     folds = StratifiedKFold(n_splits=int(cv_folds), shuffle=True, random_state=seed)
     model = CalibratedClassifierCV(clone(estimator), method=method, cv=folds, ensemble=False)
-    with threadpool_limits(limits=max(int(n_jobs), 1)):
+    # One native thread, as everywhere in this package: see models.limited_threads.
+    with threadpool_limits(limits=1):
         return model.fit(X, y)
 
 

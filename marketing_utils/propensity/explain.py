@@ -6,13 +6,22 @@ or, for odds ratios, read from a linear model's coefficients.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
 from sklearn.inspection import partial_dependence, permutation_importance
+from sklearn.metrics import check_scoring
 from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils.random import sample_without_replacement
 
-from .models import resolve_jobs
+from .models import limited_threads, resolve_jobs
 
 __all__ = ["odds_ratios", "partial_dependence_table", "permutation_importance_table"]
 
@@ -53,14 +62,31 @@ def permutation_importance_table(
     -------
     DataFrame
         ``feature, importance_mean, importance_std``, largest first.
+
+    Notes
+    -----
+    The numbers are those of :func:`sklearn.inspection.permutation_importance`
+    (same rows, same shuffles). For the models of this package (a pipeline,
+    calibrated or not, whose first step is the column-wise preprocessing of
+    :func:`~marketing_utils.propensity.models.build_preprocessor`) the rows
+    are preprocessed once and the shuffles move the preprocessed columns of
+    each feature: preprocessing each row on its own, it gives the same
+    numbers bit for bit, without preprocessing the table again for every shuffle.
     """
     n_jobs = resolve_jobs(n_jobs)
     rows = min(1.0, max_rows / max(len(X), 1))
-    with threadpool_limits(limits=max(int(n_jobs), 1)):
-        result = permutation_importance(
-            model, X, np.asarray(y), scoring=scoring, n_repeats=n_repeats,
-            random_state=seed, max_samples=rows, n_jobs=n_jobs,
-        )  # fmt: skip
+    split = _split_columnwise(model, X)
+    with limited_threads(n_jobs):
+        if split is None:
+            result = permutation_importance(
+                model, X, np.asarray(y), scoring=scoring, n_repeats=n_repeats,
+                random_state=seed, max_samples=rows, n_jobs=n_jobs,
+            )  # fmt: skip
+        else:
+            result = _permutation_importance_transformed(
+                model, *split, X, np.asarray(y), scoring=scoring, n_repeats=n_repeats,
+                random_state=seed, max_samples=rows, n_jobs=n_jobs,
+            )  # fmt: skip
     table = pd.DataFrame(
         {
             "feature": list(X.columns),
@@ -70,6 +96,149 @@ def permutation_importance_table(
     )
     return table.sort_values("importance_mean", ascending=False, kind="stable").reset_index(
         drop=True
+    )
+
+
+def _columnwise_widths(transformer, n_columns: int) -> list[int] | None:
+    """Output columns of each input column of a fitted column-wise transformer, or None.
+
+    Column-wise: each output column depends on one input column of the same
+    row only (median or constant imputation without indicators, scaling,
+    one-hot encoding without dropped or infrequent categories).
+    """
+    if transformer == "passthrough":
+        return [1] * n_columns
+    steps = (
+        [t for _, t in transformer.steps] if isinstance(transformer, Pipeline) else [transformer]
+    )
+    widths = [1] * n_columns
+    for step in steps:
+        if step == "passthrough":
+            continue
+        if getattr(step, "n_features_in_", None) != n_columns:
+            return None  # e.g. an imputer that dropped an all-missing column
+        if isinstance(step, SimpleImputer) and not step.add_indicator:
+            continue
+        if isinstance(step, StandardScaler):
+            continue
+        if (
+            isinstance(step, OneHotEncoder)
+            and step.drop_idx_ is None
+            and not getattr(step, "_infrequent_enabled", True)
+            and widths == [1] * n_columns
+        ):
+            widths = [len(categories) for categories in step.categories_]
+            continue
+        return None
+    return widths
+
+
+def _split_columnwise(model, X: pd.DataFrame):
+    """``(preprocessor, rest, groups)`` of a model that preprocesses column by column, or None.
+
+    ``preprocessor`` is the fitted column-wise first step, ``rest`` the model
+    without it (taking the preprocessed matrix), ``groups`` the preprocessed
+    columns of each column of ``X``. None for any other model (then
+    :func:`permutation_importance_table` shuffles the raw table).
+    """
+    if not isinstance(X, pd.DataFrame) or not X.columns.is_unique:
+        return None
+    inner = model
+    if isinstance(model, CalibratedClassifierCV):
+        classifiers = getattr(model, "calibrated_classifiers_", [])
+        if len(classifiers) != 1:
+            return None
+        inner = classifiers[0].estimator
+    if not isinstance(inner, Pipeline) or len(inner.steps) < 2 or inner.memory:
+        return None
+    preprocessor = inner.steps[0][1]
+    if not isinstance(preprocessor, ColumnTransformer) or not hasattr(
+        preprocessor, "output_indices_"
+    ):
+        return None
+    if preprocessor.sparse_output_:
+        return None  # the shuffles below move the columns of a dense matrix
+    position = {name: i for i, name in enumerate(X.columns)}
+    groups: list[list[int]] = [[] for _ in X.columns]
+    for name, transformer, columns in preprocessor.transformers_:
+        if transformer == "drop":
+            continue
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            return None  # e.g. the remainder given by position
+        if any(c not in position for c in columns):
+            return None
+        widths = _columnwise_widths(transformer, len(columns))
+        output = preprocessor.output_indices_[name]
+        if widths is None or sum(widths) != output.stop - output.start:
+            return None
+        start = output.start
+        for column, width in zip(columns, widths, strict=True):
+            groups[position[column]].extend(range(start, start + width))
+            start += width
+    # The model without its preprocessing: a copy whose first step passes the matrix through.
+    rest_pipeline = Pipeline([(inner.steps[0][0], "passthrough"), *inner.steps[1:]])
+    if inner is model:
+        return preprocessor, rest_pipeline, groups
+    rest = copy.copy(model)
+    calibrated = copy.copy(model.calibrated_classifiers_[0])
+    calibrated.estimator = rest_pipeline
+    rest.calibrated_classifiers_ = [calibrated]
+    return preprocessor, rest, groups
+
+
+def _shuffled_scores(rest, Z, y, group, random_seed, n_repeats, scorer, subsample) -> np.ndarray:
+    """Scores of ``rest`` as one feature's columns of ``Z`` are shuffled ``n_repeats`` times.
+
+    The random draws of scikit-learn's ``_calculate_permutation_scores``: the
+    row sample (drawn again from the same seed), then one shuffle per repeat,
+    each applied to the already shuffled column.
+    """
+    random_state = check_random_state(random_seed)
+    if subsample:
+        sample_without_replacement(subsample[0], subsample[1], random_state=random_state)
+    Z = Z.copy()  # never change the caller's matrix
+    order = np.arange(Z.shape[0])
+    scores = []
+    for _ in range(n_repeats):
+        random_state.shuffle(order)
+        if group:
+            Z[:, group] = Z[order][:, group]
+        scores.append(scorer(rest, Z, y))
+    return np.array(scores)
+
+
+def _permutation_importance_transformed(
+    model, preprocessor, rest, groups, X, y, *, scoring, n_repeats, random_state, max_samples,
+    n_jobs,
+):  # fmt: skip
+    """:func:`sklearn.inspection.permutation_importance` with the rows preprocessed once.
+
+    Bit for bit the same: the baseline is scored by the whole model on every
+    row, each feature's shuffles are the same row permutations of its
+    preprocessed columns as of its raw column (the preprocessing treats each
+    value on its own).
+    """
+    random_seed = check_random_state(random_state).randint(np.iinfo(np.int32).max + 1)
+    n_rows = int(max_samples * X.shape[0])
+    scorer = check_scoring(model, scoring=scoring)
+    baseline = scorer(model, X, y)
+    subsample = None
+    if n_rows < X.shape[0]:
+        subsample = (X.shape[0], n_rows)
+        rows = sample_without_replacement(
+            X.shape[0], n_rows, random_state=check_random_state(random_seed)
+        )
+        X, y = X.iloc[rows], y[rows]
+    Z = np.asarray(preprocessor.transform(X))
+    scores = Parallel(n_jobs=n_jobs)(
+        delayed(_shuffled_scores)(rest, Z, y, group, random_seed, n_repeats, scorer, subsample)
+        for group in groups
+    )
+    importances = baseline - np.array(scores)
+    return Bunch(
+        importances_mean=np.mean(importances, axis=1),
+        importances_std=np.std(importances, axis=1),
+        importances=importances,
     )
 
 
@@ -108,7 +277,7 @@ def partial_dependence_table(
     frames = []
     for feature in features:
         is_categorical = feature in categorical
-        with threadpool_limits(limits=max(int(n_jobs), 1)):
+        with limited_threads(n_jobs):
             result = partial_dependence(
                 model,
                 sample,

@@ -6,10 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
 
+from marketing_utils.propensity.calibration import fit_calibrated
 from marketing_utils.propensity.data import FeatureSpec
 from marketing_utils.propensity.explain import (
+    _split_columnwise,
     odds_ratios,
     partial_dependence_table,
     permutation_importance_table,
@@ -138,3 +146,63 @@ def test_odds_ratios_need_a_linear_model():
     forest = build_pipeline(spec, "random_forest").fit(X, y)
     with pytest.raises(ValueError, match="found RandomForestClassifier"):
         odds_ratios(forest)
+
+
+def _sklearn_table(model, X, y, *, n_repeats, seed, rows) -> pd.DataFrame:
+    result = permutation_importance(
+        model, X, y, scoring="roc_auc", n_repeats=n_repeats, random_state=seed,
+        max_samples=min(1.0, rows / len(X)),
+    )  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "feature": list(X.columns),
+            "importance_mean": result.importances_mean,
+            "importance_std": result.importances_std,
+        }
+    )
+    return table.sort_values("importance_mean", ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+@pytest.mark.parametrize("calibrated", [False, True])
+@pytest.mark.parametrize(("rows", "n_jobs"), [(150, 1), (10_000, 1), (150, 2)])
+def test_permutation_importance_of_a_pipeline_is_sklearns_bit_for_bit(calibrated, rows, n_jobs):
+    """Preprocessing once and shuffling the preprocessed columns gives sklearn's numbers exactly."""
+    X, y = _frame()
+    X = X.assign(x2=X["x2"].mask(X.index % 7 == 0))  # missing values: imputed per value
+    spec = FeatureSpec(numeric=("x1", "x2"), categorical=("region",))  # 'noise' is not used
+    model = build_pipeline(spec, "hist_gradient_boosting", seed=0)
+    if calibrated:
+        model = fit_calibrated(model, X, y, method="sigmoid", cv_folds=3, seed=0)
+    else:
+        model = model.fit(X, y)
+    split = _split_columnwise(model, X)
+    assert split is not None and split[2][2] == []  # 'noise' has no preprocessed column
+    assert len(split[2][3]) == 2  # 'region': one indicator per category
+    before = X.copy()
+    ours = permutation_importance_table(model, X, y, n_repeats=3, seed=5, max_rows=rows,
+                                        n_jobs=n_jobs)  # fmt: skip
+    expected = _sklearn_table(model, X, y, n_repeats=3, seed=5, rows=rows)
+    pd.testing.assert_frame_equal(ours, expected, check_exact=True)
+    pd.testing.assert_frame_equal(X, before)
+
+
+def test_permutation_importance_shuffles_the_raw_table_for_other_models():
+    X, y = _frame()
+    spec = FeatureSpec(numeric=("x1", "x2"), categorical=("region",))
+    # Several calibrated copies (ensemble=True): each has its own preprocessing.
+    pipeline = build_pipeline(spec, "logistic")
+    ensemble = CalibratedClassifierCV(pipeline, cv=3, ensemble=True).fit(X, y)
+    # A preprocessing that mixes columns is not column-wise.
+    mixing = Pipeline(
+        [
+            ("preprocess", ColumnTransformer([("pca", PCA(n_components=2), ["x1", "x2"])])),
+            ("model", LogisticRegression()),
+        ]
+    ).fit(X, y)
+    for model in (ensemble, mixing, _Additive().fit(X, y)):
+        assert _split_columnwise(model, X) is None
+        ours = permutation_importance_table(model, X, y, n_repeats=2, seed=1, max_rows=100)
+        expected = _sklearn_table(model, X, y, n_repeats=2, seed=1, rows=100)
+        pd.testing.assert_frame_equal(ours, expected, check_exact=True)

@@ -8,16 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone, is_classifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RandomizedSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 
-from marketing_utils.propensity import fit_prepared, fit_propensity
+from marketing_utils.propensity import fit_prepared, fit_propensity, models
 from marketing_utils.propensity.calibration import (
     calibrate_fitted,
     choose_calibration,
     fit_calibrated,
 )
-from marketing_utils.propensity.data import prepare_model_data
+from marketing_utils.propensity.data import FeatureSpec, prepare_model_data
 from marketing_utils.propensity.models import (
     SCORING,
     _compare_class_weights,
@@ -139,16 +140,26 @@ def test_resolve_jobs():
 
 
 def _counting(monkeypatch) -> Counter:
-    """Count the fits of model pipelines (the calibrators' one-feature fits are not model fits)."""
+    """Count the fits of model pipelines (the calibrators' one-feature fits are not model fits).
+
+    A fold fit of :func:`fit_folds` fits the pipeline's model on the fold's
+    shared preprocessing: it counts as one fit of that pipeline.
+    """
     counts: Counter = Counter()
     original = Pipeline.fit
+    original_model = models._fit_model
 
     def fit(self, *args, **kwargs):
         if is_classifier(self):
             counts[type(self.steps[-1][1]).__name__] += 1
         return original(self, *args, **kwargs)
 
+    def fit_model(model, *args, **kwargs):
+        counts[type(model).__name__] += 1
+        return original_model(model, *args, **kwargs)
+
     monkeypatch.setattr(Pipeline, "fit", fit)
+    monkeypatch.setattr(models, "_fit_model", fit_model)
     return counts
 
 
@@ -271,3 +282,63 @@ def test_fold_metrics_by_hand():
     ranked = fold_metrics(y, proba, decision=[-2.0, 1.0, 3.0, 4.0])
     assert ranked["roc_auc"] == ranked["pr_auc"] == 1.0
     assert ranked["brier"] == m["brier"] and ranked["ece"] == m["ece"]
+
+
+def test_fit_folds_preprocesses_each_fold_once_and_scores_as_the_whole_pipelines(
+    prepared, monkeypatch
+):
+    """Pipelines differing only in their model share one preprocessing per fold, bit for bit."""
+    X, y = prepared.part("train")
+    before = X.copy()
+    folds = list(cv_splitter(3, 7).split(X, y))
+    shared = [
+        build_pipeline(prepared.spec, "logistic", seed=7),
+        build_pipeline(prepared.spec, "hist_gradient_boosting", seed=7),
+        build_pipeline(prepared.spec, "random_forest", seed=7, class_weight="balanced"),
+    ]
+    # Another preprocessing (one numeric column fewer) and a pipeline without one.
+    narrow = FeatureSpec(numeric=prepared.spec.numeric[1:], categorical=prepared.spec.categorical)
+    other = build_pipeline(narrow, "logistic", seed=7)
+    bare = Pipeline([("model", LogisticRegression(max_iter=2000))])
+    numeric = X[list(prepared.spec.numeric)]
+    transformed = monkeypatch_counter(monkeypatch, models, "_transform_fold")
+    done = models.fit_folds([*shared, other], X, y, folds)
+    assert transformed["calls"] == 2 * len(folds)  # two distinct preprocessings
+    for pipeline, part in zip([*shared, other], done, strict=True):
+        whole = [models._fit_fold(clone(pipeline), X, np.asarray(y), tr, te) for tr, te in folds]
+        for ours, theirs in zip(part, whole, strict=True):
+            assert ours[0] == theirs[0]  # every fold metric, exactly
+            np.testing.assert_array_equal(ours[2], theirs[2])
+            if theirs[3] is None:
+                assert ours[3] is None
+            else:
+                np.testing.assert_array_equal(ours[3], theirs[3])
+    # A pipeline without preprocessing steps is fitted whole.
+    transformed["calls"] = 0
+    part = models.fit_folds([bare], numeric, y, folds)[0]
+    assert transformed["calls"] == 0
+    whole = [models._fit_fold(clone(bare), numeric, np.asarray(y), tr, te) for tr, te in folds]
+    assert [p[0] for p in part] == [w[0] for w in whole]
+    pd.testing.assert_frame_equal(X, before)  # the input is not changed
+
+
+def monkeypatch_counter(monkeypatch, module, name: str) -> dict:
+    """Count the calls of ``module.name`` (in this process: ``n_jobs=1``)."""
+    counter = {"calls": 0}
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        counter["calls"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return counter
+
+
+def test_limited_threads_is_one_native_thread_whatever_the_jobs():
+    """Parallel work runs in worker processes; the process's own OpenMP and BLAS stay at one."""
+    from threadpoolctl import threadpool_info
+
+    for n_jobs in (1, 2, 8):
+        with models.limited_threads(n_jobs):
+            assert {pool["num_threads"] for pool in threadpool_info()} == {1}
