@@ -67,6 +67,7 @@ def test_repeat_means_leave_the_first_value_out():
     assert same_bits(fp.repeat_means(values, np.array([0, 3, 4])), [25.0, np.nan, 3.0])
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
 def test_sums_equal_pandas_group_by_bit_for_bit(monkeypatch):
     rng = np.random.default_rng(3)
     sizes = rng.integers(1, 12, 200)
