@@ -24,8 +24,9 @@ Days are integers (days since 1970-01-01). Transactions are summed per
 customer-day, then the customer-day table is summarized per customer; the
 first purchase day, which the repeat-purchase mean leaves out, comes from the
 same customer summary. Each engine takes its fastest route to the same
-numbers: pandas codes the customer ids as sorted integers once and works on a
-sorted customer-day table (:mod:`marketing_utils.preprocess._features_pandas`); Polars
+numbers: pandas codes the customer ids as sorted integers once, orders the
+events by one sort of their customer-day keys and sums the runs of that order
+with pandas' own arithmetic (:mod:`marketing_utils.preprocess._features_pandas`); Polars
 runs the narwhals query on its streaming engine; Dask shuffles the events by
 customer and summarizes each partition with the pandas code.
 ``customer_features`` adds one group-by over (customer, order) when there are
