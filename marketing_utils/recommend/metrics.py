@@ -274,20 +274,54 @@ def per_customer_metrics_from_columns(
     # np.nonzero reads row by row: customers in order, each by rank, as the
     # sorted frame of per_customer_metrics_at.
     who, rank = np.nonzero(hit)
-    all_hits = pd.DataFrame(
-        {"customer_id": who.astype(np.int64), "position": rank.astype(np.int64) + 1, "hit": 1.0}
+    return {
+        k: _metrics_from_hit_arrays(who, rank.astype(np.int64) + 1, n_relevant, k) for k in cutoffs
+    }
+
+
+def _metrics_from_hit_arrays(
+    who: np.ndarray, position: np.ndarray, n_relevant: pd.Series, k: int
+) -> pd.DataFrame:
+    """:func:`_metrics_from_hits` from arrays: hit ``j`` is customer ``who[j]``'s rank ``position[j]``.
+
+    ``who`` indexes ``n_relevant`` and is sorted, ranks ascending within a
+    customer. Every number is computed with the same operations, on the same
+    values, as :func:`_metrics_from_hits`; only the per-customer sums of
+    gains and precisions go through pandas' grouped sum as there (the sum
+    is not a plain left-to-right one, and the metrics must stay bit-identical),
+    the rest is numpy on integer positions instead of frames.
+    """
+    keep = position <= k
+    who, position = who[keep], position[keep]
+    n_evaluated = len(n_relevant)
+    # Rank of each hit among its customer's hits (groupby().cumcount()).
+    nth = np.arange(len(who)) - np.searchsorted(who, who, side="left")
+    gain = 1.0 / np.log2(position + 1.0)
+    precision_at_hit = (nth + 1) / position
+    sums = (
+        pd.DataFrame({"customer_id": who, "gain": gain, "precision_at_hit": precision_at_hit})
+        .groupby("customer_id")
+        .agg(dcg=("gain", "sum"), ap_sum=("precision_at_hit", "sum"))
     )
-    by_position = pd.Series(
-        n_relevant.to_numpy(),
-        index=pd.RangeIndex(len(evaluated), name="customer_id"),
-        name="n_relevant",
+    dcg, ap_sum = np.zeros(n_evaluated), np.zeros(n_evaluated)
+    dcg[sums.index.to_numpy()] = sums["dcg"].to_numpy()
+    ap_sum[sums.index.to_numpy()] = sums["ap_sum"].to_numpy()
+    hits = np.bincount(who, minlength=n_evaluated).astype(np.float64)
+    relevant = n_relevant.to_numpy().astype(np.int64)
+    ideal = np.cumsum(_discounts(k))
+    depth = np.minimum(relevant, k).astype(int)
+    return pd.DataFrame(
+        {
+            "customer_id": n_relevant.index,
+            "n_relevant": relevant,
+            "hits": hits.astype(np.int64),
+            "precision": hits / k,
+            "recall": hits / relevant,
+            "ndcg": dcg / ideal[depth - 1],
+            "ap": ap_sum / depth,
+            "hit": (hits > 0).astype(float),
+        }
     )
-    out = {}
-    for k in cutoffs:
-        table = _metrics_from_hits(all_hits, by_position, k)
-        table["customer_id"] = evaluated
-        out[k] = table
-    return out
 
 
 def _metrics_from_hits(all_hits: pd.DataFrame, n_relevant: pd.Series, k: int) -> pd.DataFrame:
