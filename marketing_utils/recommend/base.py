@@ -116,31 +116,11 @@ class Recommender:
             (the model's score; 0 for popularity fill), ``source``.
         """
         self._check_fitted()
-        check_count(n, "n_recommendations")
-        ids = np.asarray(list(customer_ids), dtype=object)
-        rows = self.interactions_.rows_of(ids)
-        if not self.handles_cold_start and (rows < 0).any():
-            unknown = ids[rows < 0]
-            raise DataValidationError(
-                "customers",
-                f"{self.name} needs customers with purchases before the cutoff, found "
-                f"{len(unknown)} without (recommend for them with a baseline)",
-                column="customer_id",
-                examples=unknown,
-            )
-        matrix = self.interactions_.matrix
         product_ids = np.asarray(self.interactions_.product_ids)
         parts = []
-        step = self.block_size()
-        for start in range(0, len(ids), step):
-            block_ids, block_rows = ids[start : start + step], rows[start : start + step]
-            scores = np.asarray(self.score_rows(block_ids, block_rows), dtype=np.float64)
-            key = np.where(scores > 0, scores, self._fill_key[None, :])
-            if exclude_purchased:
-                warm = np.flatnonzero(block_rows >= 0)
-                bought = matrix[block_rows[warm]].tocoo()
-                key[warm[bought.row], bought.col] = -np.inf
-            columns, values = top_n(key, n)
+        for block_ids, scores, columns, values in self._ranked_blocks(
+            customer_ids, n, exclude_purchased
+        ):
             keep = np.isfinite(values)
             position, rank = np.nonzero(keep)
             chosen = columns[keep]
@@ -161,3 +141,75 @@ class Recommender:
         out = pd.concat(parts, ignore_index=True)
         out["source"] = out["source"].astype("str")
         return out
+
+    def top_columns(
+        self,
+        customer_ids: Iterable[str],
+        *,
+        n: int = 10,
+        exclude_purchased: bool = True,
+    ) -> np.ndarray:
+        """The columns of :meth:`recommend`'s lists, one row per customer (-1 past a list's end).
+
+        The same ranking as :meth:`recommend` (same blocks, scores and ties),
+        without building the frame of ids and scores: the evaluation only
+        needs which products sit at which rank.
+
+        Parameters
+        ----------
+        customer_ids : iterable of str
+            As for :meth:`recommend`.
+        n : int
+            Length of each list.
+        exclude_purchased : bool
+            Leave out products the customer bought before the cutoff.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (customers, min(n, products)), int64: row ``c`` holds the
+            column (in ``interactions_.product_ids``) at rank ``r + 1`` of
+            customer ``c``'s list in entry ``r``, -1 where the list is shorter.
+        """
+        self._check_fitted()
+        parts = [
+            np.where(np.isfinite(values), columns, -1)
+            for _, _, columns, values in self._ranked_blocks(customer_ids, n, exclude_purchased)
+        ]
+        if not parts:
+            return np.empty((0, min(n, self.interactions_.shape[1])), dtype=np.int64)
+        return np.concatenate(parts).astype(np.int64, copy=False)
+
+    def _ranked_blocks(self, customer_ids: Iterable[str], n: int, exclude_purchased: bool):
+        """Yield ``(ids, scores, columns, values)`` of each block: the shared ranking rules.
+
+        ``columns`` and ``values`` come from :func:`~.similarity.top_n` of the
+        ranking key; entries with value ``-inf`` (excluded purchases) are past
+        the end of the list. One generator serves :meth:`recommend` and
+        :meth:`top_columns`, so both rank exactly alike.
+        """
+        self._check_fitted()
+        check_count(n, "n_recommendations")
+        ids = np.asarray(list(customer_ids), dtype=object)
+        rows = self.interactions_.rows_of(ids)
+        if not self.handles_cold_start and (rows < 0).any():
+            unknown = ids[rows < 0]
+            raise DataValidationError(
+                "customers",
+                f"{self.name} needs customers with purchases before the cutoff, found "
+                f"{len(unknown)} without (recommend for them with a baseline)",
+                column="customer_id",
+                examples=unknown,
+            )
+        matrix = self.interactions_.matrix
+        step = self.block_size()
+        for start in range(0, len(ids), step):
+            block_ids, block_rows = ids[start : start + step], rows[start : start + step]
+            scores = np.asarray(self.score_rows(block_ids, block_rows), dtype=np.float64)
+            key = np.where(scores > 0, scores, self._fill_key[None, :])
+            if exclude_purchased:
+                warm = np.flatnonzero(block_rows >= 0)
+                bought = matrix[block_rows[warm]].tocoo()
+                key[warm[bought.row], bought.col] = -np.inf
+            columns, values = top_n(key, n)
+            yield block_ids, scores, columns, values

@@ -19,7 +19,13 @@ import pandas as pd
 from ..errors import DataValidationError
 from .base import Recommender
 from .interactions import TimeSplit
-from .metrics import METRIC_NAMES, catalog_coverage, mean_metrics, per_customer_metrics_at
+from .metrics import (
+    METRIC_NAMES,
+    catalog_coverage,
+    mean_metrics,
+    per_customer_metrics_at,
+    per_customer_metrics_from_columns,
+)
 
 __all__ = ["Evaluation", "evaluate_recommenders", "recommend_with_fallback"]
 
@@ -41,12 +47,22 @@ def recommend_with_fallback(
         sorted by customer and rank.
     """
     ids = np.asarray(list(customer_ids), dtype=object)
+    known = _known(model, ids, fallback)
+    warm, cold = ids[known], ids[~known]
+    parts = [model.recommend(warm, n=n, exclude_purchased=exclude_purchased)]
+    if len(cold):
+        parts.append(fallback.recommend(cold, n=n, exclude_purchased=exclude_purchased))
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["customer_id", "rank"], kind="stable").reset_index(drop=True)
+
+
+def _known(model: Recommender, ids: np.ndarray, fallback: Recommender | None) -> np.ndarray:
+    """Which customers ``model`` ranks itself (the others get ``fallback``'s list)."""
     if model.handles_cold_start:
-        warm, cold = ids, ids[:0]
-    else:
-        known = model.interactions_.rows_of(ids) >= 0
-        warm, cold = ids[known], ids[~known]
-    if len(cold) and fallback is None:
+        return np.ones(len(ids), dtype=bool)
+    known = model.interactions_.rows_of(ids) >= 0
+    if not known.all() and fallback is None:
+        cold = ids[~known]
         raise DataValidationError(
             "customers",
             f"{model.name} cannot recommend for {len(cold)} customers without purchases before "
@@ -54,11 +70,37 @@ def recommend_with_fallback(
             column="customer_id",
             examples=cold,
         )
-    parts = [model.recommend(warm, n=n, exclude_purchased=exclude_purchased)]
-    if len(cold):
-        parts.append(fallback.recommend(cold, n=n, exclude_purchased=exclude_purchased))
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["customer_id", "rank"], kind="stable").reset_index(drop=True)
+    return known
+
+
+def _columns_with_fallback(
+    model: Recommender,
+    ids: np.ndarray,
+    *,
+    fallback: Recommender | None,
+    n: int,
+    exclude_purchased: bool,
+) -> np.ndarray | None:
+    """:func:`recommend_with_fallback`'s lists as column numbers, one row per customer of ``ids``.
+
+    ``None`` when ``fallback`` ranks another catalogue than ``model`` (its
+    column numbers would mean other products): the caller then compares
+    frames of ids. The warm and cold customers are ranked in the same groups
+    and order as :func:`recommend_with_fallback` does, so the blocks, hence
+    the lists, are the same.
+    """
+    ids = np.asarray(list(ids), dtype=object)
+    known = _known(model, ids, fallback)
+    if not known.all() and not np.array_equal(
+        np.asarray(fallback.interactions_.product_ids), np.asarray(model.interactions_.product_ids)
+    ):
+        return None
+    warm = model.top_columns(ids[known], n=n, exclude_purchased=exclude_purchased)
+    out = np.full((len(ids), warm.shape[1]), -1, dtype=np.int64)
+    out[known] = warm
+    if not known.all():
+        out[~known] = fallback.top_columns(ids[~known], n=n, exclude_purchased=exclude_purchased)
+    return out
 
 
 @dataclass(frozen=True)
@@ -86,6 +128,12 @@ class Evaluation:
         """Relative improvement of ``method`` over ``baseline``: ``m / b - 1``."""
         base = self.table.loc[baseline, metric]
         return float(self.table.loc[method, metric] / base - 1.0) if base > 0 else float("nan")
+
+
+def _coverage(columns: np.ndarray, k: int, n_catalog: int) -> float:
+    """:func:`~.metrics.catalog_coverage` of lists given as column numbers (-1: none)."""
+    top = columns[:, :k]
+    return float(len(np.unique(top[top >= 0])) / n_catalog)
 
 
 def evaluate_recommenders(
@@ -156,13 +204,32 @@ def evaluate_recommenders(
             ].to_dict("records")
             people.append(known.per_customer[known.per_customer["method"] == name])
             continue
-        lists = recommend_with_fallback(
+        # Lists as column numbers, matched with the truth as integers: the
+        # same metrics as through frames of string ids, several times faster.
+        columns = _columns_with_fallback(
             model, customers, fallback=fallback, n=max(cutoffs), exclude_purchased=exclude_purchased
         )
-        at = per_customer_metrics_at(lists, split.truth, cutoffs)
+        if columns is None:
+            lists = recommend_with_fallback(
+                model,
+                customers,
+                fallback=fallback,
+                n=max(cutoffs),
+                exclude_purchased=exclude_purchased,
+            )
+            at = per_customer_metrics_at(lists, split.truth, cutoffs)
+        else:
+            at = per_customer_metrics_from_columns(
+                columns, customers, model.interactions_.product_ids, split.truth, cutoffs
+            )
         for cut in cutoffs:
             per = at[cut]
-            scores = {**mean_metrics(per), "coverage": catalog_coverage(lists, cut, n_catalog)}
+            coverage = (
+                catalog_coverage(lists, cut, n_catalog)
+                if columns is None
+                else _coverage(columns, cut, n_catalog)
+            )
+            scores = {**mean_metrics(per), "coverage": coverage}
             curves.append({"method": name, "k": cut, **scores})
             if cut == k:
                 rows[name] = {**scores, "n_evaluated": int(len(per))}

@@ -40,6 +40,7 @@ __all__ = [
     "ndcg_at_k",
     "per_customer_metrics",
     "per_customer_metrics_at",
+    "per_customer_metrics_from_columns",
     "precision_at_k",
     "ranking_metrics",
     "recall_at_k",
@@ -196,6 +197,131 @@ def per_customer_metrics_at(
         relevant.assign(hit=1.0), on=["customer_id", "product_id"], how="inner"
     ).sort_values(["customer_id", "position"], kind="stable")
     return {k: _metrics_from_hits(all_hits, n_relevant, k) for k in cutoffs}
+
+
+def per_customer_metrics_from_columns(
+    columns: np.ndarray,
+    customer_ids: Sequence[str],
+    product_ids: Sequence[str],
+    truth: pd.DataFrame,
+    ks: Iterable[int],
+) -> dict[int, pd.DataFrame]:
+    """:func:`per_customer_metrics_at` of lists given as column numbers (no frame of ids).
+
+    The lists of a whole evaluation are matched with the truth as integers
+    (customer position x number of products + column) instead of merging
+    frames of string ids; the per-customer sums then go through the same
+    steps as :func:`per_customer_metrics_at`, in the same order, so the
+    numbers are the same to the last bit.
+
+    Parameters
+    ----------
+    columns : numpy.ndarray
+        Shape (customers, list length), integers: entry ``(c, r)`` is the
+        column (in ``product_ids``) at rank ``r + 1`` of customer ``c``'s
+        list, -1 past its end (see :meth:`~.base.Recommender.top_columns`).
+    customer_ids : sequence of str
+        Customer of each row of ``columns`` (distinct).
+    product_ids : sequence of str
+        Product of each column number (distinct).
+    truth : DataFrame
+        ``customer_id``, ``product_id``: the relevant products (repeated
+        pairs count once); customers without a row in ``columns`` score 0.
+    ks : iterable of int
+        Cut-offs.
+
+    Returns
+    -------
+    dict
+        Cut-off -> the table :func:`per_customer_metrics` returns for it.
+    """
+    cutoffs = sorted({_check_k(k) for k in ks})
+    _check_frames(pd.DataFrame(columns=["customer_id", "rank", "product_id"]), truth)
+    columns = np.asarray(columns)
+    customers = pd.Index(np.asarray(customer_ids, dtype=object))
+    if columns.ndim != 2 or columns.shape[0] != len(customers):
+        raise DataValidationError(
+            "recommendations",
+            f"expected one row of columns per customer ({len(customers)}), found shape "
+            f"{columns.shape}",
+        )
+    if not customers.is_unique:
+        raise DataValidationError(
+            "recommendations",
+            "expected one list per customer, found repeated customers",
+            column="customer_id",
+            examples=customers[customers.duplicated()],
+        )
+    relevant = truth[["customer_id", "product_id"]].drop_duplicates()
+    n_relevant = relevant.groupby("customer_id").size().rename("n_relevant")
+    evaluated = n_relevant.index
+    n_products = len(product_ids)
+    # Rows of the evaluated customers' lists (-1: no list, nothing can be hit).
+    depth = min(columns.shape[1], cutoffs[-1])
+    where = customers.get_indexer(evaluated)
+    lists = np.full((len(evaluated), depth), -1, dtype=np.int64)
+    listed = where >= 0
+    lists[listed] = columns[where[listed], :depth]
+    # Relevant pairs as one integer each: evaluated position x products + column.
+    position = evaluated.get_indexer(relevant["customer_id"])
+    column = pd.Index(np.asarray(product_ids, dtype=object)).get_indexer(
+        relevant["product_id"].astype(str)
+    )
+    known = column >= 0
+    relevant_keys = position[known].astype(np.int64) * n_products + column[known]
+    list_keys = np.arange(len(evaluated), dtype=np.int64)[:, None] * n_products + lists
+    hit = (lists >= 0) & np.isin(list_keys, relevant_keys)
+    # np.nonzero reads row by row: customers in order, each by rank, as the
+    # sorted frame of per_customer_metrics_at.
+    who, rank = np.nonzero(hit)
+    return {
+        k: _metrics_from_hit_arrays(who, rank.astype(np.int64) + 1, n_relevant, k) for k in cutoffs
+    }
+
+
+def _metrics_from_hit_arrays(
+    who: np.ndarray, position: np.ndarray, n_relevant: pd.Series, k: int
+) -> pd.DataFrame:
+    """:func:`_metrics_from_hits` from arrays: hit ``j`` is customer ``who[j]``'s rank ``position[j]``.
+
+    ``who`` indexes ``n_relevant`` and is sorted, ranks ascending within a
+    customer. Every number is computed with the same operations, on the same
+    values, as :func:`_metrics_from_hits`; only the per-customer sums of
+    gains and precisions go through pandas' grouped sum as there (the sum
+    is not a plain left-to-right one, and the metrics must stay bit-identical),
+    the rest is numpy on integer positions instead of frames.
+    """
+    keep = position <= k
+    who, position = who[keep], position[keep]
+    n_evaluated = len(n_relevant)
+    # Rank of each hit among its customer's hits (groupby().cumcount()).
+    nth = np.arange(len(who)) - np.searchsorted(who, who, side="left")
+    gain = 1.0 / np.log2(position + 1.0)
+    precision_at_hit = (nth + 1) / position
+    sums = (
+        pd.DataFrame({"customer_id": who, "gain": gain, "precision_at_hit": precision_at_hit})
+        .groupby("customer_id")
+        .agg(dcg=("gain", "sum"), ap_sum=("precision_at_hit", "sum"))
+    )
+    dcg, ap_sum = np.zeros(n_evaluated), np.zeros(n_evaluated)
+    dcg[sums.index.to_numpy()] = sums["dcg"].to_numpy()
+    ap_sum[sums.index.to_numpy()] = sums["ap_sum"].to_numpy()
+    hits = np.bincount(who, minlength=n_evaluated).astype(np.float64)
+    relevant = n_relevant.to_numpy().astype(np.int64)
+    ideal = np.cumsum(_discounts(k))
+    depth = np.minimum(relevant, k).astype(int)
+    return pd.DataFrame(
+        {
+            "customer_id": n_relevant.index,
+            "n_relevant": relevant,
+            "hits": hits.astype(np.int64),
+            "precision": hits / k,
+            "recall": hits / relevant,
+            "ndcg": dcg / ideal[depth - 1],
+            "ap": ap_sum / depth,
+            "hit": (hits > 0).astype(float),
+        }
+    )
 
 
 def _metrics_from_hits(all_hits: pd.DataFrame, n_relevant: pd.Series, k: int) -> pd.DataFrame:

@@ -186,7 +186,16 @@ def _top_n_full(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         above = scores > threshold
         at = scores == threshold
         places_left = n - above.sum(axis=1, keepdims=True)
-        kept = above | (at & (np.cumsum(at, axis=1, dtype=np.int32) <= places_left))
+        kept = above | at
+        # Only rows with more entries equal to the threshold than places left
+        # need the running count that keeps the lowest columns among them; most
+        # rows have none too many, and the count over every cell is costly.
+        crowded = np.flatnonzero(at.sum(axis=1) > places_left[:, 0])
+        if len(crowded):
+            ties = at[crowded]
+            kept[crowded] = above[crowded] | (
+                ties & (np.cumsum(ties, axis=1, dtype=np.int32) <= places_left[crowded])
+            )
         part = np.nonzero(kept)[1].reshape(n_rows, n)
     else:
         part = np.broadcast_to(np.arange(n_columns), (n_rows, n_columns))

@@ -20,9 +20,81 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import BLOCK_CELLS, Recommender
-from .similarity import check_count, check_metric, prepare_rows, similarity_block, top_n
+from .similarity import check_count, check_metric, prepare_rows
 
-__all__ = ["UserKNNRecommender"]
+__all__ = ["UserKNNRecommender", "sparse_top_n"]
+
+
+def sparse_top_n(
+    similarity: sp.csr_matrix, n: int, *, exclude: np.ndarray | None = None
+) -> sp.csr_matrix:
+    """The ``n`` largest positive entries of each row of a sparse matrix, as a sparse matrix.
+
+    Equal to densifying each row, setting column ``exclude[r]`` of row ``r``
+    to 0, taking :func:`~.similarity.top_n` (ties: lowest column) and keeping
+    the positive values; the kept entries of a row are stored best first.
+    Only stored entries can be positive, so only they are read: a row's
+    entries are cut into ``8 n`` runs, and the ``n``-th largest of the run
+    maxima (``n + 1``-th with ``exclude``) is a lower bound of the row's
+    ``n``-th largest kept entry (as in :func:`~.similarity._top_n_wide`); only
+    the entries at or above it are sorted. Rows with fewer than ``16 n``
+    stored entries sort all their positive entries.
+
+    Parameters
+    ----------
+    similarity : scipy.sparse.csr_matrix
+        Rows x columns (not modified).
+    n : int
+        Entries kept per row.
+    exclude : numpy.ndarray, optional
+        One column per row never kept (a customer is not their own neighbour).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Same shape, at most ``n`` entries per row.
+    """
+    check_count(n, "n")
+    matrix = sp.csr_matrix(similarity)
+    n_rows = matrix.shape[0]
+    counts = np.diff(matrix.indptr)
+    values = matrix.data
+    # "value >= bound" with the smallest positive float as the least bound
+    # is "value > 0 and value >= bound" in one pass.
+    bound = np.full(n_rows, np.nextafter(0.0, 1.0))
+    n_runs = 8 * n
+    long = np.flatnonzero(counts >= 2 * n_runs)
+    if len(long):
+        # The (n+1)-th largest of the run maxima when a column is excluded:
+        # of those n + 1 distinct entries at most one is the excluded one, so
+        # n kept entries are at least that large. Each long row's edges are
+        # its run starts and then its end, so that the last run stops there
+        # (reduceat runs up to the next index given); the end's own value (the
+        # next row's, or the sentinel) is dropped.
+        nth = n if exclude is not None else n - 1
+        edges = np.hstack(
+            [
+                matrix.indptr[long][:, None]
+                + (np.arange(n_runs)[None, :] * counts[long][:, None]) // n_runs,
+                matrix.indptr[long + 1][:, None],
+            ]
+        )
+        padded = np.append(values, -np.inf)
+        maxima = np.maximum.reduceat(padded, edges.ravel()).reshape(len(long), n_runs + 1)
+        lower = -np.partition(-maxima[:, :n_runs], nth, axis=1)[:, nth]
+        bound[long] = np.maximum(bound[long], lower)
+    candidate = np.flatnonzero(values >= np.repeat(bound, counts))
+    row = np.searchsorted(matrix.indptr, candidate, side="right") - 1
+    column, value = matrix.indices[candidate], values[candidate]
+    if exclude is not None:
+        own = column == np.asarray(exclude)[row]
+        row, column, value = row[~own], column[~own], value[~own]
+    # Best first within a row, ties by the lower column; then the first n of each row.
+    order = np.lexsort((column, -value, row))
+    row, column, value = row[order], column[order], value[order]
+    place = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    keep = place < n
+    return sp.csr_matrix((value[keep], (row[keep], column[keep])), shape=matrix.shape)
 
 
 class UserKNNRecommender(Recommender):
@@ -59,18 +131,24 @@ class UserKNNRecommender(Recommender):
         return max(1, self.block_cells // max(1, self.interactions_.shape[0]))
 
     def neighbours(self, rows: np.ndarray) -> sp.csr_matrix:
-        """The weights :math:`s_{uv}` of each row's :math:`k` nearest customers (others 0)."""
+        """The weights :math:`s_{uv}` of each row's :math:`k` nearest customers (others 0).
+
+        The same weights as taking the :math:`k` largest entries of each dense
+        row of similarities (the customer's own set to 0; ties: lowest
+        column) and keeping the positive ones (see :func:`sparse_top_n`), but
+        read from the sparse product: only the pairs of customers who share
+        a product are ever looked at.
+        """
         self._check_fitted()
-        similarity = similarity_block(
-            self._rows[rows], self._rows_t, self.metric, self._sizes[rows], self._sizes
-        )
-        similarity[np.arange(len(rows)), rows] = 0.0  # a customer is not their own neighbour
-        columns, values = top_n(similarity, self.n_neighbours)
-        positive = values > 0
-        return sp.csr_matrix(
-            (values[positive], (np.nonzero(positive)[0], columns[positive])),
-            shape=(len(rows), self.interactions_.shape[0]),
-        )
+        rows = np.asarray(rows)
+        similarity = sp.csr_matrix(self._rows[rows] @ self._rows_t)
+        if self.metric == "jaccard":
+            # |X & Y| / (|X| + |Y| - |X & Y|), entry by entry, as similarity_block does densely.
+            owner = np.repeat(np.arange(len(rows)), np.diff(similarity.indptr))
+            product = similarity.data
+            union = self._sizes[rows][owner] + self._sizes[similarity.indices] - product
+            similarity.data = np.divide(product, union, out=np.zeros_like(product), where=union > 0)
+        return sparse_top_n(similarity, self.n_neighbours, exclude=rows)
 
     def score_rows(self, customer_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Similarity-weighted average of the neighbours' interactions."""

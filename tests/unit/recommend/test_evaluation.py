@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -127,3 +128,105 @@ def test_reused_evaluations_give_the_same_tables(split):
             models, split, k=3, ks=(1, 3), fallback=popularity, reuse={"item_cf": stale}
         )
         pd.testing.assert_frame_equal(again.by_k, fresh.by_k)
+
+
+def _straightforward(model, split, fallback, cutoffs):
+    """The evaluation through frames of ids: recommend, match with the truth, average."""
+    from marketing_utils.recommend.metrics import (
+        catalog_coverage,
+        mean_metrics,
+        per_customer_metrics_at,
+    )
+
+    customers = split.truth["customer_id"].unique()
+    lists = recommend_with_fallback(model, customers, fallback=fallback, n=max(cutoffs))
+    at = per_customer_metrics_at(lists, split.truth, cutoffs)
+    rows = [
+        {
+            "k": k,
+            **mean_metrics(at[k]),
+            "coverage": catalog_coverage(lists, k, split.interactions.shape[1]),
+        }
+        for k in cutoffs
+    ]
+    return pd.DataFrame(rows), at
+
+
+def test_lists_as_columns_give_the_frames_metrics_exactly():
+    """The evaluation's column path against recommend + per_customer_metrics_at, to the bit."""
+    from marketing_utils.datasets.synthetic import make_synthetic
+    from marketing_utils.recommend.baselines import SegmentPopularityRecommender
+    from marketing_utils.recommend.latent import ALSRecommender
+    from marketing_utils.recommend.user_cf import UserKNNRecommender
+
+    transactions = make_synthetic(300, seed=5, n_products=40).transactions
+    transactions = transactions.dropna(subset=["customer_id", "product_id", "timestamp"])
+    cutoff = transactions["timestamp"].quantile(0.8).normalize()
+    split = time_split(transactions, cutoff=cutoff, horizon_days=90, weighting="count")
+    truth_before = split.truth.copy()
+    popularity = PopularityRecommender().fit(split.interactions)
+    segments = pd.Series(
+        ["s1" if i % 2 else "s2" for i in range(len(split.interactions.customer_ids))],
+        index=split.interactions.customer_ids,
+    )
+    models = {
+        "popularity": popularity,
+        "segment_popularity": SegmentPopularityRecommender(segments, 5).fit(split.interactions),
+        "item_cf": ItemKNNRecommender("cosine", 5).fit(split.interactions),
+        "user_cf": UserKNNRecommender("cosine", 7, block_cells=500).fit(split.interactions),
+        "als": ALSRecommender(4, 0.1, 3, random_state=1).fit(split.interactions),
+    }
+    cutoffs = [1, 3, 5, 20]
+    evaluation = evaluate_recommenders(models, split, k=5, ks=cutoffs, fallback=popularity)
+    for name, model in models.items():
+        expected, at = _straightforward(model, split, popularity, cutoffs)
+        got = evaluation.by_k[evaluation.by_k["method"] == name].drop(columns="method")
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_exact=True)
+        people = evaluation.per_customer[evaluation.per_customer["method"] == name]
+        pd.testing.assert_frame_equal(
+            people.drop(columns=["method", "history"]).reset_index(drop=True),
+            at[5],
+            check_exact=True,
+        )
+    pd.testing.assert_frame_equal(split.truth, truth_before)
+
+
+def test_a_fallback_on_another_catalogue_is_compared_through_frames(split, toy_transactions):
+    # The fallback learned without p4: its column numbers mean other products,
+    # so the lists are compared by product id (the frame path), with the same result.
+    popularity = PopularityRecommender().fit(split.interactions)
+    item = ItemKNNRecommender("cosine", 3).fit(split.interactions)
+    smaller = time_split(
+        toy_transactions[toy_transactions["product_id"] != "p4"],
+        cutoff=CUTOFF,
+        horizon_days=30,
+        population=list("ABCDE"),
+    )
+    other = PopularityRecommender().fit(smaller.interactions)
+    evaluation = evaluate_recommenders({"item_cf": item}, split, k=3, ks=(1, 3), fallback=other)
+    expected, _ = _straightforward(item, split, other, [1, 3])
+    got = evaluation.by_k.drop(columns="method")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    same = evaluate_recommenders({"item_cf": item}, split, k=3, ks=(1, 3), fallback=popularity)
+    assert (
+        same.table.loc["item_cf", "n_evaluated"] == evaluation.table.loc["item_cf", "n_evaluated"]
+    )
+
+
+def test_top_columns_are_the_recommended_lists(split):
+    # A bought p1 p2, so with purchases excluded only p3 and p4 remain: a list shorter than n.
+    item = ItemKNNRecommender("cosine", 3).fit(split.interactions)
+    popularity = PopularityRecommender().fit(split.interactions)
+    products = list(split.interactions.product_ids)
+    for model, ids in ((item, ["A", "B", "C", "D"]), (popularity, ["E", "A", "B"])):
+        for exclude in (True, False):
+            columns = model.top_columns(ids, n=3, exclude_purchased=exclude)
+            recs = model.recommend(ids, n=3, exclude_purchased=exclude)
+            assert columns.shape == (len(ids), 3) and columns.dtype == np.int64
+            for row, customer in zip(columns, ids, strict=True):
+                listed = recs.loc[recs["customer_id"] == customer].sort_values("rank")
+                assert [products[c] for c in row if c >= 0] == listed["product_id"].tolist()
+                assert (row[len(listed) :] == -1).all()
+    assert item.top_columns(["A"], n=3).tolist() == [[2, 3, -1]]
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ItemKNNRecommender().top_columns(["A"])

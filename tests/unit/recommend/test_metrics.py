@@ -15,6 +15,7 @@ from marketing_utils.recommend.metrics import (
     ndcg_at_k,
     per_customer_metrics,
     per_customer_metrics_at,
+    per_customer_metrics_from_columns,
     precision_at_k,
     ranking_metrics,
     recall_at_k,
@@ -206,3 +207,79 @@ def test_metrics_at_several_cutoffs_equal_one_cutoff_at_a_time():
     a = at[3].set_index("customer_id").loc["a"]
     assert a["ndcg"] == pytest.approx(1.5 / (1.5 + 1 / np.log2(3)))
     assert a["ap"] == pytest.approx((1 + 2 / 3) / 3)
+
+
+def _columns_case():
+    """Lists as column numbers over the catalogue a..e, and the same lists as a frame.
+
+    c1: b d a (hits b, d; relevant also x, outside the catalogue); c2: e and
+    then nothing (list shorter than the cut-offs); c3: a listed customer
+    without truth; c4: in the truth without a list; c5: duplicated truth pair.
+    """
+    catalogue = np.array(list("abcde"), dtype=object)
+    customers = ["c1", "c2", "c3", "c5"]
+    columns = np.array([[1, 3, 0], [4, -1, -1], [2, 0, 1], [0, 2, 4]])
+    rows = [
+        (c, r + 1, catalogue[col])
+        for c, row in zip(customers, columns, strict=True)
+        for r, col in enumerate(row)
+        if col >= 0
+    ]
+    recs = pd.DataFrame(rows, columns=["customer_id", "rank", "product_id"])
+    truth = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c1", "c2", "c4", "c5", "c5", "c5"],
+            "product_id": ["b", "d", "x", "a", "c", "e", "e", "a"],
+        }
+    )
+    return columns, customers, catalogue, recs, truth
+
+
+def test_metrics_from_columns_equal_the_frame_computation_exactly():
+    columns, customers, catalogue, recs, truth = _columns_case()
+    before = columns.copy(), truth.copy()
+    expected = per_customer_metrics_at(recs, truth, [1, 2, 3, 5])
+    got = per_customer_metrics_from_columns(columns, customers, catalogue, truth, [5, 1, 2, 3])
+    assert sorted(got) == [1, 2, 3, 5]
+    for k in expected:
+        pd.testing.assert_frame_equal(got[k], expected[k], check_exact=True)
+    # By hand at 3: c1 hits b, d at ranks 1, 2 of 3 relevant; c5 hits a (rank 1) and e (rank 3).
+    at3 = got[3].set_index("customer_id")
+    assert at3.loc["c1", "ndcg"] == pytest.approx((1 + 1 / math.log2(3)) / (1 + 1 / L3 + 0.5))
+    assert at3.loc["c5", "ap"] == pytest.approx((1 + 2 / 3) / 2)
+    assert at3.loc["c4", "hits"] == 0 and at3.loc["c2", "hit"] == 0.0
+    np.testing.assert_array_equal(columns, before[0])
+    pd.testing.assert_frame_equal(truth, before[1])
+
+
+def test_metrics_from_columns_agree_with_frames_on_random_lists():
+    rng = np.random.default_rng(1)
+    catalogue = np.array([f"p{i}" for i in range(30)], dtype=object)
+    customers = [f"c{i}" for i in range(80)]
+    columns = np.full((80, 12), -1)
+    rows, truth_rows = [], []
+    for i, customer in enumerate(customers):
+        listed = rng.permutation(30)[: rng.integers(0, 13)]
+        columns[i, : len(listed)] = listed
+        rows += [(customer, r + 1, catalogue[p]) for r, p in enumerate(listed)]
+        truth_rows += [(customer, catalogue[p]) for p in rng.choice(30, rng.integers(0, 9))]
+    recs = pd.DataFrame(rows, columns=["customer_id", "rank", "product_id"])
+    truth = pd.DataFrame(truth_rows, columns=["customer_id", "product_id"])
+    expected = per_customer_metrics_at(recs, truth, [1, 4, 7, 12, 20])
+    got = per_customer_metrics_from_columns(columns, customers, catalogue, truth, [1, 4, 7, 12, 20])
+    for k in expected:
+        pd.testing.assert_frame_equal(got[k], expected[k], check_exact=True)
+
+
+def test_metrics_from_columns_errors():
+    columns, customers, catalogue, _, truth = _columns_case()
+    with pytest.raises(DataValidationError, match="one row of columns per customer"):
+        per_customer_metrics_from_columns(columns[:2], customers, catalogue, truth, [3])
+    with pytest.raises(DataValidationError, match="repeated customers"):
+        per_customer_metrics_from_columns(columns, ["c1", "c1", "c3", "c5"], catalogue, truth, [3])
+    with pytest.raises(DataValidationError, match="truth, column 'product_id'"):
+        per_customer_metrics_from_columns(
+            columns, customers, catalogue, truth.drop(columns="product_id"), [3]
+        )
+    with pytest.raises(DataValidationError, match="integer >= 1"):
+        per_customer_metrics_from_columns(columns, customers, catalogue, truth, [0])

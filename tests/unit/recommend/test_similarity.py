@@ -140,3 +140,20 @@ def test_errors_name_the_parameter():
         item_similarity(R, n_neighbours=0)
     with pytest.raises(DataValidationError, match="n: expected an integer >= 1"):
         top_n(np.zeros((2, 2)), 0)
+
+
+def test_full_selection_equals_a_stable_sort_with_and_without_crowded_ties():
+    """Rows with too many ties at the n-th value (running count) and rows without, mixed."""
+    rng = np.random.default_rng(11)
+    distinct = rng.random((40, 300))  # no ties: the running count is skipped
+    tied = rng.integers(0, 6, (40, 300)).astype(float)  # many ties at the boundary
+    short = rng.random((10, 300))
+    short[:, 5:] = -np.inf  # fewer finite entries than n: ties at -inf
+    scores = np.vstack([distinct, tied, short])[rng.permutation(90)]
+    before = scores.copy()
+    for n in (1, 10, 37, 300):
+        columns, values = _top_n_full(scores, n)
+        order = np.lexsort((np.broadcast_to(np.arange(300), scores.shape), -scores), axis=1)[:, :n]
+        np.testing.assert_array_equal(columns, order)
+        np.testing.assert_array_equal(values, np.take_along_axis(scores, order, axis=1))
+    np.testing.assert_array_equal(scores, before)

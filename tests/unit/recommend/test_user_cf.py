@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from marketing_utils.errors import DataValidationError
 from marketing_utils.recommend.interactions import interaction_matrix
-from marketing_utils.recommend.user_cf import UserKNNRecommender
+from marketing_utils.recommend.user_cf import UserKNNRecommender, sparse_top_n
 
 from .conftest import CUTOFF
 
@@ -64,3 +66,61 @@ def test_errors(interactions):
         model.score_rows(np.array(["Z"], dtype=object), np.array([-1]))
     with pytest.raises(DataValidationError, match="n_user_neighbours: expected an integer >= 1"):
         UserKNNRecommender(n_neighbours=-1)
+
+
+def _dense_neighbours(model, rows):
+    """The straightforward computation: dense similarities, own entry 0, top n, positives."""
+    from marketing_utils.recommend.similarity import similarity_block, top_n
+
+    similarity = similarity_block(
+        model._rows[rows], model._rows_t, model.metric, model._sizes[rows], model._sizes
+    )
+    similarity[np.arange(len(rows)), rows] = 0.0
+    columns, values = top_n(similarity, model.n_neighbours)
+    positive = values > 0
+    return sp.csr_matrix(
+        (values[positive], (np.nonzero(positive)[0], columns[positive])),
+        shape=(len(rows), model.interactions_.shape[0]),
+    )
+
+
+@pytest.mark.parametrize("metric", ["cosine", "jaccard"])
+@pytest.mark.parametrize("weighting", ["binary", "count"])
+def test_sparse_neighbours_equal_the_dense_computation(metric, weighting):
+    """Many ties (few products), long and short rows, repeated rows: the same weights, same order."""
+    rng = np.random.default_rng(7)
+    n_customers, n_products = 400, 12
+    lines = [
+        (f"c{c:03d}", "2024-06-01", f"p{p:02d}", 1.0)
+        for c in range(n_customers)
+        for p in rng.choice(n_products, rng.integers(1, 5), replace=False)
+        for _ in range(int(rng.integers(1, 3)))
+    ]
+    transactions = pd.DataFrame(lines, columns=["customer_id", "timestamp", "product_id", "amount"])
+    transactions["timestamp"] = pd.to_datetime(transactions["timestamp"])
+    interactions = interaction_matrix(transactions, cutoff=CUTOFF, weighting=weighting)
+    for n in (1, 3, 50):
+        model = UserKNNRecommender(metric, n_neighbours=n).fit(interactions)
+        rows = np.concatenate([rng.permutation(n_customers)[:120], [5, 5]])
+        got, expected = model.neighbours(rows), _dense_neighbours(model, rows)
+        assert (got != expected).nnz == 0
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)  # best first, like before
+        np.testing.assert_array_equal(got.data, expected.data)
+        assert np.diff(got.indptr).max() == min(n, n_customers - 1)
+
+
+def test_sparse_top_n_reads_runs_of_long_rows_only_within_the_row():
+    # Row 0 is long (>= 16 n entries) and small; row 1, short, holds the largest values:
+    # a run reaching past row 0's end would raise row 0's bound and lose its entries.
+    n = 1
+    row0 = np.linspace(0.1, 0.2, 16)
+    matrix = sp.csr_matrix(
+        (np.r_[row0, [5.0, 6.0]], (np.r_[[0] * 16, [1, 1]], np.r_[np.arange(16), [0, 1]])),
+        shape=(2, 20),
+    )
+    before = matrix.copy()
+    kept = sparse_top_n(matrix, n, exclude=np.array([15, 7]))
+    assert kept.toarray()[0].nonzero()[0].tolist() == [14]  # 15 is excluded
+    assert kept.toarray()[1].nonzero()[0].tolist() == [1]
+    assert (matrix != before).nnz == 0
