@@ -27,7 +27,13 @@ from __future__ import annotations
 
 from ..params.notebooks import NotebookSpec
 
-__all__ = ["CAPABILITIES", "critical_path_order", "dependencies", "late_dependencies"]
+__all__ = [
+    "CAPABILITIES",
+    "critical_chain",
+    "critical_path_order",
+    "dependencies",
+    "late_dependencies",
+]
 
 #: The artifact every skip decision reads.
 CAPABILITIES = "capabilities"
@@ -121,11 +127,45 @@ def critical_path_order(
     >>> critical_path_order(g, {"02": 30.0, "03": 2.0, "05": 2.0, "06": 2.0})
     ['01', '02', '03', '05', '06', '04']
     """
-    seconds = seconds or {}
+    length = _chain_lengths(graph, seconds or {})
+    order = list(graph)
+    return sorted(order, key=lambda stem: (-length[stem], order.index(stem)))
+
+
+def critical_chain(
+    graph: dict[str, set[str]], seconds: dict[str, float] | None = None
+) -> list[str]:
+    """The longest chain of work: the notebooks the run's end waits for, first to last.
+
+    It starts at the notebook with the longest chain (:func:`critical_path_order`)
+    and goes on, at each step, to the dependant with the longest chain.
+
+    Examples
+    --------
+    >>> g = {"01": set(), "02": {"01"}, "03": {"01"}, "04": {"02"}, "05": {"03"}, "06": {"05"}}
+    >>> critical_chain(g)
+    ['01', '03', '05', '06']
+    >>> critical_chain(g, {"02": 30.0, "03": 2.0, "05": 2.0, "06": 2.0})
+    ['01', '02', '04']
+    """
+    length = _chain_lengths(graph, seconds or {})
+    order = list(graph)
+    if not order:
+        return []
+    chain = [min(order, key=lambda stem: (-length[stem], order.index(stem)))]
+    while True:
+        after = [other for other in order if chain[-1] in graph[other]]
+        if not after:
+            return chain
+        chain.append(min(after, key=lambda stem: (-length[stem], order.index(stem))))
+
+
+def _chain_lengths(graph: dict[str, set[str]], seconds: dict[str, float]) -> dict[str, float]:
+    """Each notebook's time plus the longest length among the notebooks that wait for it."""
     order = list(graph)
     waiting_for = {stem: [other for other in order if stem in graph[other]] for stem in order}
     length: dict[str, float] = {}
     for stem in reversed(order):  # dependants come later in notebook order
         after = max((length[other] for other in waiting_for[stem]), default=0.0)
         length[stem] = float(seconds.get(stem, 1.0)) + after
-    return sorted(order, key=lambda stem: (-length[stem], order.index(stem)))
+    return length

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -37,6 +38,7 @@ __all__ = [
     "WarmKernel",
     "kernel_manager_class",
     "kill_kernels",
+    "lower_priority",
     "warm_up_code",
 ]
 
@@ -61,8 +63,12 @@ def kill_kernels() -> None:
             process.kill()
 
 
-def kernel_manager_class(socket_dir: Path):
+def kernel_manager_class(socket_dir: Path, niceness: int = 0):
     """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
+
+    ``niceness`` above 0 lowers the kernel's CPU priority by that much (Unix
+    ``nice``; its child processes, such as joblib workers, inherit it): the
+    runner gives way to the notebooks the run's end waits for.
 
     Over TCP (Jupyter's default) every kernel start prints ipykernel's warning that
     the traffic is unencrypted, which a user of the runner cannot act on. The
@@ -94,12 +100,29 @@ def kernel_manager_class(socket_dir: Path):
             with open(socket_dir / KERNEL_LOG, "ab") as log:
                 kw.setdefault("stderr", log)
                 await super()._async_launch_kernel(kernel_cmd, **kw)
+            if niceness > 0:
+                lower_priority(getattr(self.provisioner, "process", None), niceness)
 
         @default("ip")
         def _default_ip(self) -> str:
             return str(socket_dir / "kernel")
 
     return IpcKernelManager
+
+
+def lower_priority(process, niceness: int) -> None:
+    """Raise a running process's nice value by ``niceness`` (Unix); nothing where unsupported.
+
+    Only ever lowers the priority, which needs no privilege, and never fails a
+    run: a process that has already ended, or a system without ``setpriority``,
+    keeps its priority.
+    """
+    pid = getattr(process, "pid", None)
+    if pid is None or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):
+        current = os.getpriority(os.PRIO_PROCESS, pid)
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, current + niceness))
 
 
 def _cell_tree(source: str) -> ast.Module | None:
@@ -220,10 +243,10 @@ class WarmKernel:
     kernel and removes the folder.
     """
 
-    def __init__(self, notebook: Path) -> None:
+    def __init__(self, notebook: Path, niceness: int = 0) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="mwk-")
         self.socket_dir = Path(self._folder.name)
-        self.manager = kernel_manager_class(self.socket_dir)(kernel_name="python3")
+        self.manager = kernel_manager_class(self.socket_dir, niceness)(kernel_name="python3")
         self.notebook = Path(notebook)
 
     async def _start(self) -> None:
@@ -319,9 +342,10 @@ class KernelPool:
         """Kernels started and not yet taken by their notebook."""
         return len(self._warming)
 
-    def warm(self, stem: str, notebook: Path) -> None:
-        """Start a kernel for ``notebook`` in the background."""
-        kernel = WarmKernel(notebook)
+    def warm(self, stem: str, notebook: Path, niceness: int = 0) -> None:
+        """Start a kernel for ``notebook`` in the background (``niceness``: see
+        :func:`kernel_manager_class`)."""
+        kernel = WarmKernel(notebook, niceness)
         self._warming[stem] = (kernel, self._pool.submit(kernel.start))
 
     def claim(self, stem: str) -> Callable[[], WarmKernel | None] | None:

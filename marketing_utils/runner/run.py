@@ -27,7 +27,7 @@ from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import LATE_READ_TAG, NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .graph import critical_path_order, dependencies, late_dependencies
+from .graph import critical_chain, critical_path_order, dependencies, late_dependencies
 from .kernels import KERNEL_LOG, KernelPool, WarmKernel, kernel_manager_class, kill_kernels
 from .report import render_index, render_notebook_html
 from .safety import (
@@ -180,6 +180,9 @@ def _inline_figures():
 #: Only set when the user has not chosen a policy.
 _OPENMP_WAIT_POLICY = "PASSIVE"
 
+#: How much lower the CPU priority of notebooks off the critical chain is (Unix nice).
+_BACKGROUND_NICENESS = 10
+
 
 @contextmanager
 def _kernel_environment():
@@ -202,6 +205,7 @@ def _execute(
     progress: bool,
     kernel: WarmKernel | None = None,
     before_cell: Callable[..., None] | None = None,
+    niceness: int = 0,
 ) -> None:
     """Run the notebook with papermill, in ``kernel`` when one was started ahead for it.
 
@@ -219,7 +223,9 @@ def _execute(
     )
     with _kernel_environment(), folder as socket_folder:
         socket_dir = Path(socket_folder)
-        managers = kernel_manager_class(socket_dir) if kernel is None else kernel.manager_class()
+        managers = (
+            kernel_manager_class(socket_dir, niceness) if kernel is None else kernel.manager_class()
+        )
         try:
             papermill.execute_notebook(
                 str(spec.path),
@@ -442,6 +448,7 @@ def _run_one(
     quiet: bool,
     kernel: Callable[[], WarmKernel | None] | None = None,
     late: tuple[set[str], _Progress] | None = None,
+    niceness: int = 0,
 ) -> tuple[dict, Callable[[], None]]:
     """Execute one notebook (in its warm kernel, if one was started).
 
@@ -457,7 +464,9 @@ def _run_one(
     started = None if kernel is None else kernel()
     waited: list[float] = []
     hook = None if late is None else _late_read_hook(spec.stem, late[0], late[1], waited)
-    _execute(spec, output, params.notebook_parameters(spec, staging), progress, started, hook)
+    _execute(
+        spec, output, params.notebook_parameters(spec, staging), progress, started, hook, niceness
+    )
     seconds = time.perf_counter() - tic
     section_metrics = Artifacts(staging).metrics().get(spec.section, {})
     # Printed even with --quiet: a warning is about the data, not progress.
@@ -533,6 +542,14 @@ def _run_in(
             }
     # A late dependency still ends before its reader does: chains follow every dependency.
     rank = {stem: i for i, stem in enumerate(critical_path_order(full, last_seconds))}
+    # The notebooks the run's end waits for keep their priority; the others, which start
+    # early or run beside them, give way on a busy core (nice +10): the end comes sooner
+    # and the total work is the same. One job at a time has nothing to give way to.
+    critical = set(critical_chain(graph, last_seconds))
+    niceness = {
+        spec.stem: 0 if jobs == 1 or spec.stem in critical else _BACKGROUND_NICENESS
+        for spec in specs
+    }
     pending = sorted((spec for spec in specs if spec in selected), key=lambda s: rank[s.stem])
     running: dict = {}
     failure: BaseException | None = None
@@ -560,7 +577,7 @@ def _run_in(
             if store.exists("capabilities") and _skip_reason(spec, capabilities_for(spec)):
                 never_warm.add(spec.stem)  # checked once, not at every poll of the loop
                 continue
-            warm.warm(spec.stem, spec.path)
+            warm.warm(spec.stem, spec.path, niceness[spec.stem])
 
     # One environment for every kernel start (the threads must not set and restore it in turn).
     pages: list = []  # the HTML pages being rendered
@@ -592,7 +609,7 @@ def _run_in(
                     kernel = None if warm is None else warm.claim(ready.stem)
                     future = pool.submit(
                         _run_one, ready, staging, params, hide, progress, label, quiet, kernel,
-                        (late[ready.stem], progress_of_run),
+                        (late[ready.stem], progress_of_run), niceness[ready.stem],
                     )  # fmt: skip
                     running[future] = ready
                 if not running:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -125,3 +126,24 @@ def test_an_interrupted_run_does_not_wait_for_a_warm_up(tmp_path):
     # Ends well before the 60 s import would have (the warm-up checks the kernel each second).
     assert time.monotonic() - tic < 30
     assert pool.waiting() == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no Unix process priorities here")
+def test_lower_priority_raises_the_nice_value_of_a_running_process_only():
+    import subprocess
+    import sys
+
+    from marketing_utils.runner.kernels import lower_priority
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, child.pid)
+        lower_priority(child, 10)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, before + 10)
+        lower_priority(child, 0)  # never raises a priority back
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, before + 10)
+    finally:
+        child.kill()
+        child.wait()
+    lower_priority(child, 10)  # an ended process: nothing happens, nothing fails
+    lower_priority(None, 10)
