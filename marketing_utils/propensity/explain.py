@@ -23,7 +23,12 @@ from sklearn.utils.random import sample_without_replacement
 
 from .models import limited_threads, resolve_jobs
 
-__all__ = ["odds_ratios", "partial_dependence_table", "permutation_importance_table"]
+__all__ = [
+    "importance_table",
+    "odds_ratios",
+    "partial_dependence_table",
+    "permutation_importance_table",
+]
 
 
 def permutation_importance_table(
@@ -87,9 +92,15 @@ def permutation_importance_table(
                 model, *split, X, np.asarray(y), scoring=scoring, n_repeats=n_repeats,
                 random_state=seed, max_samples=rows, n_jobs=n_jobs,
             )  # fmt: skip
+    return importance_table(list(X.columns), result)
+
+
+def importance_table(features: list[str], result) -> pd.DataFrame:
+    """``feature, importance_mean, importance_std``, largest first, from a
+    :func:`~sklearn.inspection.permutation_importance` result (ties keep feature order)."""
     table = pd.DataFrame(
         {
-            "feature": list(X.columns),
+            "feature": features,
             "importance_mean": result.importances_mean,
             "importance_std": result.importances_std,
         }

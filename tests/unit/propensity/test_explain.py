@@ -18,6 +18,7 @@ from marketing_utils.propensity.calibration import fit_calibrated
 from marketing_utils.propensity.data import FeatureSpec
 from marketing_utils.propensity.explain import (
     _split_columnwise,
+    importance_table,
     odds_ratios,
     partial_dependence_table,
     permutation_importance_table,
@@ -153,16 +154,7 @@ def _sklearn_table(model, X, y, *, n_repeats, seed, rows) -> pd.DataFrame:
         model, X, y, scoring="roc_auc", n_repeats=n_repeats, random_state=seed,
         max_samples=min(1.0, rows / len(X)),
     )  # fmt: skip
-    table = pd.DataFrame(
-        {
-            "feature": list(X.columns),
-            "importance_mean": result.importances_mean,
-            "importance_std": result.importances_std,
-        }
-    )
-    return table.sort_values("importance_mean", ascending=False, kind="stable").reset_index(
-        drop=True
-    )
+    return importance_table(list(X.columns), result)
 
 
 @pytest.mark.parametrize("calibrated", [False, True])
