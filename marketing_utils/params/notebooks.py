@@ -79,6 +79,12 @@ class NotebookSpec:
         load (metadata ``marketing_workbook.late_reads``): the notebook may
         start before their writers finish, and waits for them just before its
         first such cell (see :mod:`marketing_utils.runner.graph`).
+    early_writes : list of str
+        Artifacts among ``writes`` that the cells before the first
+        ``late-read`` cell save, and no later cell changes (metadata
+        ``marketing_workbook.early_writes``): a notebook that reads only these
+        of its artifacts may start once it reaches that cell, while it waits
+        for its late reads or finishes its last section.
     """
 
     path: Path
@@ -90,6 +96,7 @@ class NotebookSpec:
     reads: list[str] | None = None
     writes: list[str] | None = None
     late_reads: list[str] = field(default_factory=list)
+    early_writes: list[str] = field(default_factory=list)
 
     @property
     def declared(self) -> bool:
@@ -214,6 +221,7 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
             )
         declared[key] = None if value is None else list(value)
     late_reads = _late_reads(path, meta, declared["reads"], cells)
+    early_writes = _early_writes(path, meta, declared["writes"], late_reads)
     return NotebookSpec(
         path=path,
         stem=path.stem,
@@ -222,6 +230,7 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
         requires=list(meta.get("requires", [])),
         title=title or path.stem,
         late_reads=late_reads,
+        early_writes=early_writes,
         **declared,
     )
 
@@ -251,6 +260,33 @@ def _late_reads(path: Path, meta: dict, reads: list[str] | None, cells: list) ->
         raise ValueError(
             f"{path}: metadata marketing_workbook.late_reads is {value}, but no cell is "
             f"tagged {LATE_READ_TAG!r} (the runner waits for the writers before that cell)"
+        )
+    return list(value)
+
+
+def _early_writes(
+    path: Path, meta: dict, writes: list[str] | None, late_reads: list[str]
+) -> list[str]:
+    """The declared early writes, checked against the writes and the late reads."""
+    value = meta.get("early_writes", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(
+            f"{path}: metadata marketing_workbook.early_writes must be a list of artifact "
+            f"names, found {value!r}"
+        )
+    if not value:
+        return []
+    undeclared = sorted(set(value) - set(writes or ()))
+    if undeclared:
+        raise ValueError(
+            f"{path}: metadata marketing_workbook.early_writes names {undeclared}, which "
+            "marketing_workbook.writes does not list (an early write is a write)"
+        )
+    if not late_reads:
+        raise ValueError(
+            f"{path}: metadata marketing_workbook.early_writes is {value}, but the notebook "
+            "declares no late_reads (early means before its first "
+            f"{LATE_READ_TAG!r} cell, where it waits for them)"
         )
     return list(value)
 

@@ -21,9 +21,17 @@ as 06's use of 04's targeting list in its last section) does not hold back
 the start: the notebook starts with its other dependencies done and waits
 for the late ones just before its first ``late-read`` cell. Every cell still
 sees what it would see in the sequential run.
+
+Symmetrically, a notebook's *early writes* (metadata ``early_writes``:
+artifacts its cells save before its first ``late-read`` cell and never
+change after it, such as 08's lifetime values) are final once it reaches
+that cell. A later notebook that needs it only for those starts then, while
+the writer waits for its late reads or finishes its last section.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from ..params.notebooks import NotebookSpec
 
@@ -32,6 +40,7 @@ __all__ = [
     "critical_chain",
     "critical_path_order",
     "dependencies",
+    "early_dependencies",
     "late_dependencies",
 ]
 
@@ -91,6 +100,48 @@ def late_dependencies(specs: list[NotebookSpec]) -> dict[str, set[str]]:
             if _must_wait(spec, earlier, spec.reads) and not _must_wait(spec, earlier, early_reads)
         }
     return late
+
+
+def early_dependencies(specs: list[NotebookSpec]) -> dict[str, set[str]]:
+    """For each notebook, the dependencies it needs only to have reached their late cells.
+
+    Those are the earlier notebooks it waits for (before it starts) only
+    because it reads some of their ``early_writes``: it may start once each
+    of them has reached its first ``late-read`` cell, or is done. Any other
+    tie (it reads another of their artifacts, it writes what they read or
+    write, they write ``capabilities``) needs them done.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> def nb(stem, reads, writes, late=(), early=()):
+    ...     return NotebookSpec(Path(stem), stem, stem[3:], reads=reads, writes=writes,
+    ...                         late_reads=list(late), early_writes=list(early))
+    >>> specs = [nb("01_a", [], ["t"]), nb("02_b", ["t"], ["s"]),
+    ...          nb("03_c", ["t", "s"], ["v", "w"], late=["s"], early=["v"]),
+    ...          nb("04_d", ["t", "v"], ["x"]), nb("05_e", ["v", "w"], ["y"])]
+    >>> {k: sorted(v) for k, v in early_dependencies(specs).items()}
+    {'01_a': [], '02_b': [], '03_c': [], '04_d': ['03_c'], '05_e': []}
+
+    05 also reads ``w``, which 03 writes after its late cells: it waits for
+    03 to be done.
+    """
+    early = {}
+    for position, spec in enumerate(specs):
+        start_reads = [name for name in spec.reads or () if name not in spec.late_reads]
+        early[spec.stem] = {
+            earlier.stem
+            for earlier in specs[:position]
+            if earlier.early_writes
+            and _must_wait(spec, earlier, start_reads)
+            and not _must_wait(spec, _without_early_writes(earlier), start_reads)
+        }
+    return early
+
+
+def _without_early_writes(spec: NotebookSpec) -> NotebookSpec:
+    """``spec`` as it would be if its early writes were someone else's."""
+    return replace(spec, writes=[name for name in spec.writes if name not in spec.early_writes])
 
 
 def _must_wait(spec: NotebookSpec, earlier: NotebookSpec, reads: list[str] | None) -> bool:

@@ -27,7 +27,13 @@ from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import LATE_READ_TAG, NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
-from .graph import critical_chain, critical_path_order, dependencies, late_dependencies
+from .graph import (
+    critical_chain,
+    critical_path_order,
+    dependencies,
+    early_dependencies,
+    late_dependencies,
+)
 from .kernels import KERNEL_LOG, KernelPool, WarmKernel, kernel_manager_class, kill_kernels
 from .report import render_index, render_notebook_html
 from .safety import (
@@ -375,13 +381,26 @@ class _Progress:
     A notebook started before the writers of its late reads had finished
     waits here, before its first ``late-read`` cell, until they are done; a
     waiting notebook uses no core, so it does not count against ``--jobs``.
+    On its way there it is marked as having *reached* its late cells: its
+    early writes are final, and the notebooks that read only those may start.
     """
 
     def __init__(self, done: set[str]) -> None:
         self.done = set(done)  # written under the lock by the runner's thread only
         self._changed = threading.Condition()
         self._waiting: set[str] = set()
+        self._reached: set[str] = set()
         self._stopped = False
+
+    def reached(self, stem: str) -> None:
+        """``stem`` is at its first ``late-read`` cell: its early writes are saved."""
+        with self._changed:
+            self._reached.add(stem)
+
+    def done_or_reached(self) -> set[str]:
+        """The notebooks whose early writes are final: done, or at their late cells."""
+        with self._changed:
+            return self.done | self._reached
 
     def finished(self, stem: str) -> None:
         """``stem`` ran, was skipped or was not selected: its dependants may go on."""
@@ -425,15 +444,22 @@ class _Progress:
 
 
 def _late_read_hook(
-    stem: str, needs: set[str], progress: _Progress, waited: list[float]
+    stem: str, needs: set[str], progress: _Progress, waited: list[float], early_readers: bool
 ) -> Callable[..., None] | None:
-    """The hook that holds ``stem`` before its first ``late-read`` cell until ``needs`` are done."""
-    if not needs:
+    """The hook run before ``stem``'s first ``late-read`` cell.
+
+    It marks the notebook as having reached that cell when other notebooks
+    wait for its early writes (``early_readers``), then holds it until
+    ``needs`` are done.
+    """
+    if not needs and not early_readers:
         return None
 
     def before_cell(cell, cell_index: int) -> None:
         if not waited and LATE_READ_TAG in cell.get("metadata", {}).get("tags", []):
-            waited.append(progress.wait_for(stem, needs))
+            if early_readers:
+                progress.reached(stem)
+            waited.append(progress.wait_for(stem, needs) if needs else 0.0)
 
     return before_cell
 
@@ -447,13 +473,14 @@ def _run_one(
     label: str,
     quiet: bool,
     kernel: Callable[[], WarmKernel | None] | None = None,
-    late: tuple[set[str], _Progress] | None = None,
+    late: tuple[set[str], _Progress, bool] | None = None,
     niceness: int = 0,
 ) -> tuple[dict, Callable[[], None]]:
     """Execute one notebook (in its warm kernel, if one was started).
 
     ``late`` holds the notebooks to wait for before the first ``late-read``
-    cell, and the run's progress to wait on.
+    cell, the run's progress to wait on, and whether other notebooks wait
+    for this one to reach that cell (they read its early writes).
 
     Returns the manifest entry and the rendering of its HTML page, which the
     caller runs once the notebook's dependants have been released: a page is
@@ -463,7 +490,7 @@ def _run_one(
     tic = time.perf_counter()
     started = None if kernel is None else kernel()
     waited: list[float] = []
-    hook = None if late is None else _late_read_hook(spec.stem, late[0], late[1], waited)
+    hook = None if late is None else _late_read_hook(spec.stem, *late[:2], waited, late[2])
     _execute(
         spec, output, params.notebook_parameters(spec, staging), progress, started, hook, niceness
     )
@@ -474,7 +501,7 @@ def _run_one(
         print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
     waited_note = (
         f" (of which {waited[0]:.1f} s waiting for {', '.join(sorted(late[0]))})"
-        if waited and waited[0] >= 0.05
+        if late and waited and waited[0] >= 0.05
         else ""
     )
     _log(f"{label} {spec.stem}: done in {seconds:.1f} s{waited_note}", quiet)
@@ -494,7 +521,7 @@ def _run_one(
         "title": spec.title,
         "status": "ran",
         "seconds": round(seconds, 3),
-        **({"waited_seconds": round(waited[0], 3)} if waited else {}),
+        **({"waited_seconds": round(waited[0], 3)} if late and late[0] and waited else {}),
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",
     }
@@ -520,7 +547,9 @@ def _run_in(
     full = dependencies(specs)
     # One notebook at a time runs them in notebook order: nothing to start early.
     late = late_dependencies(specs) if jobs > 1 else {stem: set() for stem in full}
-    graph = {stem: full[stem] - late[stem] for stem in full}  # what must be done to start
+    early = early_dependencies(specs) if jobs > 1 else {stem: set() for stem in full}
+    graph = {stem: full[stem] - late[stem] - early[stem] for stem in full}  # done to start
+    early_read = {stem for readers in early.values() for stem in readers}
     positions = {spec.stem: position for position, spec in enumerate(specs, start=1)}
     by_stem: dict[str, dict] = {}
     # The notebooks whose dependants may go on: ran, skipped or not selected.
@@ -562,6 +591,10 @@ def _run_in(
 
     never_warm: set[str] = set()  # notebooks the capabilities known so far would skip
 
+    def can_start(stem: str) -> bool:
+        """Its dependencies are done, and those it reads early writes of are at least there."""
+        return graph[stem] <= done and early[stem] <= progress_of_run.done_or_reached()
+
     def busy() -> int:
         """Notebooks using a core: those running, but for those waiting for late reads."""
         return len(running) - progress_of_run.waiting()
@@ -572,7 +605,11 @@ def _run_in(
         for spec in pending:
             if busy() + warm.starting() >= jobs or warm.waiting() >= jobs:
                 return
-            if spec.stem in warm or spec.stem in never_warm or not graph[spec.stem] <= soon:
+            if (
+                spec.stem in warm
+                or spec.stem in never_warm
+                or not graph[spec.stem] | early[spec.stem] <= soon
+            ):
                 continue
             if store.exists("capabilities") and _skip_reason(spec, capabilities_for(spec)):
                 never_warm.add(spec.stem)  # checked once, not at every poll of the loop
@@ -591,7 +628,7 @@ def _run_in(
             while pending or running:
                 # Longest chain first, start every notebook whose dependencies are done.
                 while failure is None and busy() < jobs:
-                    ready = next((s for s in pending if graph[s.stem] <= done), None)
+                    ready = next((s for s in pending if can_start(s.stem)), None)
                     if ready is None:
                         break
                     pending.remove(ready)
@@ -609,7 +646,8 @@ def _run_in(
                     kernel = None if warm is None else warm.claim(ready.stem)
                     future = pool.submit(
                         _run_one, ready, staging, params, hide, progress, label, quiet, kernel,
-                        (late[ready.stem], progress_of_run), niceness[ready.stem],
+                        (late[ready.stem], progress_of_run, ready.stem in early_read),
+                        niceness[ready.stem],
                     )  # fmt: skip
                     running[future] = ready
                 if not running:

@@ -143,3 +143,24 @@ def test_late_reads_are_read_only_in_the_late_read_cells(spec):
     assert tagged, f"{spec.stem}: no cell tagged {LATE_READ_TAG!r}"
     assert set(spec.late_reads) <= _names_in(tagged)[0]
     assert not set(spec.late_reads) & _names_in(untagged)[0]
+
+
+_EARLY = [s for s in discover_notebooks() if s.early_writes]
+
+
+def test_the_notebook_that_releases_its_readers_early_is_08():
+    assert {s.stem: sorted(s.early_writes) for s in _EARLY} == {
+        "08_customer_lifetime_value": sorted(
+            next(s for s in _EARLY if s.stem.startswith("08")).writes
+        )
+    }
+
+
+@pytest.mark.parametrize("spec", _EARLY, ids=lambda s: s.stem)
+def test_early_writes_are_saved_before_the_first_late_read_cell_and_never_after(spec):
+    # The runner lets readers of the early writes start when the notebook reaches its first
+    # tagged cell: they must be saved by then, and no later cell may change them.
+    cells = _code_cells(spec)
+    first = next(i for i, c in enumerate(cells) if LATE_READ_TAG in c["metadata"].get("tags", []))
+    assert set(spec.early_writes) <= _names_in(cells[:first])[1]
+    assert not set(spec.early_writes) & _names_in(cells[first:])[1]

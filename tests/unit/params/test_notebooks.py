@@ -80,6 +80,24 @@ def test_late_reads_are_reads_with_a_tagged_cell(tmp_path):
         spec("05_e.ipynb", late_reads="t", late_body=["y = 2"])
 
 
+def test_early_writes_are_writes_of_a_notebook_with_late_reads(tmp_path):
+    def spec(name, **declared):
+        path = tmp_path / name
+        return read_notebook_spec(
+            write_notebook(path, "a = 1", ["x = 1"], reads=["t"], writes=["w", "v"], **declared)
+        )
+
+    late = {"late_reads": ["t"], "late_body": ["y = 2"]}
+    good = spec("01_a.ipynb", early_writes=["w"], **late)
+    assert good.early_writes == ["w"] and spec("02_b.ipynb", **late).early_writes == []
+    with pytest.raises(ValueError, match=r"early_writes names \['u'\], which .*writes does not"):
+        spec("03_c.ipynb", early_writes=["u"], **late)
+    with pytest.raises(ValueError, match="declares no late_reads"):
+        spec("04_d.ipynb", early_writes=["w"])
+    with pytest.raises(ValueError, match="early_writes must be a list of artifact names"):
+        spec("05_e.ipynb", early_writes="w", **late)
+
+
 def test_project_notebooks_are_well_formed():
     specs = discover_notebooks()
     assert [s.stem for s in specs][0] == "01_preprocessing"

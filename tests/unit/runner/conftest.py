@@ -18,9 +18,11 @@ def write_notebook(
     writes=None,
     late_reads=None,
     late_body=(),
+    early_writes=None,
 ) -> Path:
     """A notebook: title, parameters cell, ``body`` cells, then ``late_body`` cells tagged
-    ``late-read``; the metadata declares ``requires``, ``reads``, ``writes``, ``late_reads``."""
+    ``late-read``; the metadata declares ``requires``, ``reads``, ``writes``, ``late_reads``,
+    ``early_writes``."""
     cells = [nbformat.v4.new_markdown_cell(f"# {title}\nA fixture notebook.")]
     cell = nbformat.v4.new_code_cell(parameters)
     cell.metadata["tags"] = ["parameters"]
@@ -42,6 +44,8 @@ def write_notebook(
         meta["writes"] = writes
     if late_reads is not None:
         meta["late_reads"] = late_reads
+    if early_writes is not None:
+        meta["early_writes"] = early_writes
     if meta:
         notebook.metadata["marketing_workbook"] = meta
     nbformat.write(notebook, path)

@@ -10,7 +10,7 @@ import pytest
 
 from marketing_utils.errors import RunError
 from marketing_utils.params.notebooks import discover_notebooks
-from marketing_utils.runner.graph import dependencies, late_dependencies
+from marketing_utils.runner.graph import dependencies, early_dependencies, late_dependencies
 from marketing_utils.runner.run import run_workbook
 from tests.unit.runner.conftest import write_notebook
 
@@ -303,3 +303,109 @@ def test_a_failed_writer_stops_the_late_readers_waiting_for_it(tmp_path):
     for name in ("a", "b"):  # they had started, and never ran their late cells
         assert set(_stamps(failed, name)) == {"start"}
         assert not (failed / "artifacts" / f"read_{name}.json").exists()
+
+
+def _early_notebooks(folder: Path) -> Path:
+    """03 saves ``early`` and then waits late for 02, which holds until 04 has started.
+
+    04 reads only 03's early write: it can start only once 03 has reached its late cell
+    (and given its core back), and 02 finishes only once 04 has started, so 04 starts
+    before 03 is done. 05 reads 03's late write and waits for all of 03.
+    """
+    folder.mkdir()
+    write_notebook(
+        folder / "01_make.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            "from marketing_utils.artifacts import Artifacts",
+            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
+        ],
+        title="Make",
+        reads=[],
+        writes=["capabilities"],
+    )
+    write_notebook(
+        folder / "02_slow.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            'name = "slow"',
+            _STAMP,
+            'stamp("start")\ndeadline = time.time() + 120\n'
+            'while not (Path(run_dir) / "stamp_early_reader.json").exists():\n'
+            "    if time.time() > deadline:\n"
+            "        raise TimeoutError('the early reader never started before the writer ended')\n"
+            "    time.sleep(0.05)",
+            "from marketing_utils.artifacts import Artifacts\n"
+            'Artifacts(run_dir).save("slow_table", {"n": 1})\nstamp("end")',
+        ],
+        title="Slow",
+        reads=[],
+        writes=["slow_table"],
+    )
+    write_notebook(
+        folder / "03_writer.ipynb",
+        'run_dir = "../runs/lab"\nfail = False',
+        [
+            'name = "writer"',
+            _STAMP,
+            'stamp("start")\nfrom marketing_utils.artifacts import Artifacts\n'
+            'store = Artifacts(run_dir)\nstore.save("early", {"by": "writer"})\nstamp("early")',
+        ],
+        title="Writer",
+        reads=["slow_table"],
+        writes=["early", "late"],
+        late_reads=["slow_table"],
+        early_writes=["early"],
+        late_body=[
+            'assert store.load("slow_table") == {"n": 1}\n'
+            "if fail:\n    raise ValueError('the writer fails on purpose')\n"
+            'store.save("late", {"by": "writer"})\nstamp("end")'
+        ],
+    )
+    for stem, name, reads in (("04_early_reader", "early_reader", "early"),
+                              ("05_late_reader", "late_reader", "late")):  # fmt: skip
+        write_notebook(
+            folder / f"{stem}.ipynb",
+            'run_dir = "../runs/lab"',
+            [
+                f"name = {name!r}",
+                _STAMP,
+                'stamp("start")\nfrom marketing_utils.artifacts import Artifacts\n'
+                f'assert Artifacts(run_dir).load("{reads}") == {{"by": "writer"}}',
+            ],
+            title=name,
+            reads=[reads],
+            writes=[],
+        )
+    return folder
+
+
+def test_readers_of_early_writes_start_when_the_writer_reaches_its_late_cells(tmp_path):
+    folder = _early_notebooks(tmp_path / "notebooks")
+    specs = discover_notebooks(folder)
+    early = early_dependencies(specs)
+    assert early["04_early_reader"] == {"03_writer"} and early["05_late_reader"] == set()
+    assert dependencies(specs)["05_late_reader"] == {"01_make", "03_writer"}
+
+    result = run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=2)
+    report = result.report_dir
+    writer = _stamps(report, "writer")
+    early_reader, late_reader = _stamps(report, "early_reader"), _stamps(report, "late_reader")
+    assert writer["early"] <= early_reader["start"] < writer["end"]
+    assert late_reader["start"] >= writer["end"]
+    assert [e["stem"] for e in result.notebooks] == [s.stem for s in specs]  # report order
+    entries = {e["stem"]: e for e in result.notebooks}
+    assert entries["03_writer"]["waited_seconds"] > 0  # it waited for 02 before its late cell
+
+
+def test_a_writer_failing_after_its_early_writes_fails_the_run_and_keeps_no_report(tmp_path):
+    folder = _early_notebooks(tmp_path / "notebooks")
+    with pytest.raises(RunError) as caught:
+        run_workbook(
+            _params(tmp_path, "writer:\n  fail: true\n"), notebooks_dir=folder, quiet=True, jobs=2
+        )
+    assert "03_writer" in str(caught.value) and "fails on purpose" in str(caught.value)
+    assert not (tmp_path / "reports" / "demo").exists()  # nothing published
+    failed = next((tmp_path / "reports" / ".failed").glob("demo-*"))
+    assert "start" in _stamps(failed, "early_reader")  # it had started on the early write
+    assert not (failed / "stamp_late_reader.json").exists()  # never started
