@@ -521,6 +521,7 @@ def _run_one(
         "title": spec.title,
         "status": "ran",
         "seconds": round(seconds, 3),
+        "warm_kernel": started is not None,  # started ahead, modules loaded
         **({"waited_seconds": round(waited[0], 3)} if late and late[0] and waited else {}),
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",
@@ -603,8 +604,13 @@ def _run_in(
         """Start kernels for the notebooks that will be ready next, while cores are idle."""
         soon = done | {spec.stem for spec in running.values()}
         for spec in pending:
-            if busy() + warm.starting() >= jobs or warm.waiting() >= jobs:
-                return
+            # The next notebook of the critical chain gets its kernel even on busy cores: the
+            # start costs the same CPU now as later, but later the run's end would wait for it.
+            if spec.stem in critical:
+                if warm.waiting() > jobs:
+                    continue
+            elif busy() + warm.starting() >= jobs or warm.waiting() >= jobs:
+                continue
             if (
                 spec.stem in warm
                 or spec.stem in never_warm

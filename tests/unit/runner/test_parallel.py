@@ -409,3 +409,33 @@ def test_a_writer_failing_after_its_early_writes_fails_the_run_and_keeps_no_repo
     failed = next((tmp_path / "reports" / ".failed").glob("demo-*"))
     assert "start" in _stamps(failed, "early_reader")  # it had started on the early write
     assert not (failed / "stamp_late_reader.json").exists()  # never started
+
+
+def test_the_next_notebook_of_the_critical_chain_gets_a_warm_kernel_on_busy_cores(tmp_path):
+    # 02 and 03 keep both cores busy; 04 follows 02 on the longest chain (01 → 02 → 04), so
+    # its kernel is started while they run, not when 02 ends.
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(
+        folder / "01_make.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            "from marketing_utils.artifacts import Artifacts",
+            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
+        ],
+        reads=[],
+        writes=["capabilities"],
+    )
+    for stem, reads, writes in (("02_long", [], ["long"]), ("03_side", [], ["side"]),
+                                ("04_after", ["long"], [])):  # fmt: skip
+        write_notebook(
+            folder / f"{stem}.ipynb",
+            'run_dir = "../runs/lab"',
+            ["import time\ntime.sleep(6.0)" if stem != "04_after" else "x = 1"],
+            reads=reads,
+            writes=writes,
+        )
+    result = run_workbook(_params(tmp_path), notebooks_dir=folder, quiet=True, jobs=2)
+    warm = {e["stem"]: e["warm_kernel"] for e in result.notebooks}
+    assert warm["04_after"] is True
+    assert warm["01_make"] is False  # the first notebook starts at once, on its own kernel
