@@ -41,6 +41,7 @@ from .interactions import (
     TimeSplit,
     future_purchases,
     interaction_matrix,
+    sample_evaluated,
     time_split,
 )
 from .item_cf import ItemKNNRecommender
@@ -162,6 +163,7 @@ __all__ = [
     "recommend_with_fallback",
     "resolve_segments",
     "sample_configs",
+    "sample_evaluated",
     "search_configs",
     "select_methods",
     "stage_metrics",

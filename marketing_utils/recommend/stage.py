@@ -328,6 +328,12 @@ def stage_metrics(
         "interactions": int(split.interactions.matrix.nnz),
         "cold_start_customers": split.counts["cold_start"],
         "evaluated_customers": split.counts["evaluated_customers"],
+        # Scored on a seeded sample (:func:`~.interactions.sample_evaluated`): of how many.
+        **{
+            key: split.counts[key]
+            for key in ("evaluated_customers_before_sample",)
+            if key in split.counts
+        },
         "new_customers_after_cutoff": split.counts["new_customers_after_cutoff"],
         "filtered": {
             "products_below_min_customers": split.interactions.counts[

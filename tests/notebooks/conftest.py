@@ -13,8 +13,10 @@ from tests.xdist_loadgroup import apply_xdist_groups
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_report(params_name: str, out_dir: Path, overrides: dict | None = None):
-    """Run ``params/<params_name>`` into ``out_dir`` and return (result, metrics)."""
+def run_report(
+    params_name: str, out_dir: Path, overrides: dict | None = None, only: list | None = None
+):
+    """Run ``params/<params_name>`` (``only`` these notebooks) into ``out_dir``: (result, metrics)."""
     from marketing_utils.runner.run import run_workbook
 
     raw = yaml.safe_load((ROOT / "params" / params_name).read_text())
@@ -23,7 +25,7 @@ def run_report(params_name: str, out_dir: Path, overrides: dict | None = None):
         raw[key] = {**raw.get(key, {}), **value} if isinstance(value, dict) else value
     path = out_dir.parent / f"{out_dir.name}-{params_name}"
     path.write_text(yaml.safe_dump(raw))
-    result = run_workbook(path, quiet=True)
+    result = run_workbook(path, quiet=True, only=only)
     metrics = json.loads((result.report_dir / "metrics.json").read_text())
     return result, metrics
 

@@ -209,3 +209,30 @@ def test_skipped_on_hillstrom(hillstrom_report):
 
 def test_skipped_on_cdnow(cdnow_report):
     _check_skipped(cdnow_report)
+
+
+def test_a_sample_of_evaluated_customers_is_scored_and_counted(tmp_path_factory):
+    # A large export's setting: the lists of a seeded sample of the evaluated customers are
+    # scored; everyone still gets a list, and the metrics say of how many the sample is.
+    from tests.notebooks.conftest import run_report
+
+    out = tmp_path_factory.mktemp("sampled") / "reports"
+    result, all_metrics = run_report(
+        "ci.yaml",
+        out,
+        {"recommendations": {"max_evaluated_customers": 150}},
+        only=["01_preprocessing", "02_segmentation", "06_recommendations"],
+    )
+    metrics = all_metrics["recommendations"]
+    expected = _independent_counts(result.report_dir, metrics["horizon_days"])
+    assert expected["evaluated_customers"] > 150
+    assert metrics["evaluated_customers"] == 150
+    assert metrics["evaluated_customers_before_sample"] == expected["evaluated_customers"]
+    per_customer = Artifacts(result.report_dir).load("recommendation_evaluation")
+    assert set(per_customer["method"]) == METHODS
+    assert all(n == 150 for n in per_customer["n_evaluated"])
+    assert metrics["validation"]["evaluated_customers"] == 150
+    export = pd.read_csv(
+        result.report_dir / "artifacts" / "recommendations.csv", dtype={"customer_id": "str"}
+    )
+    assert export["customer_id"].nunique() == metrics["customers"]  # everyone still gets a list
