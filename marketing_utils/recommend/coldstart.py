@@ -101,7 +101,9 @@ def cold_start_split(
     stamps = pd.to_datetime(transactions["timestamp"])
     has_product = transactions["product_id"].notna()
     ids = transactions["product_id"].astype(str)
-    before = set(ids[has_product & (stamps < cut)])
+    # The distinct ids first: a set built from every line iterates ~400,000
+    # strings one by one (0.2 CPU s on the default data); the set is the same.
+    before = set(ids[has_product & (stamps < cut)].unique())
     future = future_purchases(transactions, cutoff=cut, horizon_days=horizon_days)
     sold_after = np.unique(future["product_id"].to_numpy(dtype=str))
     launched = np.array(sorted(set(sold_after) - before), dtype=object)
