@@ -48,6 +48,7 @@ from .models import (
     make_estimator,
     select_class_weight,
     select_family,
+    start_workers,
 )
 from .search import TuningResult, search_space, tune_model
 from .stage import (
@@ -122,6 +123,7 @@ __all__ = [
     "search_space",
     "select_class_weight",
     "select_family",
+    "start_workers",
     "select_features",
     "split_train_test",
     "standardized_matrix",

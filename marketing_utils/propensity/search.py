@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 from ..artifacts import to_jsonable
 from .data import PreparedData
 from .models import (
+    FoldCache,
     OutOfFold,
     assemble_folds,
     build_pipeline,
@@ -110,6 +111,7 @@ def tune_model(
     seed: int = 42,
     baseline_roc_auc: float | None = None,
     n_jobs: int = 1,
+    fold_cache: FoldCache | None = None,
 ) -> TuningResult:
     """Seeded hyperparameter search for one family, on ROC AUC over the training folds.
 
@@ -134,6 +136,10 @@ def tune_model(
         Cross-validated ROC AUC of the untuned model on the same folds (from
         :func:`compare_models`). When the best candidate does not beat it, the
         untuned model is kept: a search must not make the model worse.
+    fold_cache : FoldCache, optional
+        Folds of ``prepared``'s training part already preprocessed (by the
+        comparison), for ``random`` and ``racing``; see
+        :func:`~marketing_utils.propensity.models.fit_folds`.
 
     Returns
     -------
@@ -150,7 +156,7 @@ def tune_model(
     if method in ("random", "racing"):
         search = _random_search(pipeline, search_space(family), X, y, n_iter=int(n_iter),
                                 cv_folds=cv_folds, seed=seed, n_jobs=n_jobs,
-                                racing=method == "racing")  # fmt: skip
+                                racing=method == "racing", cache=fold_cache)  # fmt: skip
         results, best_score, best_params, best_estimator, best_fit = search
     elif method == "halving":
         from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -222,7 +228,9 @@ def racing_plan(n_candidates: int, cv_folds: int, *, factor: int = 3) -> tuple[i
     return screen, keep
 
 
-def _random_search(pipeline, space, X, y, *, n_iter, cv_folds, seed, n_jobs, racing=False):
+def _random_search(
+    pipeline, space, X, y, *, n_iter, cv_folds, seed, n_jobs, racing=False, cache=None
+):
     """What ``RandomizedSearchCV(scoring="roc_auc", refit=True)`` does, keeping out-of-fold results.
 
     The same candidates (``ParameterSampler`` with the same seed), the same
@@ -241,13 +249,15 @@ def _random_search(pipeline, space, X, y, *, n_iter, cv_folds, seed, n_jobs, rac
     screen, keep = (
         racing_plan(len(candidates), cv_folds) if racing else (len(folds), len(pipelines))
     )
-    first = fit_folds(pipelines, X, y, folds[:screen], n_jobs=n_jobs)
+    first = fit_folds(pipelines, X, y, folds[:screen], n_jobs=n_jobs, cache=cache)
     first_means = np.array([fold_scores(part).mean() for part in first])
     # The best `keep` on the first folds (ties: the earlier candidate), in candidate order.
     kept = sorted(np.argsort(-first_means, kind="stable")[:keep].tolist())
     rest = [[] for _ in kept]
     if screen < len(folds):
-        rest = fit_folds([pipelines[i] for i in kept], X, y, folds[screen:], n_jobs=n_jobs)
+        rest = fit_folds(
+            [pipelines[i] for i in kept], X, y, folds[screen:], n_jobs=n_jobs, cache=cache
+        )
     parts = {i: first[i] + rest[j] for j, i in enumerate(kept)}
     fits = {i: assemble_folds(part, folds, len(y)) for i, part in parts.items()}
     scores = [fold_scores(parts.get(i, first[i])) for i in range(len(candidates))]

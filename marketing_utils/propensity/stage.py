@@ -48,6 +48,7 @@ from .calibration import (
 )
 from .data import PreparedData, prepare_model_data
 from .models import (
+    FoldCache,
     _compare_class_weights,
     _compare_models,
     build_pipeline,
@@ -367,13 +368,18 @@ def fit_prepared(
     methods = _calibration_methods(calibration)
     n_jobs = resolve_jobs(n_jobs)
     common = {"cv_folds": cv_folds, "seed": seed, "n_jobs": n_jobs}
-    comparison, comparison_fits = _compare_models(prepared, models, class_weight=None, **common)
+    # Every step preprocesses the same training folds: once, for all of them.
+    cache = FoldCache()
+    comparison, comparison_fits = _compare_models(
+        prepared, models, class_weight=None, cache=cache, **common
+    )
     family = select_family(comparison, cv_folds=cv_folds)
     out_of_fold = {"none": comparison_fits[family]}
     if weight_param == "auto":
         weights, weight_fits = _compare_class_weights(
             prepared, family, unweighted=comparison,
-            unweighted_pr_auc=comparison_fits[family].scores["test_pr_auc"], **common,
+            unweighted_pr_auc=comparison_fits[family].scores["test_pr_auc"], cache=cache,
+            **common,
         )  # fmt: skip
         out_of_fold.update(weight_fits)
         chosen_weight = select_class_weight(weights, cv_folds=cv_folds)
@@ -383,7 +389,7 @@ def fit_prepared(
     baseline = weights.set_index("class_weight")["roc_auc_mean"].get(str(chosen_weight).lower())
     tuning = tune_model(
         prepared, family, class_weight=chosen_weight, n_iter=search_iter,
-        method=search_method, baseline_roc_auc=baseline, **common,
+        method=search_method, baseline_roc_auc=baseline, fold_cache=cache, **common,
     )  # fmt: skip
     # The chosen pipeline's out-of-fold predictions on the same folds, when a step has them.
     if tuning.kept_defaults:
