@@ -37,6 +37,43 @@ stamp("end")
 """
 
 
+def _write_make(folder: Path) -> None:
+    """01_make: the notebook every fixture run starts with (it writes the capabilities)."""
+    write_notebook(
+        folder / "01_make.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            "from marketing_utils.artifacts import Artifacts",
+            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
+        ],
+        title="Make",
+        reads=[],
+        writes=["capabilities"],
+    )
+
+
+def _write_slow(folder: Path, waits_for: list[str]) -> None:
+    """02_slow: holds (up to 120 s) until the notebooks named ``waits_for`` have started."""
+    write_notebook(
+        folder / "02_slow.ipynb",
+        'run_dir = "../runs/lab"',
+        [
+            'name = "slow"',
+            _STAMP,
+            'stamp("start")\ndeadline = time.time() + 120\n'
+            f"while not all((Path(run_dir) / f'stamp_{{r}}.json').exists() for r in {waits_for!r}):\n"
+            "    if time.time() > deadline:\n"
+            f"        raise TimeoutError('{', '.join(waits_for)} never started before 02 ended')\n"
+            "    time.sleep(0.05)",
+            "from marketing_utils.artifacts import Artifacts\n"
+            'Artifacts(run_dir).save("slow_table", {"n": 1})\nstamp("end")',
+        ],
+        title="Slow",
+        reads=[],
+        writes=["slow_table"],
+    )
+
+
 def _notebooks(folder: Path, fail_a: bool = False) -> Path:
     folder.mkdir()
     write_notebook(
@@ -187,35 +224,8 @@ def _late_notebooks(folder: Path, fail_writer: bool = False) -> Path:
     02 and the two readers run at once; 03 can start only when the readers give way).
     """
     folder.mkdir()
-    write_notebook(
-        folder / "01_make.ipynb",
-        'run_dir = "../runs/lab"',
-        [
-            "from marketing_utils.artifacts import Artifacts",
-            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
-        ],
-        title="Make",
-        reads=[],
-        writes=["capabilities"],
-    )
-    write_notebook(
-        folder / "02_slow.ipynb",
-        'run_dir = "../runs/lab"',
-        [
-            'name = "slow"',
-            _STAMP,
-            'stamp("start")\ndeadline = time.time() + 120\n'
-            'while not all((Path(run_dir) / f"stamp_{r}.json").exists() for r in ("a", "b")):\n'
-            "    if time.time() > deadline:\n"
-            "        raise TimeoutError('the late readers never started before the writer')\n"
-            "    time.sleep(0.05)",
-            "from marketing_utils.artifacts import Artifacts\n"
-            'Artifacts(run_dir).save("slow_table", {"n": 1})\nstamp("end")',
-        ],
-        title="Slow",
-        reads=[],
-        writes=["slow_table"],
-    )
+    _write_make(folder)
+    _write_slow(folder, ["a", "b"])
     write_notebook(
         folder / "03_writer.ipynb",
         'run_dir = "../runs/lab"\nfail = False',
@@ -313,35 +323,8 @@ def _early_notebooks(folder: Path) -> Path:
     before 03 is done. 05 reads 03's late write and waits for all of 03.
     """
     folder.mkdir()
-    write_notebook(
-        folder / "01_make.ipynb",
-        'run_dir = "../runs/lab"',
-        [
-            "from marketing_utils.artifacts import Artifacts",
-            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
-        ],
-        title="Make",
-        reads=[],
-        writes=["capabilities"],
-    )
-    write_notebook(
-        folder / "02_slow.ipynb",
-        'run_dir = "../runs/lab"',
-        [
-            'name = "slow"',
-            _STAMP,
-            'stamp("start")\ndeadline = time.time() + 120\n'
-            'while not (Path(run_dir) / "stamp_early_reader.json").exists():\n'
-            "    if time.time() > deadline:\n"
-            "        raise TimeoutError('the early reader never started before the writer ended')\n"
-            "    time.sleep(0.05)",
-            "from marketing_utils.artifacts import Artifacts\n"
-            'Artifacts(run_dir).save("slow_table", {"n": 1})\nstamp("end")',
-        ],
-        title="Slow",
-        reads=[],
-        writes=["slow_table"],
-    )
+    _write_make(folder)
+    _write_slow(folder, ["early_reader"])
     write_notebook(
         folder / "03_writer.ipynb",
         'run_dir = "../runs/lab"\nfail = False',
@@ -416,16 +399,7 @@ def test_the_next_notebook_of_the_critical_chain_gets_a_warm_kernel_on_busy_core
     # its kernel is started while they run, not when 02 ends.
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    write_notebook(
-        folder / "01_make.ipynb",
-        'run_dir = "../runs/lab"',
-        [
-            "from marketing_utils.artifacts import Artifacts",
-            'Artifacts(run_dir).save("capabilities", ["customers", "transactions"])',
-        ],
-        reads=[],
-        writes=["capabilities"],
-    )
+    _write_make(folder)
     for stem, reads, writes in (("02_long", [], ["long"]), ("03_side", [], ["side"]),
                                 ("04_after", ["long"], [])):  # fmt: skip
         write_notebook(
