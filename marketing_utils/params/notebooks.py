@@ -209,17 +209,7 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
         if title:
             break
     meta = notebook.get("metadata", {}).get("marketing_workbook", {})
-    declared = {}
-    for key in ("reads", "writes"):
-        value = meta.get(key)
-        if value is not None and (
-            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
-        ):
-            raise ValueError(
-                f"{path}: metadata marketing_workbook.{key} must be a list of artifact names, "
-                f"found {value!r}"
-            )
-        declared[key] = None if value is None else list(value)
+    declared = {key: _artifact_names(path, meta, key, None) for key in ("reads", "writes")}
     late_reads = _late_reads(path, meta, declared["reads"], cells)
     early_writes = _early_writes(path, meta, declared["writes"], late_reads)
     return NotebookSpec(
@@ -239,14 +229,22 @@ def read_notebook_spec(path: str | Path) -> NotebookSpec:
 LATE_READ_TAG = "late-read"
 
 
-def _late_reads(path: Path, meta: dict, reads: list[str] | None, cells: list) -> list[str]:
-    """The declared late reads, checked against the reads and the tagged cells."""
-    value = meta.get("late_reads", [])
+def _artifact_names(path: Path, meta: dict, key: str, default: list | None) -> list[str] | None:
+    """``marketing_workbook.<key>`` of the metadata: a list of artifact names, or ``default``."""
+    value = meta.get(key)
+    if value is None:
+        return default
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(
-            f"{path}: metadata marketing_workbook.late_reads must be a list of artifact names, "
+            f"{path}: metadata marketing_workbook.{key} must be a list of artifact names, "
             f"found {value!r}"
         )
+    return list(value)
+
+
+def _late_reads(path: Path, meta: dict, reads: list[str] | None, cells: list) -> list[str]:
+    """The declared late reads, checked against the reads and the tagged cells."""
+    value = _artifact_names(path, meta, "late_reads", [])
     if not value:
         return []
     undeclared = sorted(set(value) - set(reads or ()))
@@ -261,19 +259,14 @@ def _late_reads(path: Path, meta: dict, reads: list[str] | None, cells: list) ->
             f"{path}: metadata marketing_workbook.late_reads is {value}, but no cell is "
             f"tagged {LATE_READ_TAG!r} (the runner waits for the writers before that cell)"
         )
-    return list(value)
+    return value
 
 
 def _early_writes(
     path: Path, meta: dict, writes: list[str] | None, late_reads: list[str]
 ) -> list[str]:
     """The declared early writes, checked against the writes and the late reads."""
-    value = meta.get("early_writes", [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(
-            f"{path}: metadata marketing_workbook.early_writes must be a list of artifact "
-            f"names, found {value!r}"
-        )
+    value = _artifact_names(path, meta, "early_writes", [])
     if not value:
         return []
     undeclared = sorted(set(value) - set(writes or ()))
@@ -288,7 +281,7 @@ def _early_writes(
             "declares no late_reads (early means before its first "
             f"{LATE_READ_TAG!r} cell, where it waits for them)"
         )
-    return list(value)
+    return value
 
 
 def discover_notebooks(notebooks_dir: str | Path | None = None) -> list[NotebookSpec]:

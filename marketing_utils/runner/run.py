@@ -454,12 +454,16 @@ def _late_read_hook(
     """
     if not needs and not early_readers:
         return None
+    reached: list[bool] = []  # only the first tagged cell holds the notebook
 
     def before_cell(cell, cell_index: int) -> None:
-        if not waited and LATE_READ_TAG in cell.get("metadata", {}).get("tags", []):
-            if early_readers:
-                progress.reached(stem)
-            waited.append(progress.wait_for(stem, needs) if needs else 0.0)
+        if reached or LATE_READ_TAG not in cell.get("metadata", {}).get("tags", []):
+            return
+        reached.append(True)
+        if early_readers:
+            progress.reached(stem)
+        if needs:
+            waited.append(progress.wait_for(stem, needs))
 
     return before_cell
 
@@ -501,7 +505,7 @@ def _run_one(
         print(f"warning: {spec.stem}: {warning}", file=sys.stderr, flush=True)
     waited_note = (
         f" (of which {waited[0]:.1f} s waiting for {', '.join(sorted(late[0]))})"
-        if late and waited and waited[0] >= 0.05
+        if waited and waited[0] >= 0.05
         else ""
     )
     _log(f"{label} {spec.stem}: done in {seconds:.1f} s{waited_note}", quiet)
@@ -522,7 +526,7 @@ def _run_one(
         "status": "ran",
         "seconds": round(seconds, 3),
         "warm_kernel": started is not None,  # started ahead, modules loaded
-        **({"waited_seconds": round(waited[0], 3)} if late and late[0] and waited else {}),
+        **({"waited_seconds": round(waited[0], 3)} if waited else {}),
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",
     }
