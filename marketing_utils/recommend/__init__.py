@@ -14,7 +14,8 @@ Modules: :mod:`.interactions` (matrix and time split), :mod:`.similarity`
 :mod:`.latent` (ALS, BPR), :mod:`.rules` (baskets, association rules),
 :mod:`.text` (product vectors, content, hybrid), :mod:`.coldstart` (new
 products), :mod:`.selection` (validation split, search, choice),
-:mod:`.baselines`, :mod:`.metrics`, :mod:`.evaluation`, :mod:`.export`
+:mod:`.baselines`, :mod:`.metrics`, :mod:`.evaluation`, :mod:`.sampling`
+(comparing on a sample of customers at scale), :mod:`.export`
 (recommendation list, contact plan), :mod:`.stage` (notebook glue) and
 :mod:`.plots`.
 """
@@ -67,6 +68,7 @@ from .rules import (
     frequent_pairs,
     mine_rules,
 )
+from .sampling import CustomerSample, customer_sample
 from .selection import (
     SearchResult,
     choose_method,
@@ -80,6 +82,7 @@ from .stage import (
     METHODS,
     ModelSettings,
     export_recommendations,
+    fit_for_export,
     fit_models,
     latent_factory,
     latent_verdict,
@@ -98,6 +101,9 @@ from .text import (
 from .user_cf import UserKNNRecommender
 
 __all__ = [
+    "CustomerSample",
+    "customer_sample",
+    "fit_for_export",
     "METHOD_NAMES",
     "METHODS",
     "METRICS",

@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import DataValidationError
+from .similarity import check_limit
 
 __all__ = [
     "WEIGHTINGS",
@@ -480,15 +481,7 @@ def sample_evaluated(split: TimeSplit, max_customers: int, *, seed: int) -> Time
     >>> small.counts["evaluated_customers"], small.counts["evaluated_customers_before_sample"]
     (2, 4)
     """
-    if (
-        isinstance(max_customers, bool)
-        or not isinstance(max_customers, (int, np.integer))
-        or (max_customers < 0)
-    ):
-        raise DataValidationError(
-            "params recommendations.max_evaluated_customers",
-            f"expected an integer >= 0 (0: every customer), found {max_customers!r}",
-        )
+    check_limit(max_customers, "max_evaluated_customers")
     products = split.truth.groupby("customer_id", sort=True)["product_id"].agg(tuple)
     n = len(products)
     if max_customers == 0 or n <= max_customers:

@@ -107,6 +107,9 @@ class LatentFactorRecommender(Recommender):
             warnings.filterwarnings(
                 "ignore", message=".*configured to use", category=RuntimeWarning
             )
+            # Importing implicit imports tqdm.auto, which warns in a notebook without
+            # ipywidgets; the fits never show a progress bar, so the warning is noise.
+            warnings.filterwarnings("ignore", message="IProgress not found")
             model = self._model()
             model.fit(user_items, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float64)

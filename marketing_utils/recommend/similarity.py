@@ -50,6 +50,15 @@ def check_count(value: int, name: str) -> None:
         )
 
 
+def check_limit(value: int, name: str) -> None:
+    """Raise a clear error unless ``value`` is an integer >= 0 (a size limit, 0: no limit)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise DataValidationError(
+            f"params recommendations.{name}",
+            f"expected an integer >= 0 (0: every customer), found {value!r}",
+        )
+
+
 def prepare_rows(matrix: sp.spmatrix, metric: str) -> tuple[sp.csr_matrix, np.ndarray]:
     """Rows ready for :func:`similarity_block`, and their sizes.
 

@@ -16,7 +16,7 @@ from ..errors import DataValidationError
 from .base import Recommender
 from .baselines import PopularityRecommender, SegmentPopularityRecommender
 from .evaluation import Evaluation, recommend_with_fallback
-from .interactions import Interactions, TimeSplit
+from .interactions import Interactions, TimeSplit, interaction_matrix
 from .item_cf import ItemKNNRecommender
 from .latent import ALSRecommender, BPRRecommender
 from .rules import RulesRecommender, RulesResult, baskets, mine_rules
@@ -27,6 +27,7 @@ __all__ = [
     "METHODS",
     "ModelSettings",
     "export_recommendations",
+    "fit_for_export",
     "fit_models",
     "latent_factory",
     "latent_verdict",
@@ -73,6 +74,7 @@ class ModelSettings:
     similarity: str = "cosine"
     n_item_neighbours: int = 50
     n_user_neighbours: int = 50
+    user_neighbour_pool: int = 0
     min_segment_size: int = 20
     latent: Mapping[str, dict] = field(
         default_factory=lambda: {
@@ -158,7 +160,12 @@ def fit_models(
             segments, settings.min_segment_size
         ),
         "item_cf": lambda: ItemKNNRecommender(settings.similarity, settings.n_item_neighbours),
-        "user_cf": lambda: UserKNNRecommender(settings.similarity, settings.n_user_neighbours),
+        "user_cf": lambda: UserKNNRecommender(
+            settings.similarity,
+            settings.n_user_neighbours,
+            neighbour_pool=settings.user_neighbour_pool,
+            seed=settings.seed,
+        ),
         "als": lambda: latent_factory("als", settings)(**settings.latent["als"]),
         "bpr": lambda: latent_factory("bpr", settings)(**settings.latent["bpr"]),
         "content": lambda: ContentRecommender(vectors),
@@ -200,6 +207,47 @@ def fit_models(
         else:
             models[name] = build[name]().fit(interactions)
     return models, rules
+
+
+def fit_for_export(
+    method: str,
+    transactions: pd.DataFrame,
+    *,
+    cutoff: str | pd.Timestamp,
+    segments: pd.Series,
+    vectors: ProductVectors | None,
+    settings: ModelSettings,
+    **matrix_options,
+) -> dict[str, Recommender]:
+    """``method`` and the segment baseline (the lists' fallback) fitted on every customer.
+
+    When the methods were compared on a sample of customers
+    (:func:`~.sampling.customer_sample`), the exported lists still come
+    from a model that learned from everyone's purchases before ``cutoff``,
+    with the settings chosen on the sample.
+
+    Returns
+    -------
+    dict
+        ``method`` and ``"segment_popularity"`` -> fitted model; the
+        interaction matrix of everyone is the models' ``interactions_``.
+    """
+    if method not in METHODS:
+        raise DataValidationError(
+            "params recommendations.export_method",
+            f"expected one of the methods {', '.join(METHODS)}, found {method!r}",
+        )
+    interactions = interaction_matrix(transactions, cutoff=cutoff, **matrix_options)
+    models, _ = fit_models(
+        interactions,
+        transactions=transactions,
+        cutoff=cutoff,
+        segments=segments,
+        vectors=vectors,
+        settings=settings,
+        methods=[method],
+    )
+    return models
 
 
 def latent_verdict(table: pd.DataFrame, metric: str = "ndcg") -> str:
@@ -300,6 +348,7 @@ def stage_metrics(
     cold_start_counts: dict | None = None,
     rules_counts: Mapping[str, dict] | None = None,
     oracle: Mapping | None = None,
+    customer_sample: Mapping | None = None,
 ) -> dict:
     """The headline metrics of stage 06 (JSON-ready, deterministic for a seed).
 
@@ -312,7 +361,11 @@ def stage_metrics(
     :func:`~.coldstart.evaluate_cold_start`). With ``oracle`` (see
     :func:`~.oracle.oracle_comparison`, synthetic data only): ``oracle``
     (its metrics), ``oracle_ndcg_at_k``, ``share_of_oracle`` and
-    ``share_of_oracle_recall`` (method -> share).
+    ``share_of_oracle_recall`` (method -> share). With ``customer_sample``
+    (the non-empty counts of :class:`~.sampling.CustomerSample`), the
+    methods were compared on a sample of customers: ``customer_sample``
+    gives its sizes, ``customers`` the population in the sample and
+    ``export_customers`` everyone who got a list.
     """
     table = evaluation.table
     methods = {
@@ -384,6 +437,8 @@ def stage_metrics(
     if oracle is not None:
         out.update({key: oracle[key] for key in ("oracle", "oracle_ndcg_at_k", "share_of_oracle")})
         out["share_of_oracle_recall"] = oracle["share_of_oracle_recall"]
+    if customer_sample:
+        out["customer_sample"] = dict(customer_sample)
     if rules_counts is not None:
         out["rules"] = {level: dict(counts) for level, counts in rules_counts.items()}
     return out

@@ -12,6 +12,18 @@ The similarities of a block of customers with every customer are one sparse
 product; the block is small enough that its dense copy (block x customers)
 stays within a fixed budget, so memory does not grow with the square of the
 number of customers.
+
+The exact search costs, per customer scored, in proportion to the number of
+customers who share a product with them: on an export of 400,000 customers,
+about 2.5 ms each, 17 minutes for everyone's list. ``neighbour_pool`` bounds
+it: the neighbours are searched among a seeded random sample of at most that
+many customers (the *pool*), so the cost falls in proportion (0.17 ms with a
+pool of 20,000). Every customer still gets a list from their own purchases;
+their neighbours are the most similar customers *of the pool*, as in the
+sampled neighbourhoods of Herlocker et al. (1999, section 4.3, who weigh
+neighbourhood size against cost). The pool is drawn among the matrix rows,
+which :func:`~.interactions.interaction_matrix` orders by their content, so
+the pool does not depend on the pseudonyms.
 """
 
 from __future__ import annotations
@@ -20,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import BLOCK_CELLS, Recommender
-from .similarity import check_count, check_metric, prepare_rows
+from .similarity import check_count, check_limit, check_metric, prepare_rows
 
 __all__ = ["UserKNNRecommender", "sparse_top_n"]
 
@@ -108,27 +120,49 @@ class UserKNNRecommender(Recommender):
         Most similar customers averaged over (:math:`k`).
     block_cells : int
         Dense cells (block customers x all customers) computed at once.
+    neighbour_pool : int
+        Neighbours are searched among a seeded random sample of at most this
+        many customers; 0 (default): among every customer (exact).
+    seed : int
+        Seed of the pool's draw.
     """
 
     name = "user_cf"
 
     def __init__(
-        self, metric: str = "cosine", n_neighbours: int = 50, block_cells: int = BLOCK_CELLS
+        self,
+        metric: str = "cosine",
+        n_neighbours: int = 50,
+        block_cells: int = BLOCK_CELLS,
+        *,
+        neighbour_pool: int = 0,
+        seed: int = 0,
     ) -> None:
         check_metric(metric)
         check_count(n_neighbours, "n_user_neighbours")
         check_count(block_cells, "block_cells")
+        check_limit(neighbour_pool, "user_neighbour_pool")
         self.metric = metric
         self.n_neighbours = n_neighbours
         self.block_cells = block_cells
+        self.neighbour_pool = int(neighbour_pool)
+        self.seed = int(seed)
 
     def _fit(self) -> None:
         self._rows, self._sizes = prepare_rows(self.interactions_.matrix, self.metric)
-        self._rows_t = sp.csr_matrix(self._rows.T)
+        n_rows = self.interactions_.shape[0]
+        if 0 < self.neighbour_pool < n_rows:
+            pool = np.random.default_rng(self.seed).choice(
+                n_rows, size=self.neighbour_pool, replace=False
+            )
+            self.pool_ = np.sort(pool)
+        else:
+            self.pool_ = np.arange(n_rows)
+        self._rows_t = sp.csr_matrix(self._rows[self.pool_].T)
 
     def block_size(self) -> int:
-        """Customers per block: ``block_cells`` / number of customers."""
-        return max(1, self.block_cells // max(1, self.interactions_.shape[0]))
+        """Customers per block: ``block_cells`` / number of customers in the pool."""
+        return max(1, self.block_cells // max(1, len(self.pool_)))
 
     def neighbours(self, rows: np.ndarray) -> sp.csr_matrix:
         """The weights :math:`s_{uv}` of each row's :math:`k` nearest customers (others 0).
@@ -137,18 +171,31 @@ class UserKNNRecommender(Recommender):
         row of similarities (the customer's own set to 0; ties: lowest
         column) and keeping the positive ones (see :func:`sparse_top_n`), but
         read from the sparse product: only the pairs of customers who share
-        a product are ever looked at.
+        a product are ever looked at. With a ``neighbour_pool``, the columns
+        outside the pool are 0: the :math:`k` nearest are those of the pool.
         """
         self._check_fitted()
         rows = np.asarray(rows)
+        pool = self.pool_
         similarity = sp.csr_matrix(self._rows[rows] @ self._rows_t)
         if self.metric == "jaccard":
             # |X & Y| / (|X| + |Y| - |X & Y|), entry by entry, as similarity_block does densely.
             owner = np.repeat(np.arange(len(rows)), np.diff(similarity.indptr))
             product = similarity.data
-            union = self._sizes[rows][owner] + self._sizes[similarity.indices] - product
+            union = self._sizes[rows][owner] + self._sizes[pool[similarity.indices]] - product
             similarity.data = np.divide(product, union, out=np.zeros_like(product), where=union > 0)
-        return sparse_top_n(similarity, self.n_neighbours, exclude=rows)
+        # A customer's own column in the pool (-1, never matched, when not in it).
+        position = np.searchsorted(pool, rows)
+        in_pool = position < len(pool)
+        in_pool[in_pool] = pool[position[in_pool]] == rows[in_pool]
+        nearest = sparse_top_n(
+            similarity, self.n_neighbours, exclude=np.where(in_pool, position, -1)
+        )
+        # Pool columns back to matrix rows (the pool is sorted, so the order is kept).
+        return sp.csr_matrix(
+            (nearest.data, pool[nearest.indices], nearest.indptr),
+            shape=(len(rows), self.interactions_.shape[0]),
+        )
 
     def score_rows(self, customer_ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Similarity-weighted average of the neighbours' interactions."""

@@ -236,3 +236,44 @@ def test_a_sample_of_evaluated_customers_is_scored_and_counted(tmp_path_factory)
         result.report_dir / "artifacts" / "recommendations.csv", dtype={"customer_id": "str"}
     )
     assert export["customer_id"].nunique() == metrics["customers"]  # everyone still gets a list
+
+
+def test_methods_compared_on_a_sample_of_customers_and_everyone_gets_a_list(tmp_path_factory):
+    # A larger export's setting: the models learn from a seeded sample of customers (user-based
+    # neighbours from a pool within it); the chosen method is refitted on everyone for the lists.
+    from tests.notebooks.conftest import run_report
+
+    out = tmp_path_factory.mktemp("customer_sample") / "reports"
+    result, all_metrics = run_report(
+        "ci.yaml",
+        out,
+        {"recommendations": {"max_customers": 600, "user_neighbour_pool": 200}},
+        only=["01_preprocessing", "02_segmentation", "06_recommendations"],
+    )
+    metrics = all_metrics["recommendations"]
+    store = Artifacts(result.report_dir)
+    transactions = store.load("transactions_clean")
+    population = _independent_counts(result.report_dir, metrics["horizon_days"])["customers"]
+    cutoff = pd.Timestamp(store.load("preprocessing_info")["label"]["cutoff"])
+    customers = store.load("customers_clean")
+    signed_up = set(customers.loc[customers["signup_date"] < cutoff, "customer_id"])
+    # Drawn among every customer: those with transactions and those only signed up.
+    everyone = len(set(transactions["customer_id"]) | signed_up)
+    sample = metrics["customer_sample"]
+    assert sample["customers"] == 600 < sample["customers_before_sample"] == everyone
+    assert sample["population_before_sample"] == population
+    assert metrics["customers"] == sample["population"] < population
+    assert (
+        sample["transaction_lines"] < sample["transaction_lines_before_sample"] == len(transactions)
+    )
+    assert set(metrics["methods"]) == METHODS
+    assert metrics["export_method"] == metrics["chosen_model"]
+    # Everyone of the population gets a list, not only the sampled customers.
+    export = pd.read_csv(
+        result.report_dir / "artifacts" / "recommendations.csv", dtype={"customer_id": "str"}
+    )
+    assert export["customer_id"].nunique() == metrics["export_customers"] == population
+    # The report says what it sampled.
+    text = (result.report_dir / "notebooks" / "06_recommendations.ipynb").read_text()
+    assert f"methods compared on a seeded sample of 600 of the {everyone:,} customers" in text
+    assert f"refitted on all {population:,} customers for the lists" in text

@@ -47,3 +47,24 @@ def test_kernels_wait_passively_unless_the_caller_chose(monkeypatch):
     with _kernel_environment():
         assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_no_notebook_prints_library_noise_the_reader_cannot_act_on(ci_report):
+    # A report handed to stakeholders shows what the notebooks print, warnings included: a
+    # library's import-time complaint (e.g. tqdm's "IProgress not found" when implicit is
+    # imported) is noise there. Real warnings of the analysis are printed by the notebooks.
+    import json
+
+    result, _ = ci_report
+    noise = []
+    for entry in result.notebooks:
+        if entry["status"] != "ran":
+            continue
+        notebook = json.loads(
+            (result.report_dir / "notebooks" / f"{entry['stem']}.ipynb").read_text()
+        )
+        for number, cell in enumerate(notebook["cells"]):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    noise.append((entry["stem"], number, "".join(output["text"])[:200]))
+    assert noise == []

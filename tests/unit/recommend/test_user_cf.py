@@ -124,3 +124,71 @@ def test_sparse_top_n_reads_runs_of_long_rows_only_within_the_row():
     assert kept.toarray()[0].nonzero()[0].tolist() == [14]  # 15 is excluded
     assert kept.toarray()[1].nonzero()[0].tolist() == [1]
     assert (matrix != before).nnz == 0
+
+
+def test_a_neighbour_pool_searches_only_its_customers(interactions):
+    # Seed 9 draws rows 1 and 3 (B and D) out of A, B, C, D.
+    model = UserKNNRecommender("cosine", n_neighbours=2, neighbour_pool=2, seed=9)
+    model.fit(interactions)
+    assert model.pool_.tolist() == [1, 3]
+    weights = model.neighbours(np.array([0, 1, 2])).toarray()
+    assert weights[0].tolist() == pytest.approx([0, CAB, 0, 0])  # A: B only (C is not in the pool)
+    assert weights[1].tolist() == [0, 0, 0, 0]  # B: not its own neighbour; D shares nothing
+    assert weights[2].tolist() == pytest.approx([0, CAB, 0, 0])  # C: B
+    # A's list: B's products p1, p2, p3 score CAB / CAB = 1; p1 and p2 are A's own.
+    recs = model.recommend(["A"], n=2)
+    assert recs["product_id"].tolist() == ["p3", "p4"]
+    assert recs["score"].tolist() == pytest.approx([1.0, 0.0])
+
+
+@pytest.mark.parametrize("metric", ["cosine", "jaccard"])
+def test_pooled_neighbours_are_the_dense_ones_among_the_pool(metric):
+    rng = np.random.default_rng(11)
+    lines = [
+        (f"c{c:03d}", "2024-06-01", f"p{p:02d}", 1.0)
+        for c in range(300)
+        for p in rng.choice(15, rng.integers(1, 6), replace=False)
+    ]
+    transactions = pd.DataFrame(lines, columns=["customer_id", "timestamp", "product_id", "amount"])
+    transactions["timestamp"] = pd.to_datetime(transactions["timestamp"])
+    interactions = interaction_matrix(transactions, cutoff=CUTOFF)
+    exact = UserKNNRecommender(metric, n_neighbours=7).fit(interactions)
+    pooled = UserKNNRecommender(metric, n_neighbours=7, neighbour_pool=60, seed=3)
+    pooled.fit(interactions)
+    pool = pooled.pool_
+    assert len(pool) == 60 == len(np.unique(pool))
+    rows = np.arange(300)
+    # The dense similarities with every column outside the pool (and the own one) set to 0.
+    from marketing_utils.recommend.similarity import similarity_block, top_n
+
+    similarity = similarity_block(
+        exact._rows[rows], exact._rows_t, metric, exact._sizes[rows], exact._sizes
+    )
+    similarity[rows, rows] = 0.0
+    outside = np.setdiff1d(rows, pool)
+    similarity[:, outside] = 0.0
+    columns, values = top_n(similarity, 7)
+    positive = values > 0
+    expected = sp.csr_matrix(
+        (values[positive], (np.nonzero(positive)[0], columns[positive])), shape=(300, 300)
+    )
+    got = pooled.neighbours(rows)
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_allclose(got.data, expected.data, rtol=1e-12)
+    assert set(got.indices) <= set(pool)
+    # A pool at least as large as the customers is the exact search, list for list.
+    whole = UserKNNRecommender(metric, n_neighbours=7, neighbour_pool=300).fit(interactions)
+    ids = transactions["customer_id"].unique()[:50]
+    assert whole.recommend(ids, n=5).equals(exact.recommend(ids, n=5))
+    # The seed draws the pool: the same seed the same lists, another seed another pool.
+    again = UserKNNRecommender(metric, n_neighbours=7, neighbour_pool=60, seed=3)
+    assert again.fit(interactions).recommend(ids, n=5).equals(pooled.recommend(ids, n=5))
+    other = UserKNNRecommender(metric, n_neighbours=7, neighbour_pool=60, seed=4)
+    assert other.fit(interactions).pool_.tolist() != pool.tolist()
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "100", True])
+def test_a_bad_pool_names_the_parameter(bad):
+    with pytest.raises(DataValidationError, match="user_neighbour_pool.*integer >= 0"):
+        UserKNNRecommender(neighbour_pool=bad)
