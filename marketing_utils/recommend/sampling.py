@@ -22,10 +22,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..errors import DataValidationError
 from .interactions import _require_columns
 from .similarity import check_limit
 
 __all__ = ["CustomerSample", "customer_sample"]
+
+#: Smallest sample worth comparing methods on: fewer customers leave too few purchases
+#: and buyers in the horizon for the time split (a sample of 1 has none).
+MIN_SAMPLE = 100
 
 #: Columns whose values make up a customer's history for the draw (those present).
 HISTORY_COLUMNS = ("timestamp", "product_id", "quantity", "amount")
@@ -101,7 +106,8 @@ def customer_sample(
         The customers known at the cutoff (see
         :func:`~.stage.population_at_cutoff`).
     max_customers : int
-        Largest number of customers kept; 0 keeps every customer.
+        Largest number of customers kept; 0 keeps every customer; otherwise at
+        least :data:`MIN_SAMPLE`.
     seed : int
         Seed of the draw.
 
@@ -117,13 +123,20 @@ def customer_sample(
 
     Examples
     --------
-    >>> tx = pd.DataFrame({"customer_id": list("abcd"), "product_id": list("pqpq"),
-    ...                    "timestamp": pd.to_datetime(["2024-01-01"] * 4), "amount": 1.0})
-    >>> sample = customer_sample(tx, ["a", "b", "c", "d", "e"], 2, seed=0)
+    >>> ids = [f"c{i:03d}" for i in range(150)]
+    >>> tx = pd.DataFrame({"customer_id": ids, "product_id": "p", "amount": 1.0,
+    ...                    "timestamp": pd.to_datetime("2024-01-01")})
+    >>> sample = customer_sample(tx, ids + ["signed_up_only"], 100, seed=0)
     >>> sample.counts["customers"], sample.counts["customers_before_sample"]
-    (2, 5)
+    (100, 151)
     """
     check_limit(max_customers, "max_customers")
+    if 0 < max_customers < MIN_SAMPLE:
+        raise DataValidationError(
+            "params recommendations.max_customers",
+            f"expected 0 (every customer) or at least {MIN_SAMPLE} customers to compare the "
+            f"methods on, found {max_customers}",
+        )
     _require_columns(transactions, ["customer_id", "timestamp"], "transactions")
     population = np.asarray(list(population), dtype=object).astype(str).astype(object)
     keys = history_keys(transactions)

@@ -23,15 +23,21 @@ their neighbours are the most similar customers *of the pool*, as in the
 sampled neighbourhoods of Herlocker et al. (1999, section 4.3, who weigh
 neighbourhood size against cost). The pool is drawn among the matrix rows,
 which :func:`~.interactions.interaction_matrix` orders by their content, so
-the pool does not depend on the pseudonyms.
+the pool does not depend on the pseudonyms; only which of several customers
+with the same purchases was drawn does, so a customer outside the pool does
+not count the first pool member with their purchases (their stand-in) as a
+neighbour, as a customer in the pool does not count themself: every such
+twin gets the same list under any pseudonymization key.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .base import BLOCK_CELLS, Recommender
+from .interactions import identical_rows
 from .similarity import check_count, check_limit, check_metric, prepare_rows
 
 __all__ = ["UserKNNRecommender", "sparse_top_n"]
@@ -156,13 +162,24 @@ class UserKNNRecommender(Recommender):
                 n_rows, size=self.neighbour_pool, replace=False
             )
             self.pool_ = np.sort(pool)
+            # The pool column each customer does not count as a neighbour: their own, or,
+            # outside the pool, that of the first pool member with the same purchases.
+            # Which of several such twins was drawn follows their pseudonyms; treating a
+            # twin like the customer themself gives every twin the same list, whatever
+            # the pseudonymization key.
+            groups = identical_rows(self.interactions_.matrix)
+            first = pd.Series(np.arange(len(self.pool_))).groupby(groups[self.pool_]).min()
+            self._own_column = first.reindex(groups, fill_value=-1).to_numpy(np.int64, copy=True)
+            self._own_column[self.pool_] = np.arange(len(self.pool_))
         else:
             self.pool_ = np.arange(n_rows)
+            self._own_column = np.arange(n_rows)
         self._rows_t = sp.csr_matrix(self._rows[self.pool_].T)
 
     def block_size(self) -> int:
-        """Customers per block: ``block_cells`` / number of customers in the pool."""
-        return max(1, self.block_cells // max(1, len(self.pool_)))
+        """Customers per block: ``block_cells`` / (customers in the pool, or products if more)."""
+        widest = max(1, len(self.pool_), self.interactions_.shape[1])
+        return max(1, self.block_cells // widest)
 
     def neighbours(self, rows: np.ndarray) -> sp.csr_matrix:
         """The weights :math:`s_{uv}` of each row's :math:`k` nearest customers (others 0).
@@ -184,13 +201,7 @@ class UserKNNRecommender(Recommender):
             product = similarity.data
             union = self._sizes[rows][owner] + self._sizes[pool[similarity.indices]] - product
             similarity.data = np.divide(product, union, out=np.zeros_like(product), where=union > 0)
-        # A customer's own column in the pool (-1, never matched, when not in it).
-        position = np.searchsorted(pool, rows)
-        in_pool = position < len(pool)
-        in_pool[in_pool] = pool[position[in_pool]] == rows[in_pool]
-        nearest = sparse_top_n(
-            similarity, self.n_neighbours, exclude=np.where(in_pool, position, -1)
-        )
+        nearest = sparse_top_n(similarity, self.n_neighbours, exclude=self._own_column[rows])
         # Pool columns back to matrix rows (the pool is sorted, so the order is kept).
         return sp.csr_matrix(
             (nearest.data, pool[nearest.indices], nearest.indptr),

@@ -247,7 +247,13 @@ def test_methods_compared_on_a_sample_of_customers_and_everyone_gets_a_list(tmp_
     result, all_metrics = run_report(
         "ci.yaml",
         out,
-        {"recommendations": {"max_customers": 600, "user_neighbour_pool": 200}},
+        {
+            "recommendations": {
+                "max_customers": 600,
+                "user_neighbour_pool": 200,
+                "export_method": "item_cf",
+            }
+        },
         only=["01_preprocessing", "02_segmentation", "06_recommendations"],
     )
     metrics = all_metrics["recommendations"]
@@ -267,12 +273,21 @@ def test_methods_compared_on_a_sample_of_customers_and_everyone_gets_a_list(tmp_
         sample["transaction_lines"] < sample["transaction_lines_before_sample"] == len(transactions)
     )
     assert set(metrics["methods"]) == METHODS
-    assert metrics["export_method"] == metrics["chosen_model"]
-    # Everyone of the population gets a list, not only the sampled customers.
+    assert metrics["export_method"] == "item_cf"
+    # Everyone of the population gets a list, not only the sampled customers, and the lists
+    # of customers with a history outside the sample come from item_cf refitted on everyone
+    # (a model fitted on the sample would leave them to the segment baseline).
     export = pd.read_csv(
         result.report_dir / "artifacts" / "recommendations.csv", dtype={"customer_id": "str"}
     )
     assert export["customer_id"].nunique() == metrics["export_customers"] == population
+    from_item_cf = export.loc[export["source"] == "item_cf", "customer_id"].nunique()
+    with_history = (
+        population
+        - _independent_counts(result.report_dir, metrics["horizon_days"])["cold_start_customers"]
+    )
+    assert from_item_cf > metrics["customers"]
+    assert from_item_cf >= 0.95 * with_history
     # The report says what it sampled.
     text = (result.report_dir / "notebooks" / "06_recommendations.ipynb").read_text()
     assert f"methods compared on a seeded sample of 600 of the {everyone:,} customers" in text

@@ -61,8 +61,11 @@ def test_the_sample_keeps_whole_customers_and_counts_what_it_left_out(transactio
     # Every line of a sampled customer, none of another; the input is not modified.
     expected = transactions[transactions["customer_id"].isin(kept)]
     pd.testing.assert_frame_equal(sample.transactions, expected)
-    assert set(sample.population) <= set(population)
-    assert set(sample.population) == set(population) & (kept | set(sample.population))
+    # The population in the sample: the sampled customers with lines who are in the
+    # population, and the population-only customers who were drawn.
+    drawn_without_lines = set(sample.population) - set(transactions["customer_id"])
+    assert drawn_without_lines <= {"never_bought"}
+    assert set(sample.population) == (kept & set(population)) | drawn_without_lines
     assert sample.counts == {
         "customers": 400,
         "customers_before_sample": len(everyone),
@@ -72,8 +75,7 @@ def test_the_sample_keeps_whole_customers_and_counts_what_it_left_out(transactio
         "transaction_lines_before_sample": len(transactions),
     }
     # 400 customers drawn out of everyone: those with lines, plus population-only ones.
-    drawn = kept | (set(sample.population) - set(transactions["customer_id"]))
-    assert len(drawn) == 400
+    assert len(kept | drawn_without_lines) == 400
     assert (
         set(customer_sample(transactions, population, 400, seed=1).transactions["customer_id"])
         == kept
@@ -125,9 +127,17 @@ def test_a_bad_size_names_the_parameter(transactions, bad):
         customer_sample(transactions, [], bad, seed=1)
 
 
+@pytest.mark.parametrize("tiny", [1, 99])
+def test_a_sample_too_small_to_compare_on_names_the_parameter(transactions, tiny):
+    with pytest.raises(
+        DataValidationError, match="max_customers.*at least 100.*found " + str(tiny)
+    ):
+        customer_sample(transactions, [], tiny, seed=1)
+
+
 def test_a_missing_column_is_named():
     with pytest.raises(DataValidationError, match="timestamp"):
-        customer_sample(pd.DataFrame({"customer_id": ["a"]}), ["a"], 1, seed=0)
+        customer_sample(pd.DataFrame({"customer_id": ["a"]}), ["a"], 100, seed=0)
 
 
 def test_fit_for_export_learns_from_everyone(toy_transactions):

@@ -167,6 +167,15 @@ def test_pooled_neighbours_are_the_dense_ones_among_the_pool(metric):
     similarity[rows, rows] = 0.0
     outside = np.setdiff1d(rows, pool)
     similarity[:, outside] = 0.0
+    # A customer outside the pool does not count the first pool member with the same
+    # purchases either (a twin stands for the customer themself).
+    from marketing_utils.recommend.interactions import identical_rows
+
+    groups = identical_rows(interactions.matrix)
+    for row in outside:
+        twins = pool[groups[pool] == groups[row]]
+        if len(twins):
+            similarity[row, twins[0]] = 0.0
     columns, values = top_n(similarity, 7)
     positive = values > 0
     expected = sp.csr_matrix(
@@ -192,3 +201,32 @@ def test_pooled_neighbours_are_the_dense_ones_among_the_pool(metric):
 def test_a_bad_pool_names_the_parameter(bad):
     with pytest.raises(DataValidationError, match="user_neighbour_pool.*integer >= 0"):
         UserKNNRecommender(neighbour_pool=bad)
+
+
+def test_pooled_lists_do_not_depend_on_the_pseudonyms():
+    # Many customers with the same purchases: which twin is drawn into the pool follows the
+    # pseudonyms; every twin must get the same list anyway, so the metrics stay the same.
+    # (Excluding only the customer's own column, NDCG@3 was 0.2178, 0.2160, 0.2136, 0.2150
+    # under these four keys; it is 0.2203 under each now.)
+    from marketing_utils.recommend.evaluation import evaluate_recommenders
+    from marketing_utils.recommend.interactions import time_split
+
+    rng = np.random.default_rng(5)
+    lines = []
+    for c in range(400):
+        for p in rng.choice(12, rng.integers(1, 3), replace=False):
+            lines.append((f"c{c:03d}", "2024-06-01", f"p{p:02d}", 1.0))
+        lines.append((f"c{c:03d}", "2025-01-10", f"p{rng.integers(12):02d}", 1.0))
+    transactions = pd.DataFrame(lines, columns=["customer_id", "timestamp", "product_id", "amount"])
+    transactions["timestamp"] = pd.to_datetime(transactions["timestamp"])
+    tables = []
+    for key in range(4):
+        order = np.random.default_rng(key).permutation(400)
+        rename = {f"c{c:03d}": f"x{order[c]:04d}" for c in range(400)}
+        renamed = transactions.assign(customer_id=transactions["customer_id"].map(rename))
+        split = time_split(renamed, cutoff=CUTOFF, horizon_days=30)
+        model = UserKNNRecommender("cosine", n_neighbours=2, neighbour_pool=100, seed=1)
+        model.fit(split.interactions)
+        tables.append(evaluate_recommenders({"user_cf": model}, split, k=3, ks=[3]).table)
+    for table in tables[1:]:
+        pd.testing.assert_frame_equal(table, tables[0])
