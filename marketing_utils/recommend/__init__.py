@@ -101,9 +101,6 @@ from .text import (
 from .user_cf import UserKNNRecommender
 
 __all__ = [
-    "CustomerSample",
-    "customer_sample",
-    "fit_for_export",
     "METHOD_NAMES",
     "METHODS",
     "METRICS",
@@ -119,6 +116,7 @@ __all__ = [
     "ColdStartEvaluation",
     "ColdStartSplit",
     "ContentRecommender",
+    "CustomerSample",
     "Evaluation",
     "HybridRecommender",
     "Interactions",
@@ -140,10 +138,12 @@ __all__ = [
     "choose_method",
     "cold_start_split",
     "contact_plan",
+    "customer_sample",
     "evaluate_cold_start",
     "evaluate_recommenders",
     "export_recommendations",
     "favourite_category",
+    "fit_for_export",
     "fit_models",
     "future_purchases",
     "interaction_matrix",

@@ -139,11 +139,14 @@ def customer_sample(
         )
     _require_columns(transactions, ["customer_id", "timestamp"], "transactions")
     population = np.asarray(list(population), dtype=object).astype(str).astype(object)
-    keys = history_keys(transactions)
-    everyone = keys.index.union(pd.Index(np.unique(population)))
-    if max_customers == 0 or len(everyone) <= max_customers:
+    if max_customers == 0:
         return CustomerSample(transactions, population)
-    keys = keys.reindex(everyone, fill_value=0)
+    ids = transactions["customer_id"].astype(str).unique()
+    everyone = pd.Index(np.union1d(ids, population.astype(str)))
+    if len(everyone) <= max_customers:
+        return CustomerSample(transactions, population)
+    # Only a real sample needs the history of every customer (a hash of every line).
+    keys = history_keys(transactions).reindex(everyone, fill_value=0)
     # By history first; the pseudonym only orders customers with the same history.
     order = np.lexsort(
         (

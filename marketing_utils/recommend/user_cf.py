@@ -171,10 +171,11 @@ class UserKNNRecommender(Recommender):
             first = pd.Series(np.arange(len(self.pool_))).groupby(groups[self.pool_]).min()
             self._own_column = first.reindex(groups, fill_value=-1).to_numpy(np.int64, copy=True)
             self._own_column[self.pool_] = np.arange(len(self.pool_))
+            self._rows_t = sp.csr_matrix(self._rows[self.pool_].T)
         else:
             self.pool_ = np.arange(n_rows)
-            self._own_column = np.arange(n_rows)
-        self._rows_t = sp.csr_matrix(self._rows[self.pool_].T)
+            self._own_column = self.pool_
+            self._rows_t = sp.csr_matrix(self._rows.T)
 
     def block_size(self) -> int:
         """Customers per block: ``block_cells`` / (customers in the pool, or products if more)."""
