@@ -23,6 +23,8 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -34,6 +36,7 @@ from queue import Empty
 
 __all__ = [
     "KERNEL_LOG",
+    "ForkServer",
     "KernelPool",
     "WarmKernel",
     "kernel_manager_class",
@@ -51,6 +54,202 @@ _KERNELS_LOCK = threading.Lock()
 
 #: Seconds a warm-up may take (a kernel start waits up to 60 s in papermill too).
 _WARM_UP_TIMEOUT = 180
+
+
+class ForkedKernel:
+    """The part of :class:`subprocess.Popen` jupyter_client uses, for a kernel the fork server made.
+
+    The kernel is the fork server's child, not the runner's: the server reaps
+    it and reports its exit code, which :meth:`poll` returns.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, server: ForkServer) -> None:
+        self.pid = pid
+        self._server = server
+
+    @property
+    def returncode(self) -> int | None:
+        return self._server.exit_code(self.pid)
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() > deadline:
+                import subprocess
+
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.02)
+        return code
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class ForkServer:
+    """A process that loads the kernels' libraries once and forks each kernel from itself.
+
+    Started by the runner inside the kernels' environment (its environment
+    is theirs); :meth:`fork` answers None when it cannot serve a start
+    exactly as a new process would (another environment, another
+    interpreter or launcher, a Windows machine, a server that died), and the
+    kernel is then started as a new process. See
+    :mod:`marketing_utils.runner._fork_server`.
+
+    Parameters
+    ----------
+    cwd : path
+        The folder the server runs in (the notebooks').
+    notebooks : sequence of path
+        Notebooks whose imports (:func:`warm_up_code`) the server loads, in this
+        order, after the libraries every kernel needs.
+    """
+
+    def __init__(self, cwd: Path, notebooks=()) -> None:
+        import subprocess
+
+        self.env = dict(os.environ)
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # requests come from several threads
+        self._answers: dict[int, dict] = {}
+        self._exits: dict[int, int] = {}
+        self._changed = threading.Condition(self._lock)
+        self._next_id = 0
+        self._closed = False
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "marketing_utils.runner._fork_server"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=str(cwd), env=self.env, start_new_session=True,
+        )  # fmt: skip
+        self._reader = threading.Thread(target=self._read, name="fork-server", daemon=True)
+        self._reader.start()
+        for notebook in notebooks:
+            code = warm_up_code(notebook)
+            if code:
+                self._send({"warm_up": code})
+
+    def _send(self, message: dict) -> bool:
+        with self._write_lock:
+            try:
+                self._process.stdin.write((json.dumps(message) + "\n").encode())
+                self._process.stdin.flush()
+            except (OSError, ValueError):
+                return False
+        return True
+
+    def _read(self) -> None:
+        for line in self._process.stdout:
+            message = json.loads(line)
+            with self._changed:
+                if "exit" in message:
+                    self._exits[message["exit"]] = message["code"]
+                elif "id" in message:
+                    self._answers[message["id"]] = message
+                self._changed.notify_all()
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def exit_code(self, pid: int) -> int | None:
+        """The exit code of a kernel it forked; None while it runs (-9 if the server is gone)."""
+        with self._lock:
+            if pid in self._exits:
+                return self._exits[pid]
+            if self._closed:
+                try:
+                    os.kill(pid, 0)
+                except OSError:
+                    return -signal.SIGKILL
+            return None
+
+    def _ask(self, request: dict, timeout: float = 30) -> dict | None:
+        with self._changed:
+            self._next_id += 1
+            ident = self._next_id
+        if not self._send({"id": ident, **request}):
+            return None
+        with self._changed:
+            self._changed.wait_for(lambda: ident in self._answers or self._closed, timeout=timeout)
+            return self._answers.pop(ident, None)
+
+    def status(self) -> dict | None:
+        """``{"loading": items left to load, "tainted": modules that stopped the forks}``."""
+        return self._ask({"status": True})
+
+    def fork(self, cmd: list[str], env: dict, cwd: str, log: Path) -> ForkedKernel | None:
+        """Fork a kernel for this ``ipykernel_launcher`` command line; None if it cannot."""
+        launcher = [sys.executable, "-m", "ipykernel_launcher"]
+        if list(cmd[:3]) != launcher or self._closed:
+            return None
+        differs = [
+            key for key in set(env) | set(self.env)
+            if not key.startswith("JPY_") and env.get(key) != self.env.get(key)
+        ]  # fmt: skip
+        if differs:
+            return None  # a library may read it when imported: only a new process would see it
+        answer = self._ask(
+            {"argv": list(cmd[3:]), "env": env, "cwd": str(Path(cwd).resolve()),
+             "log": str(Path(log).resolve())}
+        )  # fmt: skip
+        if not answer or "pid" not in answer:
+            return None
+        return ForkedKernel(answer["pid"], self)
+
+    def close(self) -> None:
+        """Stop the server; it stops the kernels it forked that still run."""
+        process = self._process
+        with contextlib.suppress(OSError, ValueError):
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except Exception:  # never leave it behind
+            process.kill()
+            process.wait()
+        self._reader.join(timeout=5)
+
+
+_SERVER: list[ForkServer] = []
+
+
+#: Set to 0 to start every kernel as a new process (no fork server).
+FORK_SWITCH = "MARKETING_WORKBOOK_KERNEL_FORKS"
+
+
+@contextlib.contextmanager
+def fork_server(cwd: Path, notebooks=()):
+    """Kernels started in this block are forks of one :class:`ForkServer` (Unix only).
+
+    Off where there is no ``fork`` (Windows) and when the environment
+    variable ``MARKETING_WORKBOOK_KERNEL_FORKS`` is ``0``.
+    """
+    if os.environ.get(FORK_SWITCH, "1") == "0" or not hasattr(os, "fork"):
+        yield None
+        return
+    server = ForkServer(cwd, notebooks)
+    with _KERNELS_LOCK:
+        _SERVER.append(server)
+    try:
+        yield server
+    finally:
+        with _KERNELS_LOCK:
+            _SERVER.remove(server)
+        server.close()
+
+
+def _current_server() -> ForkServer | None:
+    with _KERNELS_LOCK:
+        return _SERVER[-1] if _SERVER else None
 
 
 def kill_kernels() -> None:
@@ -97,9 +296,22 @@ def kernel_manager_class(socket_dir: Path, niceness: int = 0):
             # The kernel's own diagnostics (ipykernel's tornado logger, C libraries) go to
             # its process stderr, not to the notebook: keep them out of the user's terminal.
             # The notebook's output and warnings travel over the kernel protocol instead.
-            with open(socket_dir / KERNEL_LOG, "ab") as log:
-                kw.setdefault("stderr", log)
-                await super()._async_launch_kernel(kernel_cmd, **kw)
+            server = _current_server()
+            forked = (
+                None if server is None
+                else server.fork(kernel_cmd, kw.get("env", os.environ), kw.get("cwd") or os.getcwd(),
+                                 socket_dir / KERNEL_LOG)
+            )  # fmt: skip
+            if forked is not None:
+                provisioner = self.provisioner
+                provisioner.process = forked
+                provisioner.pid = provisioner.pgid = forked.pid
+                provisioner.cwd = kw.get("cwd")
+                self._reconcile_connection_info(provisioner.connection_info)
+            else:
+                with open(socket_dir / KERNEL_LOG, "ab") as log:
+                    kw.setdefault("stderr", log)
+                    await super()._async_launch_kernel(kernel_cmd, **kw)
             if niceness > 0:
                 lower_priority(getattr(self.provisioner, "process", None), niceness)
 

@@ -34,7 +34,14 @@ from .graph import (
     early_dependencies,
     late_dependencies,
 )
-from .kernels import KERNEL_LOG, KernelPool, WarmKernel, kernel_manager_class, kill_kernels
+from .kernels import (
+    KERNEL_LOG,
+    KernelPool,
+    WarmKernel,
+    fork_server,
+    kernel_manager_class,
+    kill_kernels,
+)
 from .report import render_index, render_notebook_html
 from .safety import (
     RunInterrupted,
@@ -212,10 +219,12 @@ def _execute(
     kernel: WarmKernel | None = None,
     before_cell: Callable[..., None] | None = None,
     niceness: int = 0,
+    after_cell: Callable[..., None] | None = None,
 ) -> None:
     """Run the notebook with papermill, in ``kernel`` when one was started ahead for it.
 
-    ``before_cell(cell=..., cell_index=...)`` runs before each code cell (nbclient's hook).
+    ``before_cell(cell=..., cell_index=...)`` runs before each code cell and
+    ``after_cell(cell=..., cell_index=..., execute_reply=...)`` after it (nbclient's hooks).
     """
     import papermill
     from nbclient.exceptions import DeadKernelError
@@ -243,6 +252,7 @@ def _execute(
                 progress_bar=progress,
                 log_output=False,
                 **({} if before_cell is None else {"on_cell_execute": before_cell}),
+                **({} if after_cell is None else {"on_cell_executed": after_cell}),
             )
         except PapermillExecutionError as exc:
             first_line = next((ln for ln in (exc.source or "").splitlines() if ln.strip()), "")
@@ -390,6 +400,7 @@ class _Progress:
         self._changed = threading.Condition()
         self._waiting: set[str] = set()
         self._reached: set[str] = set()
+        self._ending: set[str] = set()
         self._stopped = False
 
     def reached(self, stem: str) -> None:
@@ -407,6 +418,21 @@ class _Progress:
         with self._changed:
             self.done.add(stem)
             self._changed.notify_all()
+
+    def cells_done(self, stem: str) -> None:
+        """``stem``'s last cell ran: its artifacts are written while its kernel shuts down.
+
+        Its dependants may go on (:meth:`finished`), and it no longer counts as
+        using a core (:meth:`ending`); it is done for the run when its thread returns.
+        """
+        with self._changed:
+            self._ending.add(stem)
+        self.finished(stem)
+
+    def ending(self, running: set[str]) -> int:
+        """How many of the ``running`` notebooks have run their last cell."""
+        with self._changed:
+            return len(self._ending & running)
 
     def stop(self) -> None:
         """A notebook failed or the run was interrupted: no waiting notebook goes on."""
@@ -468,6 +494,27 @@ def _late_read_hook(
     return before_cell
 
 
+def _last_cell_hook(spec: NotebookSpec, progress: _Progress) -> Callable[..., None] | None:
+    """The hook run after each cell: ``progress.cells_done`` once the notebook's last code cell ran.
+
+    The cell is known by its id (papermill keeps the notebook's cell ids and
+    gives its injected cell a new one); without ids there is no hook, and
+    the dependants wait for the kernel's shutdown as well.
+    """
+    cells = json.loads(spec.path.read_text(encoding="utf-8")).get("cells", [])
+    code = [cell.get("id") for cell in cells if cell.get("cell_type") == "code"]
+    if not code or not code[-1]:
+        return None
+    last = code[-1]
+
+    def after_cell(cell, cell_index: int, execute_reply: dict | None = None) -> None:
+        status = ((execute_reply or {}).get("content") or {}).get("status")
+        if cell.get("id") == last and status == "ok":
+            progress.cells_done(spec.stem)
+
+    return after_cell
+
+
 def _run_one(
     spec: NotebookSpec,
     staging: Path,
@@ -495,9 +542,11 @@ def _run_one(
     started = None if kernel is None else kernel()
     waited: list[float] = []
     hook = None if late is None else _late_read_hook(spec.stem, *late[:2], waited, late[2])
+    ended = None if late is None else _last_cell_hook(spec, late[1])
     _execute(
-        spec, output, params.notebook_parameters(spec, staging), progress, started, hook, niceness
-    )
+        spec, output, params.notebook_parameters(spec, staging), progress, started, hook, niceness,
+        after_cell=ended,
+    )  # fmt: skip
     seconds = time.perf_counter() - tic
     section_metrics = Artifacts(staging).metrics().get(spec.section, {})
     # Printed even with --quiet: a warning is about the data, not progress.
@@ -601,8 +650,10 @@ def _run_in(
         return graph[stem] <= done and early[stem] <= progress_of_run.done_or_reached()
 
     def busy() -> int:
-        """Notebooks using a core: those running, but for those waiting for late reads."""
-        return len(running) - progress_of_run.waiting()
+        """Notebooks using a core: those running, but for those waiting for late reads and
+        those whose kernel is shutting down after their last cell."""
+        stems = {spec.stem for spec in running.values()}
+        return len(running) - progress_of_run.waiting() - progress_of_run.ending(stems)
 
     def warm_next() -> None:
         """Start kernels for the notebooks that will be ready next, while cores are idle."""
@@ -630,6 +681,11 @@ def _run_in(
     pages: list = []  # the HTML pages being rendered
     with (
         _kernel_environment(),
+        # Kernels forked from one process that loaded the libraries once (inside the
+        # environment above, which is theirs).
+        fork_server(specs[0].path.parent, [spec.path for spec in pending])
+        if specs
+        else contextlib.nullcontext(),
         # A thread per notebook: one waiting for its late reads holds a thread, not a core.
         ThreadPoolExecutor(max_workers=max(jobs, len(selected))) as pool,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="render") as renderer,
@@ -664,7 +720,7 @@ def _run_in(
                     break  # a failure: nothing left running, no new notebook starts
                 if warm is not None and failure is None:
                     warm_next()
-                finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in finished:
                     spec = running.pop(future)
                     try:
