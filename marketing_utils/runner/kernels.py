@@ -14,6 +14,13 @@ that core to start the kernels of the notebooks that will be ready next
 imports run inside a function, so the notebook starts with an empty namespace
 and its own cells define every name; the warm-up is silent and stores no
 history, so execution counts and outputs are those of a cold start.
+
+On Unix each kernel is a fork of one :class:`ForkServer` per run, a process
+that has loaded the kernel machinery and the notebooks' imports once
+(:mod:`marketing_utils.runner._fork_server`): a kernel then starts in
+milliseconds with its libraries loaded, and shares the server's session,
+so that the lower priority given to notebooks off the critical chain counts
+under Linux's per-session scheduling groups.
 """
 
 from __future__ import annotations
