@@ -14,7 +14,7 @@ for a running IPython (the inline figure backend, ``tqdm.auto``:
 :data:`NOT_BEFORE_FORK`) would set itself up for a plain Python process:
 once one is loaded, the server forks no more kernels, and the runner
 starts each new kernel as a new process. Nothing here starts a thread or
-opens a socket before a fork.
+opens a socket before a fork (a Python thread started by an import stops the forks).
 
 The protocol is JSON lines. Requests on stdin:
 ``{"id": 1, "argv": [...], "env": {...}, "cwd": "...", "log": "..."}``
@@ -36,6 +36,8 @@ import os
 import select
 import signal
 import sys
+import threading
+import time
 
 #: Loaded before the first fork: the kernel machinery. The libraries come from the
 #: run's notebooks: their imports (the runner sends them as ``warm_up`` code).
@@ -74,7 +76,8 @@ def _run_kernel(request: dict, channels: tuple[int, ...]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        # The kernel watches its parent: this process, which ends with the runner.
+        # The kernel watches its parent: this process, which ends with the runner. (ipykernel
+        # read JPY_PARENT_PID when it was imported, here: the option is what it sees now.)
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
         if "numpy" in sys.modules:
             # A new process draws a new global seed; a fork would share this one.
@@ -84,7 +87,7 @@ def _run_kernel(request: dict, channels: tuple[int, ...]) -> None:
         sys.argv = [
             os.path.join(os.path.dirname(ipykernel.__file__), "..", "ipykernel_launcher.py")
         ]
-        sys.argv += list(request["argv"])
+        sys.argv += [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()
@@ -139,7 +142,11 @@ def serve() -> None:
     tainted: list[str] = []  # modules that must not be loaded before a fork, once loaded
 
     def handle(line: bytes) -> None:
-        request = json.loads(line)
+        try:
+            request = json.loads(line)
+        except ValueError:
+            _send(out, {"error": "not a JSON request"})
+            return
         if "warm_up" in request:
             pending.append(("code", request["warm_up"]))
             return
@@ -148,6 +155,11 @@ def serve() -> None:
             return
         if tainted:
             _send(out, {"id": request.get("id"), "error": f"loaded {', '.join(tainted)}"})
+            return
+        if time.time() > request.get("deadline", float("inf")):
+            # The runner stopped waiting and started the kernel as a new process: a fork now
+            # would be a second kernel on the same connection file.
+            _send(out, {"id": request.get("id"), "error": "past its deadline"})
             return
         try:
             pid = os.fork()
@@ -160,13 +172,16 @@ def serve() -> None:
         _send(out, {"id": request.get("id"), "pid": pid})
 
     def load(kind: str, what: str) -> None:
-        # A missing library or a failing import is the notebook's to report, in its kernel.
-        with contextlib.suppress(Exception):
+        # A missing library or a failing import (even one that exits) is the notebook's to
+        # report, in its kernel.
+        with contextlib.suppress(BaseException):
             if kind == "module":
                 importlib.import_module(what)
             else:
                 exec(compile(what, "<warm-up>", "exec"), {"__name__": "__warm_up__"})
         tainted.extend(m for m in NOT_BEFORE_FORK if m in sys.modules and m not in tainted)
+        if threading.active_count() > 1 and "a thread" not in tainted:
+            tainted.append("a thread")  # only the forking thread would live on in a fork
         if tainted:
             pending.clear()  # no fork serves any more: the rest would be loaded for nothing
 
@@ -197,10 +212,30 @@ def serve() -> None:
             if pending:
                 load(*pending.pop(0))
     finally:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _stop(children)
+
+
+def _stop(children: set[int], grace: float = 5.0) -> None:
+    """SIGTERM the kernels still running, SIGKILL those alive after ``grace`` s, reap them all."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline, killed = time.monotonic() + grace, False
+    while children and time.monotonic() < deadline + grace:
         for pid in list(children):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                children.discard(pid)
+        if children and not killed and time.monotonic() > deadline:
+            for pid in children:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            killed = True
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

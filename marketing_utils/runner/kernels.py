@@ -94,8 +94,10 @@ class ForkedKernel:
         return code
 
     def send_signal(self, signum: int) -> None:
+        # As Popen: a process that has just ended (the server reaped it) is no error.
         if self.poll() is None:
-            os.kill(self.pid, signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
@@ -123,6 +125,9 @@ class ForkServer:
         order, after the libraries every kernel needs.
     """
 
+    #: Seconds a kernel start waits for the server (busy loading) before starting a process.
+    fork_timeout = 30.0
+
     def __init__(self, cwd: Path, notebooks=()) -> None:
         import subprocess
 
@@ -134,6 +139,8 @@ class ForkServer:
         self._changed = threading.Condition(self._lock)
         self._next_id = 0
         self._closed = False
+        self._abandoned: set[int] = set()  # requests no one waits for any more
+        self._stuck = False  # a request timed out: no more forks
         self._process = subprocess.Popen(
             [sys.executable, "-m", "marketing_utils.runner._fork_server"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -156,17 +163,26 @@ class ForkServer:
         return True
 
     def _read(self) -> None:
-        for line in self._process.stdout:
-            message = json.loads(line)
+        try:
+            for line in self._process.stdout:
+                message = json.loads(line)
+                with self._changed:
+                    if "exit" in message:
+                        self._exits[message["exit"]] = message["code"]
+                    elif message.get("id") in self._abandoned:
+                        self._abandoned.discard(message["id"])
+                        if "pid" in message:  # forked too late: the kernel is a new process
+                            with contextlib.suppress(OSError):
+                                os.kill(message["pid"], signal.SIGKILL)
+                    elif "id" in message:
+                        if "pid" in message:  # a new kernel may reuse an ended one's pid
+                            self._exits.pop(message["pid"], None)
+                        self._answers[message["id"]] = message
+                    self._changed.notify_all()
+        finally:
             with self._changed:
-                if "exit" in message:
-                    self._exits[message["exit"]] = message["code"]
-                elif "id" in message:
-                    self._answers[message["id"]] = message
+                self._closed = True
                 self._changed.notify_all()
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
 
     def exit_code(self, pid: int) -> int | None:
         """The exit code of a kernel it forked; None while it runs (-9 if the server is gone)."""
@@ -184,10 +200,15 @@ class ForkServer:
         with self._changed:
             self._next_id += 1
             ident = self._next_id
-        if not self._send({"id": ident, **request}):
+        if not self._send({"id": ident, "deadline": time.time() + timeout, **request}):
             return None
         with self._changed:
             self._changed.wait_for(lambda: ident in self._answers or self._closed, timeout=timeout)
+            if ident not in self._answers:
+                # The server is stuck loading something: start kernels as new processes
+                # from now on, and stop whatever it forks for this request later.
+                self._abandoned.add(ident)
+                self._stuck = True
             return self._answers.pop(ident, None)
 
     def status(self) -> dict | None:
@@ -197,7 +218,7 @@ class ForkServer:
     def fork(self, cmd: list[str], env: dict, cwd: str, log: Path) -> ForkedKernel | None:
         """Fork a kernel for this ``ipykernel_launcher`` command line; None if it cannot."""
         launcher = [sys.executable, "-m", "ipykernel_launcher"]
-        if list(cmd[:3]) != launcher or self._closed:
+        if list(cmd[:3]) != launcher or self._closed or self._stuck:
             return None
         differs = [
             key for key in set(env) | set(self.env)
@@ -207,7 +228,8 @@ class ForkServer:
             return None  # a library may read it when imported: only a new process would see it
         answer = self._ask(
             {"argv": list(cmd[3:]), "env": env, "cwd": str(Path(cwd).resolve()),
-             "log": str(Path(log).resolve())}
+             "log": str(Path(log).resolve())},
+            timeout=self.fork_timeout,
         )  # fmt: skip
         if not answer or "pid" not in answer:
             return None
@@ -237,10 +259,12 @@ FORK_SWITCH = "MARKETING_WORKBOOK_KERNEL_FORKS"
 def fork_server(cwd: Path, notebooks=()):
     """Kernels started in this block are forks of one :class:`ForkServer` (Unix only).
 
-    Off where there is no ``fork`` (Windows) and when the environment
+    Off outside Linux and when the environment
     variable ``MARKETING_WORKBOOK_KERNEL_FORKS`` is ``0``.
     """
-    if os.environ.get(FORK_SWITCH, "1") == "0" or not hasattr(os, "fork"):
+    # Linux only: a fork without exec is unsafe on macOS, and the scheduling groups it
+    # shares are Linux's.
+    if os.environ.get(FORK_SWITCH, "1") == "0" or not sys.platform.startswith("linux"):
         yield None
         return
     server = ForkServer(cwd, notebooks)
@@ -266,7 +290,8 @@ def kill_kernels() -> None:
     for manager in managers:
         process = getattr(getattr(manager, "provisioner", None), "process", None)
         if process is not None and process.poll() is None:
-            process.kill()
+            with contextlib.suppress(OSError):  # ended meanwhile: the others still get killed
+                process.kill()
 
 
 def kernel_manager_class(socket_dir: Path, niceness: int = 0):

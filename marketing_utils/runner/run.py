@@ -396,7 +396,7 @@ class _Progress:
     """
 
     def __init__(self, done: set[str]) -> None:
-        self.done = set(done)  # written under the lock by the runner's thread only
+        self.done = set(done)  # written under the lock (the runner's and notebooks' threads)
         self._changed = threading.Condition()
         self._waiting: set[str] = set()
         self._reached: set[str] = set()
@@ -498,12 +498,14 @@ def _last_cell_hook(spec: NotebookSpec, progress: _Progress) -> Callable[..., No
     """The hook run after each cell: ``progress.cells_done`` once the notebook's last code cell ran.
 
     The cell is known by its id (papermill keeps the notebook's cell ids and
-    gives its injected cell a new one); without ids there is no hook, and
-    the dependants wait for the kernel's shutdown as well.
+    gives its injected cell a new one); without ids, or with that id used
+    twice, there is no hook, and the dependants wait for the kernel's
+    shutdown as well.
     """
     cells = json.loads(spec.path.read_text(encoding="utf-8")).get("cells", [])
     code = [cell.get("id") for cell in cells if cell.get("cell_type") == "code"]
-    if not code or not code[-1]:
+    ids = [cell.get("id") for cell in cells]
+    if not code or not code[-1] or ids.count(code[-1]) > 1:
         return None
     last = code[-1]
 
@@ -652,6 +654,8 @@ def _run_in(
     def busy() -> int:
         """Notebooks using a core: those running, but for those waiting for late reads and
         those whose kernel is shutting down after their last cell."""
+        if jobs == 1:  # one notebook at a time, the next after the last one's kernel ended
+            return len(running) - progress_of_run.waiting()
         stems = {spec.stem for spec in running.values()}
         return len(running) - progress_of_run.waiting() - progress_of_run.ending(stems)
 
