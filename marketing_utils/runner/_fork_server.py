@@ -216,11 +216,22 @@ def serve() -> None:
 
 
 def _stop(children: set[int], grace: float = 5.0) -> None:
-    """SIGTERM the kernels still running, SIGKILL those alive after ``grace`` s, reap them all."""
+    """SIGTERM the kernels still running, SIGKILL those alive after ``grace`` s, reap them all.
+
+    Each kernel leads its own process group: the signal goes to the group, so that the
+    kernel's workers (loky's fold workers, resource trackers) end with it, not orphaned.
+    """
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+    def signal_group(pid: int, signum: int) -> None:
+        try:
+            os.killpg(pid, signum)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signum)
+
     for pid in children:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGTERM)
+        signal_group(pid, signal.SIGTERM)
     deadline, killed = time.monotonic() + grace, False
     while children and time.monotonic() < deadline + grace:
         for pid in list(children):
@@ -232,8 +243,7 @@ def _stop(children: set[int], grace: float = 5.0) -> None:
                 children.discard(pid)
         if children and not killed and time.monotonic() > deadline:
             for pid in children:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+                signal_group(pid, signal.SIGKILL)
             killed = True
         time.sleep(0.05)
 

@@ -183,16 +183,22 @@ def test_a_forked_kernel_has_the_notebooks_imports_loaded_and_reports_its_end(tm
         process.kill()
         assert process.wait(timeout=30) == -signal.SIGKILL
         asyncio.run(manager.cleanup_resources())
-        # A second kernel, left running: closing the server stops it.
-        manager, _ = asyncio.run(_start_and_run(socket_dir, tmp_path, "x = 1"))
+        # A second kernel, left running with a worker of its own (as loky's fold workers):
+        # closing the server stops both, the worker with its kernel's process group.
+        worker = "import subprocess, sys\np = subprocess.Popen(['sleep', '60'])\nprint(p.pid)"
+        manager, outputs = asyncio.run(_start_and_run(socket_dir, tmp_path, worker))
         left = manager.provisioner.process.pid
-    deadline = time.monotonic() + 30
-    while True:
+        (worker_pid,) = [int(o["text"]) for o in outputs if o["type"] == "stream"]
+
+    def ended(pid: int) -> bool:  # gone, or a zombie waiting for init to reap it
         try:
-            os.kill(left, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "the kernel outlived its server"
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+
+    deadline = time.monotonic() + 30
+    while not (ended(left) and ended(worker_pid)):
+        assert time.monotonic() < deadline, "the kernel or its worker outlived the server"
         time.sleep(0.1)
     # Its log has no banner for a kernel started by hand (which one without a parent prints).
     assert "ipython kernel" not in (socket_dir / KERNEL_LOG).read_text()
