@@ -15,7 +15,7 @@ imports run inside a function, so the notebook starts with an empty namespace
 and its own cells define every name; the warm-up is silent and stores no
 history, so execution counts and outputs are those of a cold start.
 
-On Unix each kernel is a fork of one :class:`ForkServer` per run, a process
+On Linux each kernel is a fork of one :class:`ForkServer` per run, a process
 that has loaded the kernel machinery and the notebooks' imports once
 (:mod:`marketing_utils.runner._fork_server`): a kernel then starts in
 milliseconds with its libraries loaded, and shares the server's session,
@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -87,8 +88,6 @@ class ForkedKernel:
         deadline = None if timeout is None else time.monotonic() + timeout
         while (code := self.poll()) is None:
             if deadline is not None and time.monotonic() > deadline:
-                import subprocess
-
                 raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
             time.sleep(0.02)
         return code
@@ -112,7 +111,7 @@ class ForkServer:
     Started by the runner inside the kernels' environment (its environment
     is theirs); :meth:`fork` answers None when it cannot serve a start
     exactly as a new process would (another environment, another
-    interpreter or launcher, a Windows machine, a server that died), and the
+    interpreter or launcher, a server that died or is stuck), and the
     kernel is then started as a new process. See
     :mod:`marketing_utils.runner._fork_server`.
 
@@ -129,8 +128,6 @@ class ForkServer:
     fork_timeout = 30.0
 
     def __init__(self, cwd: Path, notebooks=()) -> None:
-        import subprocess
-
         self.env = dict(os.environ)
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()  # requests come from several threads
@@ -257,13 +254,12 @@ FORK_SWITCH = "MARKETING_WORKBOOK_KERNEL_FORKS"
 
 @contextlib.contextmanager
 def fork_server(cwd: Path, notebooks=()):
-    """Kernels started in this block are forks of one :class:`ForkServer` (Unix only).
+    """Kernels started in this block are forks of one :class:`ForkServer`.
 
-    Off outside Linux and when the environment
-    variable ``MARKETING_WORKBOOK_KERNEL_FORKS`` is ``0``.
+    Linux only (a fork without exec is unsafe on macOS, and the scheduling
+    groups the forks share are Linux's); off when the environment variable
+    ``MARKETING_WORKBOOK_KERNEL_FORKS`` is ``0``.
     """
-    # Linux only: a fork without exec is unsafe on macOS, and the scheduling groups it
-    # shares are Linux's.
     if os.environ.get(FORK_SWITCH, "1") == "0" or not sys.platform.startswith("linux"):
         yield None
         return
