@@ -42,8 +42,13 @@ def with_returns_rate(
         ff.day_number(TIMESTAMP, schema[TIMESTAMP]).alias(ff.DAY),
         nw.col(AMOUNT).cast(nw.Float64).abs().alias("_returned"),
     ).filter(nw.col(ff.DAY) < cutoff_day)
+    if lazy.implementation.is_polars():
+        returned_rows = ff.exact_sums(returned_rows, ["_returned"])
     returned = ff.collect(
-        ff.group_by(returned_rows, CUSTOMER_ID).agg(nw.col("_returned").sum()), backend
+        ff.group_by(returned_rows, CUSTOMER_ID)
+        .agg(nw.col("_returned").sum())
+        .with_columns(nw.col("_returned").cast(nw.Float64)),
+        backend,
     )
     ff.check_key_type(features.schema[CUSTOMER_ID], returned, "returns")
     joined = features.join(returned, on=CUSTOMER_ID, how="left")

@@ -31,6 +31,16 @@ from marketing_utils.preprocess._features_pandas import (
 _US_PER_DAY = 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
 
+#: Polars adds up a group's rows in whatever order its threads meet them, and
+#: float addition is not associative, so float sums changed in their last bits
+#: from run to run (enough to flip a model choice in notebook 03). Sums of
+#: decimals are exact, so their order does not matter: 12 places keep every
+#: amount to within 5e-13, up to 10^26.
+EXACT = nw.Decimal(38, 12)
+#: Amounts must be below this in absolute value: it leaves EXACT room for sums
+#: of 10^6 of them.
+AMOUNT_BOUND = 1e20
+
 
 def to_lazy(frame: Any, where: str) -> tuple[nw.LazyFrame, nw.Implementation]:
     """Wrap a native frame as a narwhals LazyFrame, with the backend results come back in.
@@ -190,7 +200,12 @@ def check_events(
 
     must_be_filled = list(dict.fromkeys([*required, *not_null]))
     checks = [nw.col(column).null_count().alias(f"missing {column}") for column in must_be_filled]
-    negative = None
+    negative = unbounded = None
+    if amount_col:
+        # Outside the bound an amount is an error upstream (a code read as money,
+        # inf, NaN), and it would not fit the exact decimal sums (EXACT).
+        unbounded = ~(nw.col(amount_col).abs() < AMOUNT_BOUND)
+        checks.append(unbounded.sum().alias("unbounded amounts"))
     if amount_col and not allow_negative:
         negative = nw.col(amount_col) < 0
         checks.append(negative.sum().alias("negative amounts"))
@@ -205,6 +220,14 @@ def check_events(
                 column=column,
                 examples=examples(lazy, required, nw.col(column).is_null()),
             )
+    if unbounded is not None and found["unbounded amounts"]:
+        raise DataValidationError(
+            where,
+            f"expected finite amounts below {AMOUNT_BOUND:.0e} in absolute value; "
+            f"found {found['unbounded amounts']} that are not",
+            column=amount_col,
+            examples=examples(lazy, required, unbounded),
+        )
     if negative is not None and found["negative amounts"]:
         raise DataValidationError(
             where,
@@ -293,18 +316,33 @@ def summarize_customers(
         return _summarize_customers_dask(
             rows, customer_id_col, amount_col, summed, daily_columns, daily_summed
         )
-    if rows.implementation.is_polars():
+    polars = rows.implementation.is_polars()
+    values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
+    if polars:
         # Day numbers fit in 32 bits (they come from microseconds in 64 bits), and
         # the narrower key makes Polars' two group-bys and the window cheaper:
         # 5-10 % of the query's CPU time at 10^7 rows (docs/benchmarks.md).
-        rows = rows.with_columns(nw.col(DAY).cast(nw.Int32))
-    values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
+        rows = exact_sums(rows.with_columns(nw.col(DAY).cast(nw.Int32)), values)
     daily = group_by(rows, customer_id_col, DAY).agg(*[nw.col(c).sum() for c in values])
     if daily_columns:
         daily = daily.with_columns(*daily_columns)
+        if polars:
+            daily = exact_sums(daily, daily_summed)
     extra = [nw.col(amount_col).sum().alias("total_spend")] if amount_col else []
     extra += [nw.col(c).sum() for c in dict.fromkeys([*summed, *daily_summed])]
-    return summarize_days(daily, customer_id_col, amount_col, extra=extra)
+    summary = summarize_days(daily, customer_id_col, amount_col, extra=extra)
+    if not polars:
+        return summary
+    schema = summary.collect_schema()
+    return summary.with_columns(
+        nw.col(name).cast(nw.Float64) for name, dtype in schema.items() if dtype.is_decimal()
+    )
+
+
+def exact_sums(frame: nw.LazyFrame, columns: Sequence[str]) -> nw.LazyFrame:
+    """Polars: the float ``columns`` as :data:`EXACT` decimals, so that their sums repeat exactly."""
+    schema = frame.collect_schema()
+    return frame.with_columns(nw.col(c).cast(EXACT) for c in columns if schema[c].is_float())
 
 
 def _summarize_customers_dask(
@@ -382,8 +420,23 @@ def summarize_days(
         daily = daily.with_columns(
             nw.when(nw.col(DAY) > nw.col(FIRST_DAY)).then(nw.col(amount_col)).alias(REPEAT_MEAN)
         )
-        aggregations.append(nw.col(REPEAT_MEAN).mean())
-    return group_by(daily, customer_id_col).agg(*aggregations)
+        # The mean as a sum and a count: a mean of decimals is a float mean in Polars,
+        # whose order varies (see EXACT).
+        aggregations += [
+            nw.col(REPEAT_MEAN).sum().alias(_REPEAT_SUM),
+            nw.col(REPEAT_MEAN).count().alias(_REPEAT_COUNT),
+        ]
+    summary = group_by(daily, customer_id_col).agg(*aggregations)
+    if amount_col is None:
+        return summary
+    count = nw.col(_REPEAT_COUNT)
+    mean = nw.col(_REPEAT_SUM).cast(nw.Float64) / count
+    return summary.with_columns(nw.when(count > 0).then(mean).alias(REPEAT_MEAN)).drop(
+        _REPEAT_SUM, _REPEAT_COUNT
+    )
+
+
+_REPEAT_SUM, _REPEAT_COUNT = "_repeat_sum", "_repeat_count"
 
 
 def rfm_columns(end_day: int | nw.Expr, *, monetary: bool = True) -> list[nw.Expr]:

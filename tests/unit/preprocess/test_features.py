@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
@@ -552,6 +555,26 @@ def test_negative_amounts_are_not_purchases():
         rfm_summary(pl.from_pandas(log))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("amount", [np.inf, 2e20, -3e20])
+def test_amounts_too_large_to_be_money_are_reported(engine, amount):
+    log, returns = tiny_transactions(), tiny_returns()
+    log.loc[2, "amount"] = returns.loc[1, "amount"] = amount
+    message = (
+        f"column 'amount': expected finite amounts below 1e\\+20.*found 1.*{re.escape(str(amount))}"
+    )
+    with pytest.raises(DataValidationError, match="transactions, " + message):
+        rfm_summary(to_engine(log, engine))
+    with pytest.raises(DataValidationError, match="returns, " + message):
+        customer_features(
+            to_engine(tiny_transactions(), engine),
+            cutoff="2024-01-09",
+            returns=to_engine(returns, engine),
+        )
+    log.loc[2, "amount"] = 0.99e20  # below the bound: accepted
+    assert rfm_rows(rfm_summary(to_engine(log, engine)))["a"][0] >= 0
+
+
 def test_missing_ids_and_order_ids_are_reported():
     log = tiny_transactions()
     log.loc[1, "order_id"] = None
@@ -606,10 +629,38 @@ def test_polars_hash_partitions_give_the_one_pass_result(random_data, pandas_res
     whole = customer_features(native, **options)
     split = customer_features(native, partitions=3, **options)
     assert type(split) is pl.DataFrame
-    # Same customers, counts and days exactly; sums differ at most in their last bits
-    # (Polars adds the rows of a group in another order).
-    assert_same_frames(as_pandas(split), as_pandas(whole))
+    # Bit for bit: Polars sums money as decimals, so the order in which its threads
+    # meet a customer's rows cannot change a sum (see test_polars_sums_do_not_depend...).
+    pd.testing.assert_frame_equal(as_pandas(split), as_pandas(whole), check_exact=True)
     assert_same_frames(as_pandas(split), as_pandas(pandas_results["features"]))
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_polars_sums_do_not_depend_on_the_order_of_the_rows(order):
+    # In floats, (0.1 + 0.2) + 0.3 = 0.6000000000000001 but 0.1 + (0.2 + 0.3) = 0.6:
+    # a Polars float sum changed with its threads' order from run to run. Summed as
+    # decimals, every order gives 0.6, for the purchases and for the returns.
+    amounts = list(np.array([0.1, 0.2, 0.3])[list(order)])
+    days = ["2024-01-02"] * 3 + ["2024-01-05"] * 3 + ["2024-01-03"]
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 6 + ["b"],
+            "timestamp": pd.to_datetime(days),
+            "amount": [*amounts, *amounts[::-1], 5.0],
+        }
+    )
+    returns = log.iloc[:3].assign(amount=[-a for a in amounts])
+    features = as_pandas(
+        customer_features(
+            pl.from_pandas(log), cutoff="2024-01-09", windows=(30,), returns=pl.from_pandas(returns)
+        )
+    ).set_index("customer_id")
+    assert features.loc["a", "total_spend"] == 1.2
+    assert features.loc["a", "spend_30d"] == 1.2
+    assert features.loc["a", "returns_rate"] == 0.5
+    rfm = as_pandas(rfm_summary(pl.from_pandas(log))).set_index("customer_id")
+    assert rfm.loc["a", "frequency"] == 1
+    assert rfm.loc["a", "monetary_value"] == 0.6
 
 
 def test_partitions_must_be_a_positive_whole_number():
