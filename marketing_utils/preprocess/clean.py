@@ -13,15 +13,17 @@ counted under the *first* rule that removes it:
 3. ``unknown_customer``: id not in the customers table (when there is one).
 4. ``missing_timestamp``: timestamp missing.
 5. ``future_dated``: timestamp after the observation end (that day included).
-6. ``return_or_cancellation``: quantity < 0, amount < 0 or ``is_cancelled``;
+6. ``invalid_amount``: amount infinite, or 1e20 or more in absolute value: an
+   error upstream (a division by zero, a code read as money), never spend.
+7. ``return_or_cancellation``: quantity < 0, amount < 0 or ``is_cancelled``;
    these rows are moved, unchanged, to :attr:`CleanResult.returns` (for a
    returns-rate feature) and never counted as spend. A negative amount whose
    unit price is negative (and quantity not negative) is not a return but a
-   price error, left to rule 7: nothing came back, the price is wrong.
+   price error, left to rule 8: nothing came back, the price is wrong.
    Return lines keep their raw category labels (use :func:`normalize_category`).
-7. ``nonpositive_price``: unit price <= 0, or amount == 0 when the table has
+8. ``nonpositive_price``: unit price <= 0, or amount == 0 when the table has
    no unit price column (free lines say nothing about spend).
-8. ``missing_amount``: amount missing.
+9. ``missing_amount``: amount missing.
 
 Rows that are kept but changed (counted separately, not subtracted):
 
@@ -29,7 +31,7 @@ Rows that are kept but changed (counted separately, not subtracted):
   inner whitespace and lowercase ("  Home  Garden" -> "home garden").
 * ``extreme_quantity_capped``: a quantity above ``outlier_multiplier`` times
   the ``outlier_quantile`` quantile ``q`` of the sale rows left after rules
-  1-8 is capped at ``q`` and the amount recomputed as ``q * unit_price``
+  1-9 is capped at ``q`` and the amount recomputed as ``q * unit_price``
   (without a unit price: the line's amount / quantity). With the defaults:
   capped at the 0.99 quantile when above 10x it; rows are kept. A return or
   cancellation line above the same limit is capped the same way (sign kept),
@@ -70,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from marketing_utils.errors import DataValidationError
+from marketing_utils.preprocess._features_frames import AMOUNT_BOUND
 from marketing_utils.preprocess.ledger import (
     LEDGER_COLUMNS,
     TableLedger,
@@ -299,10 +302,11 @@ def _clean_transactions(
     remove("missing_timestamp", remaining["timestamp"].isna())
     cutoff = _future_cutoff(observation_end, remaining["timestamp"])
     remove("future_dated", remaining["timestamp"] >= cutoff)
+    remove("invalid_amount", remaining["amount"].abs().ge(AMOUNT_BOUND))
 
     is_return = remaining["amount"].lt(0)
     if "unit_price" in remaining:
-        # A negative amount from a negative unit price is a price error (rule 7).
+        # A negative amount from a negative unit price is a price error (rule 8).
         is_return &= ~remaining["unit_price"].lt(0)
     if "quantity" in remaining:
         is_return |= remaining["quantity"].lt(0)

@@ -43,6 +43,7 @@ def _transactions() -> pd.DataFrame:
         (None, pd.NaT, "toys", 1.0, 10.0, 10.0, False),  # 13 missing id AND timestamp
         ("c1", T("2024-01-11"), "  Home   Garden", 2.0, 3.0, 6.0, False),  # 14 kept, changed
         ("c2", T("2024-01-12"), None, 1.0, 4.0, 4.0, False),  # 15 kept, no label
+        ("c3", T("2024-01-13"), "toys", -1.0, 10.0, -np.inf, False),  # 16 invalid AND return
     ]
     columns = ["customer_id", "timestamp", "category", "quantity", "unit_price", "amount"]
     frame = pd.DataFrame(rows, columns=[*columns, "is_cancelled"])
@@ -58,13 +59,15 @@ def test_each_transaction_rule_counts_rows_first_rule_wins():
     result = clean_data(data, observation_end=END)
     # Worked out by hand from the row comments: rows 2, 3, 13 lack an id (13 also
     # lacks a timestamp but the id rule comes first); 6 and 12 are future (12 is
-    # also a return, but future comes first); 8 and 9 are returns.
+    # also a return, but future comes first); 8 and 9 are returns (16 too, but its
+    # infinite amount comes first).
     assert _reasons(result, "transactions") == {
         "duplicate_rows": 1,
         "missing_customer_id": 3,
         "unknown_customer": 1,
         "missing_timestamp": 1,
         "future_dated": 2,
+        "invalid_amount": 1,
         "return_or_cancellation": 2,
         "nonpositive_price": 1,
         "missing_amount": 1,
@@ -72,8 +75,8 @@ def test_each_transaction_rule_counts_rows_first_rule_wins():
         "extreme_quantity_capped": 0,
     }
     summary = ledger_summary(result.ledger)["transactions"]
-    # 16 in, 12 removed, 4 kept (rows 0, 7, 14, 15); rows 0 and 14 relabelled.
-    assert (summary["rows_in"], summary["removed"], summary["rows_kept"]) == (16, 12, 4)
+    # 17 in, 13 removed, 4 kept (rows 0, 7, 14, 15); rows 0 and 14 relabelled.
+    assert (summary["rows_in"], summary["removed"], summary["rows_kept"]) == (17, 13, 4)
     assert summary["changed"] == 2
     clean = result.data.transactions
     assert clean["amount"].tolist() == [10.0, 10.0, 6.0, 4.0]
@@ -289,16 +292,16 @@ def test_ledger_waterfall_steps():
         MarketingData(customers=_customers(), transactions=_transactions()), observation_end=END
     )
     steps = ledger_waterfall_data(result.ledger, "transactions")
-    # 16 - 1 - 3 - 1 - 1 - 2 - 2 - 1 - 1 = 4; every removal reason is non-zero here.
-    assert steps["delta"].tolist() == [16, -1, -3, -1, -1, -2, -2, -1, -1, 4]
-    assert steps["running_total"].tolist() == [16, 15, 12, 11, 10, 8, 6, 5, 4, 4]
+    # 17 - 1 - 3 - 1 - 1 - 2 - 1 - 2 - 1 - 1 = 4; every removal reason is non-zero here.
+    assert steps["delta"].tolist() == [17, -1, -3, -1, -1, -2, -1, -2, -1, -1, 4]
+    assert steps["running_total"].tolist() == [17, 16, 13, 12, 11, 9, 8, 6, 5, 4, 4]
     assert steps["label"].iloc[0] == "rows_in" and steps["label"].iloc[-1] == "rows_kept"
     only_dupes = clean_data(
         MarketingData(transactions=_transactions().iloc[[0, 1]]), observation_end=END
     )
     short = ledger_waterfall_data(only_dupes.ledger, "transactions")
     assert short["label"].tolist() == ["rows_in", "duplicate_rows", "rows_kept"]
-    assert len(ledger_waterfall_data(only_dupes.ledger, "transactions", include_zero=True)) == 10
+    assert len(ledger_waterfall_data(only_dupes.ledger, "transactions", include_zero=True)) == 11
     with pytest.raises(DataValidationError, match="'campaign'"):
         ledger_waterfall_data(result.ledger, "campaign")
 
@@ -331,6 +334,8 @@ def _reference_reason(row, seen: set) -> str:
         return "missing_timestamp"
     if timestamp >= CUTOFF:
         return "future_dated"
+    if abs(amount) >= 1e20:  # inf included; NaN compares False
+        return "invalid_amount"
     # NaN compares False; a negative amount from a negative price is a price error.
     if quantity < 0 or cancelled or (amount < 0 and not unit_price < 0):
         return "return_or_cancellation"
@@ -347,7 +352,7 @@ transaction_rows = st.lists(
         st.sampled_from([T("2024-01-10"), T("2024-01-31 12:00"), T("2024-02-01"), pd.NaT]),
         st.sampled_from([1.0, 2.0, -0.5, np.nan]),
         st.sampled_from([5.0, 0.0, -1.0, np.nan]),
-        st.sampled_from([10.0, 0.0, -0.5, np.nan]),
+        st.sampled_from([10.0, 0.0, -0.5, np.nan, np.inf, -np.inf, 2e20, 0.99e20]),
         st.booleans(),
     ),
     max_size=40,
@@ -363,6 +368,8 @@ BOUNDARY_ROWS = [
     ("c2", T("2024-01-10"), np.nan, 5.0, np.nan, False),
     ("c3", T("2024-02-01"), 1.0, 5.0, 10.0, False),
     ("c3", T("2024-01-31 12:00"), 1.0, 5.0, 10.0, False),
+    ("c1", T("2024-01-10"), -0.5, 5.0, -np.inf, False),  # invalid before it is a return
+    ("c2", T("2024-01-10"), 1.0, 5.0, 1e20, False),  # exactly the bound: invalid
 ]
 
 
