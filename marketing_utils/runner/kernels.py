@@ -290,6 +290,10 @@ def kill_kernels() -> None:
                 process.kill()
 
 
+#: Every kernel of the runner is a WorkbookKernel: its end waits for no ended child.
+KERNEL_CLASS = "--IPKernelApp.kernel_class=marketing_utils.runner._kernel.WorkbookKernel"
+
+
 def kernel_manager_class(socket_dir: Path, niceness: int = 0):
     """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
 
@@ -321,6 +325,8 @@ def kernel_manager_class(socket_dir: Path, niceness: int = 0):
             return "ipc"
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if list(kernel_cmd[:3]) == [sys.executable, "-m", "ipykernel_launcher"]:
+                kernel_cmd = [*kernel_cmd, KERNEL_CLASS]
             # The kernel's own diagnostics (ipykernel's tornado logger, C libraries) go to
             # its process stderr, not to the notebook: keep them out of the user's terminal.
             # The notebook's output and warnings travel over the kernel protocol instead.

@@ -4,6 +4,7 @@ anything the server cannot serve exactly as a new process would falls back to on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -77,6 +78,13 @@ async def _start_and_run(socket_dir: Path, cwd: Path, code: str) -> tuple[object
     finally:
         client.stop_channels()
     return manager, outputs
+
+
+def _ended(pid: int) -> bool:  # gone, or a zombie waiting for init to reap it
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def _notebook_folder(tmp_path: Path) -> Path:
@@ -190,14 +198,8 @@ def test_a_forked_kernel_has_the_notebooks_imports_loaded_and_reports_its_end(tm
         left = manager.provisioner.process.pid
         (worker_pid,) = [int(o["text"]) for o in outputs if o["type"] == "stream"]
 
-    def ended(pid: int) -> bool:  # gone, or a zombie waiting for init to reap it
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-        except OSError:
-            return True
-
     deadline = time.monotonic() + 30
-    while not (ended(left) and ended(worker_pid)):
+    while not (_ended(left) and _ended(worker_pid)):
         assert time.monotonic() < deadline, "the kernel or its worker outlived the server"
         time.sleep(0.1)
     # Its log has no banner for a kernel started by hand (which one without a parent prints).
@@ -298,3 +300,40 @@ def test_a_start_that_waits_too_long_is_a_new_process_and_the_late_fork_never_ha
         assert children.read_text().split() == []
         # And the run forks no more: a stuck server would keep every start waiting.
         assert server.fork(_LAUNCHER + ["-f", "x.json"], dict(os.environ), tmp_path, log) is None
+
+
+# Children a notebook leaves: one that has ended (a zombie until the kernel collects it), the
+# workers and resource trackers of a parallel fit, and a subprocess that still runs.
+_CHILDREN = """import subprocess, time, psutil
+from joblib import Parallel, delayed
+ended = subprocess.Popen(['true'])
+Parallel(n_jobs=2)(delayed(abs)(i) for i in range(10))
+running = subprocess.Popen(['sleep', '60'])
+time.sleep(0.3)
+print(*[child.pid for child in psutil.Process().children(recursive=True)])
+"""
+
+
+@pytest.mark.parametrize("forks", ["on", "off"])
+def test_a_kernel_with_children_ends_by_itself_and_takes_its_children_along(tmp_path, forks):
+    # ipykernel waited at shutdown for children it cannot end (zombies, resource trackers
+    # that ignore SIGTERM) until jupyter_client terminated it: exit -15 after 2.5 s.
+    socket_dir = tmp_path / "sockets"
+    socket_dir.mkdir()
+    notebook = write_notebook(tmp_path / "n.ipynb", "x = 1", ["import joblib"])
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_kernel_environment())
+        if forks == "on":
+            assert _wait_loaded(stack.enter_context(fork_server(tmp_path, [notebook])))
+        manager, outputs = asyncio.run(_start_and_run(socket_dir, tmp_path, _CHILDREN))
+        process = manager.provisioner.process
+        assert isinstance(process, ForkedKernel) == (forks == "on")
+        (text,) = [o["text"] for o in outputs if o["type"] == "stream"]
+        children = [int(pid) for pid in text.split()]
+        assert len(children) >= 5, text  # 2 workers, 2 trackers, the sleeper (and the zombie)
+        asyncio.run(manager.shutdown_kernel())
+        assert process.wait(timeout=30) == 0
+    deadline = time.monotonic() + 30
+    while not all(_ended(pid) for pid in children):
+        assert time.monotonic() < deadline, [p for p in children if not _ended(p)]
+        time.sleep(0.1)
