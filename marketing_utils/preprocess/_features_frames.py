@@ -37,9 +37,9 @@ _EPOCH = pd.Timestamp("1970-01-01")
 #: decimals are exact, so their order does not matter: 12 places keep every
 #: amount to within 5e-13, up to 10^26.
 EXACT = nw.Decimal(38, 12)
-#: Amounts must be below this in absolute value: it leaves EXACT room for sums
-#: of 10^6 of them.
-AMOUNT_BOUND = 1e20
+#: Amounts must be below this in absolute value (no line of any currency comes
+#: near it): EXACT then holds the sum of 10^11 of them without overflow.
+AMOUNT_BOUND = 1e15
 
 
 def to_lazy(frame: Any, where: str) -> tuple[nw.LazyFrame, nw.Implementation]:
@@ -166,7 +166,9 @@ def check_events(
 
     Required columns must exist with the right kind of dtype; ids, timestamps,
     amounts and the ``not_null`` columns must have no missing values; amounts
-    must not be negative unless ``allow_negative``. Costs one pass over the data.
+    must be finite and below :data:`AMOUNT_BOUND` in absolute value, and not
+    negative unless ``allow_negative``. Every row is checked, also those a later
+    date filter leaves out. Costs one pass over the data.
     """
     schema = lazy.collect_schema()
     required = [customer_id_col, datetime_col] + ([amount_col] if amount_col else [])

@@ -13,8 +13,9 @@ counted under the *first* rule that removes it:
 3. ``unknown_customer``: id not in the customers table (when there is one).
 4. ``missing_timestamp``: timestamp missing.
 5. ``future_dated``: timestamp after the observation end (that day included).
-6. ``invalid_amount``: amount infinite, or 1e20 or more in absolute value: an
-   error upstream (a division by zero, a code read as money), never spend.
+6. ``invalid_amount``: amount (or unit price) infinite, or 1e15 or more in
+   absolute value: an error upstream (a division by zero, a code read as
+   money), never spend.
 7. ``return_or_cancellation``: quantity < 0, amount < 0 or ``is_cancelled``;
    these rows are moved, unchanged, to :attr:`CleanResult.returns` (for a
    returns-rate feature) and never counted as spend. A negative amount whose
@@ -302,7 +303,11 @@ def _clean_transactions(
     remove("missing_timestamp", remaining["timestamp"].isna())
     cutoff = _future_cutoff(observation_end, remaining["timestamp"])
     remove("future_dated", remaining["timestamp"] >= cutoff)
-    remove("invalid_amount", remaining["amount"].abs().ge(AMOUNT_BOUND))
+    invalid = remaining["amount"].abs().ge(AMOUNT_BOUND)
+    if "unit_price" in remaining:
+        # Capping recomputes an amount from the unit price: it must be usable too.
+        invalid |= remaining["unit_price"].abs().ge(AMOUNT_BOUND)
+    remove("invalid_amount", invalid)
 
     is_return = remaining["amount"].lt(0)
     if "unit_price" in remaining:

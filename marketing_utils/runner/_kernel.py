@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import inspect
 
+import ipykernel
 from ipykernel.ipkernel import IPythonKernel
 
 #: The command line of the resource trackers of multiprocessing and of joblib's loky.
 _RESOURCE_TRACKER = "resource_tracker import main"
+#: WorkbookKernel.shutdown_request follows ipykernel 7's.
+_SHUTDOWN_AS_IN_7 = int(ipykernel.__version__.split(".")[0]) >= 7
 
 
 class WorkbookKernel(IPythonKernel):
@@ -39,8 +42,12 @@ class WorkbookKernel(IPythonKernel):
         may still be publishing its last status through the output thread: it
         then waited (up to 10 s, in about one shutdown in ten) until
         jupyter_client terminated the kernel. Here the main loop stops only once
-        the control thread is done with the request.
+        the control thread is done with the request. Written against ipykernel
+        7.4's method (the reply, the broadcast and ``_at_shutdown`` as there);
+        with ipykernel 6, ipykernel's own method runs.
         """
+        if not _SHUTDOWN_AS_IN_7:
+            return await super().shutdown_request(stream, ident, parent)
         if not self.session:
             return
         content = self.do_shutdown(parent["content"]["restart"])
@@ -80,5 +87,7 @@ class WorkbookKernel(IPythonKernel):
                     continue
             except psutil.NoSuchProcess:
                 continue
+            except psutil.Error:  # not allowed to read it: signal it, as ipykernel would
+                pass
             waited_for.append(child)
         return waited_for

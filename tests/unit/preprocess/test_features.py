@@ -556,12 +556,12 @@ def test_negative_amounts_are_not_purchases():
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("amount", [np.inf, 2e20, -3e20])
+@pytest.mark.parametrize("amount", [np.inf, 2e15, -3e15])
 def test_amounts_too_large_to_be_money_are_reported(engine, amount):
     log, returns = tiny_transactions(), tiny_returns()
     log.loc[2, "amount"] = returns.loc[1, "amount"] = amount
     message = (
-        f"column 'amount': expected finite amounts below 1e\\+20.*found 1.*{re.escape(str(amount))}"
+        f"column 'amount': expected finite amounts below 1e\\+15.*found 1.*{re.escape(str(amount))}"
     )
     with pytest.raises(DataValidationError, match="transactions, " + message):
         rfm_summary(to_engine(log, engine))
@@ -571,7 +571,7 @@ def test_amounts_too_large_to_be_money_are_reported(engine, amount):
             cutoff="2024-01-09",
             returns=to_engine(returns, engine),
         )
-    log.loc[2, "amount"] = 0.99e20  # below the bound: accepted
+    log.loc[2, "amount"] = 0.99e15  # below the bound: accepted
     assert rfm_rows(rfm_summary(to_engine(log, engine)))["a"][0] >= 0
 
 
