@@ -367,11 +367,16 @@ def _spend_by_customer(
         )
     summed = [_category_sum(i) for i in range(len(categories))]
     # Windows start on a day boundary, so per-day totals split exactly between them.
+    # Zero as the amount times 0 keeps the amount's dtype: on Polars the daily totals
+    # are exact decimals (ff.EXACT), and a float 0.0 would round them to floats.
     window_columns, window_summed = [], []
     for w in windows:
         in_window = nw.col(ff.DAY) >= cutoff_day - w
         window_columns.append(
-            nw.when(in_window).then(nw.col(AMOUNT)).otherwise(0.0).alias(f"spend_{w}d")
+            nw.when(in_window)
+            .then(nw.col(AMOUNT))
+            .otherwise(nw.col(AMOUNT) * 0)
+            .alias(f"spend_{w}d")
         )
         window_summed.append(f"spend_{w}d")
         if not has_orders:
