@@ -1,7 +1,8 @@
 """The notebooks' kernel: ipykernel's, with a shutdown that ends at once.
 
-The runner starts every kernel with ``--IPKernelApp.kernel_class`` naming
-:class:`WorkbookKernel` (:data:`~marketing_utils.runner.kernels.KERNEL_CLASS`).
+The runner starts its kernels (``python -m ipykernel_launcher``, on Linux and
+macOS) with ``--IPKernelApp.kernel_class`` naming :class:`WorkbookKernel`
+(:data:`~marketing_utils.runner.kernels.KERNEL_CLASS`).
 """
 
 from __future__ import annotations

@@ -290,7 +290,8 @@ def kill_kernels() -> None:
                 process.kill()
 
 
-#: Every kernel of the runner is a WorkbookKernel: its end waits for no ended child.
+#: The runner's kernels (those started as ``python -m ipykernel_launcher``; not on
+#: Windows) are WorkbookKernels: their shutdown ends at once (see its docstring).
 KERNEL_CLASS = "--IPKernelApp.kernel_class=marketing_utils.runner._kernel.WorkbookKernel"
 
 
