@@ -301,6 +301,9 @@ def summarize_customers(
     ``REPEAT_MEAN`` and ``total_spend`` (with an amount) and the sums of the
     ``summed`` and ``daily_summed`` columns. pandas takes a faster route with
     integer-coded ids (:mod:`marketing_utils.preprocess._features_pandas`), same results.
+    On Polars the amount and ``summed`` are summed as exact decimals (:data:`EXACT`);
+    ``daily_columns`` built from the daily amount keep that dtype if they keep the
+    amount's (a zero as ``amount * 0``, not ``0.0``), and so sum exactly too.
     """
     if rows.implementation.is_pandas():
         native = rows.to_native()
@@ -328,8 +331,6 @@ def summarize_customers(
     daily = group_by(rows, customer_id_col, DAY).agg(*[nw.col(c).sum() for c in values])
     if daily_columns:
         daily = daily.with_columns(*daily_columns)
-        if polars:
-            daily = exact_sums(daily, daily_summed)
     extra = [nw.col(amount_col).sum().alias("total_spend")] if amount_col else []
     extra += [nw.col(c).sum() for c in dict.fromkeys([*summed, *daily_summed])]
     summary = summarize_days(daily, customer_id_col, amount_col, extra=extra)
