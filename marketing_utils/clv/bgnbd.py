@@ -206,6 +206,9 @@ def conditional_expected_purchases(
         \Big[1 - \Big(\frac{\alpha + T}{\alpha + T + t}\Big)^{r + x}
         {}_2F_1\Big(r + x, b + x; a + b + x - 1; \frac{t}{\alpha + T + t}\Big)\Big]
         \,P(\text{alive} \mid x, t_x, T).
+
+    ``t`` may be an array that broadcasts against the customers' arrays (one
+    row per horizon, say): P(alive) is then computed once for every horizon.
     """
     r, alpha, a, b = _params(params)
     t, x, tx, T = (np.asarray(v, dtype=float) for v in (t, x, tx, T))

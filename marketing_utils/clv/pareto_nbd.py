@@ -138,12 +138,16 @@ def p_alive(params: dict | FitResult, x: Any, tx: Any, T: Any) -> np.ndarray:
     r"""Probability of being alive at ``T``:
     :math:`\big[1 + \frac{s}{r+s+x}(\alpha+T)^{r+x}(\beta+T)^s A_0\big]^{-1}`."""
     theta = _params(params)
-    x, tx, T = (np.asarray(v, dtype=float) for v in (x, tx, T))
+    x, tx, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, tx, T)))
+    shape = x.shape
+    x, tx, T = x.ravel(), tx.ravel(), T.ravel()
     r, alpha, s, beta = theta
-    log_a0, first = _log_a0_and_first(theta, x, tx, T)
+    # Customers share (x, t_x) and (x, T) pairs: the hypergeometric terms once per pair.
+    pairs = (_pair_index(x, tx), _pair_index(x, T))
+    log_a0, first = _log_a0_and_first(theta, x, tx, T, pairs)
     log_odds = np.log(s) - np.log(r + s + x) + log_a0 - first
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(log_odds))
+        return (1.0 / (1.0 + np.exp(log_odds))).reshape(shape)
 
 
 def _lifetime_factor(s: float, base: Any, t: Any) -> np.ndarray:
@@ -166,7 +170,10 @@ def conditional_expected_purchases(
 ) -> np.ndarray:
     r"""Expected purchases in the next ``t`` periods given ``(x, t_x, T)``:
     :math:`\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}\big[1 - (\frac{\beta+T}{\beta+T+t})^{s-1}\big]
-    P(\text{alive})`."""
+    P(\text{alive})`.
+
+    ``t`` may be an array that broadcasts against the customers' arrays (one
+    row per horizon, say): P(alive) is then computed once for every horizon."""
     r, alpha, s, beta = _params(params)
     t, x, tx, T = (np.asarray(v, dtype=float) for v in (t, x, tx, T))
     rate = (r + x) / (alpha + T)

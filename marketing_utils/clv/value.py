@@ -109,13 +109,16 @@ def discounted_clv(
     rate = _check_rate("annual_discount_rate", annual_discount_rate, 0.0)
     unit = TIME_UNITS[time_unit]
     spend = np.asarray(spend, dtype=float)
-    previous = np.zeros(len(spend))
-    total = np.zeros(len(spend))
-    for k in range(1, int(months) + 1):
-        t = k * DAYS_PER_MONTH / unit
-        current = module.conditional_expected_purchases(params, t, x, tx, T)
-        total += (current - previous) / (1 + rate) ** (k / 12)
-        previous = current
+    month = np.arange(1, int(months) + 1, dtype=float)[:, np.newaxis]
+    # Every month in one call (rows: months, columns: customers), so that
+    # P(alive), which does not depend on the horizon, is computed once.
+    cumulative = module.conditional_expected_purchases(
+        params, month * DAYS_PER_MONTH / unit, x, tx, T
+    )
+    per_month = np.diff(cumulative, axis=0, prepend=0.0)
+    total = np.zeros(per_month.shape[1:])
+    for k in range(len(month)):  # month by month, the order of the sum in the formula
+        total += per_month[k] / (1 + rate) ** ((k + 1) / 12)
     return margin * spend * total
 
 

@@ -89,3 +89,33 @@ def test_fit_recovers_the_parameters_of_simulated_data(rng):
     fit = pareto_nbd.fit_pareto_nbd(data)
     for name, value in truth.items():
         assert abs(fit.params[name] - value) < 3.5 * fit.std_errors[name], name
+
+
+@pytest.mark.parametrize("theta", [(0.8, 3.0, 0.9, 12.0), (1.2, 9.0, 0.7, 2.0)])
+def test_p_alive_of_customers_sharing_histories_matches_integration(theta):
+    # P(alive) = alive term / likelihood; customers repeat (x, t_x) and (x, T) pairs, which
+    # p_alive evaluates once per pair, and come as a 2-D array, whose shape is kept.
+    params = dict(zip(pareto_nbd.PARAMS, theta, strict=True))
+    x = np.array([[0, 2, 2, 4], [2, 0, 4, 2.0]])
+    tx = np.array([[0, 12, 12, 29], [12, 0, 20, 5.0]])
+    T = np.array([[30, 30, 52, 30], [30, 52, 30, 30.0]])
+    r, alpha, s, beta = theta
+    expected = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        alive = beta**s / ((alpha + T[i]) ** (r + x[i]) * (beta + T[i]) ** s)
+        head = math.exp(math.lgamma(r + x[i]) - math.lgamma(r)) * alpha**r
+        expected[i] = head * alive / _integrated_likelihood(*theta, x[i], tx[i], T[i])
+    got = pareto_nbd.p_alive(params, x, tx, T)
+    assert got.shape == x.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+def test_conditional_expected_purchases_of_several_horizons_at_once():
+    params = {"r": 0.6, "alpha": 11.6, "s": 0.52, "beta": 8.8}
+    x, tx, T = np.array([0, 2, 5.0]), np.array([0, 20, 30.0]), np.array([35, 35, 35.0])
+    horizons = np.array([[4.0], [13.0], [52.0]])
+    got = pareto_nbd.conditional_expected_purchases(params, horizons, x, tx, T)
+    for row, t in zip(got, horizons[:, 0], strict=True):
+        np.testing.assert_allclose(
+            row, pareto_nbd.conditional_expected_purchases(params, t, x, tx, T), rtol=1e-14
+        )
