@@ -61,11 +61,12 @@ def _log_term(theta, x, y):
         return np.log(hyp2f1(rsx, c, rsx + 1, abs(alpha - beta) / (m + y))) - rsx * np.log(m + y)
 
 
-def _log_a0_and_first(theta, x, tx, T, pairs=None):
+def _log_a0_and_first(theta, x, tx, T, pairs=None, by_T=None):
     """``log A_0`` and the log of the first bracket term, per customer.
 
     ``pairs``, from :func:`_pair_index`, evaluates the hypergeometric terms
-    once per distinct ``(x, t_x)`` and ``(x, T)`` pair instead of once per row.
+    once per distinct ``(x, t_x)`` and ``(x, T)`` pair instead of once per row;
+    ``by_T``, from :func:`_distinct`, the logarithms of ``T`` once per distinct ``T``.
     """
     r, alpha, s, beta = theta
     if pairs is None:
@@ -77,7 +78,8 @@ def _log_a0_and_first(theta, x, tx, T, pairs=None):
     with np.errstate(divide="ignore", invalid="ignore"):
         # A_0 = e^{log_tx} - e^{log_T} >= 0 (0 when t_x = T)
         log_a0 = log_tx + np.log1p(-np.exp(np.minimum(log_T - log_tx, 0.0)))
-    first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    log_alpha_T, log_beta_T = _per_row(by_T, T, lambda u: (np.log(alpha + u), np.log(beta + u)))
+    first = -(r + x) * log_alpha_T - s * log_beta_T
     return log_a0, first
 
 
@@ -89,10 +91,31 @@ def log_likelihood(theta: Any, x: Any, tx: Any, T: Any) -> np.ndarray:
     return _assemble(theta, x, log_a0, first)
 
 
-def _assemble(theta, x, log_a0, first):
+def _assemble(theta, x, log_a0, first, by_x=None):
+    """The log-likelihood from the two bracket terms; ``by_x`` as ``by_T`` above, for ``x``."""
     r, alpha, s, beta = theta
-    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    return head + np.logaddexp(first, np.log(s) - np.log(r + s + x) + log_a0)
+    log_gamma_ratio, log_rsx = _per_row(
+        by_x, x, lambda u: (gammaln(r + u) - gammaln(r), np.log(r + s + u))
+    )
+    head = log_gamma_ratio + r * np.log(alpha) + s * np.log(beta)
+    return head + np.logaddexp(first, np.log(s) - log_rsx + log_a0)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and the inverse index (``values == distinct[inverse]``)."""
+    return np.unique(values, return_inverse=True)
+
+
+def _per_row(by_values, values, compute):
+    """``compute(values)``, evaluated once per distinct value when ``by_values`` is given.
+
+    Element-wise functions give the same bits either way; a fit has far fewer
+    distinct frequencies and ages than rows (``gammaln`` was most of its time).
+    """
+    if by_values is None:
+        return compute(values)
+    distinct, inverse = by_values
+    return tuple(column[inverse] for column in compute(distinct))
 
 
 def fit_pareto_nbd(summary: Any, *, initial: dict | None = None) -> FitResult:
@@ -120,11 +143,12 @@ def fit_pareto_nbd(summary: Any, *, initial: dict | None = None) -> FitResult:
     x, tx, T = check_rfm(summary)
     (ux, utx, uT), weights, _ = collapse_rows(x, tx, T)
     pairs = (_pair_index(ux, utx), _pair_index(ux, uT))
+    by_x, by_T = _distinct(ux), _distinct(uT)
     start = [initial.get(n, 1.0) for n in PARAMS] if initial else None
 
     def loglik(theta):
-        log_a0, first = _log_a0_and_first(theta, ux, utx, uT, pairs)
-        return _assemble(theta, ux, log_a0, first)
+        log_a0, first = _log_a0_and_first(theta, ux, utx, uT, pairs, by_T)
+        return _assemble(theta, ux, log_a0, first, by_x)
 
     return fit_log_params("Pareto/NBD", PARAMS, loglik, weights, initial=start, tol=1e-7)
 
