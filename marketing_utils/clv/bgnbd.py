@@ -197,7 +197,7 @@ def expected_purchases(params: dict | FitResult, t: Any) -> np.ndarray:
 
 
 def conditional_expected_purchases(
-    params: dict | FitResult, t: Any, x: Any, tx: Any, T: Any
+    params: dict | FitResult, t: Any, x: Any, tx: Any, T: Any, *, alive: Any = None
 ) -> np.ndarray:
     r"""Expected repeat purchases in the next ``t`` periods, given ``(x, t_x, T)``.
 
@@ -207,12 +207,12 @@ def conditional_expected_purchases(
         {}_2F_1\Big(r + x, b + x; a + b + x - 1; \frac{t}{\alpha + T + t}\Big)\Big]
         \,P(\text{alive} \mid x, t_x, T).
 
-    ``t`` may be an array that broadcasts against the customers' arrays (one
-    row per horizon, say): P(alive) is then computed once for every horizon.
+    ``alive``, the customers' :func:`p_alive` if already computed, saves
+    computing it again (it does not depend on ``t``).
     """
     r, alpha, a, b = _params(params)
     t, x, tx, T = (np.asarray(v, dtype=float) for v in (t, x, tx, T))
     z = t / (alpha + T + t)
     head = (a + b + x - 1) / (a - 1)
     tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-    return head * tail * p_alive(params, x, tx, T)
+    return head * tail * (p_alive(params, x, tx, T) if alive is None else alive)

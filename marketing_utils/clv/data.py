@@ -119,7 +119,8 @@ def collapse_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, n
     """
     frame = pd.DataFrame({i: np.asarray(c, dtype=float) for i, c in enumerate(columns)})
     # a hash group-by, sorted: much faster than np.unique(axis=0) on millions of rows
-    inverse = frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy()
+    # dropna=False: a row with NaN is a row of its own, not dropped (its result is NaN)
+    inverse = frame.groupby(list(frame.columns), sort=True, dropna=False).ngroup().to_numpy()
     _, first = np.unique(inverse, return_index=True)
     counts = np.bincount(inverse).astype(float)
     return [frame[i].to_numpy()[first] for i in frame.columns], counts, inverse

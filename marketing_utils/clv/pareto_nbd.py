@@ -190,15 +190,17 @@ def expected_purchases(params: dict | FitResult, t: Any) -> np.ndarray:
 
 
 def conditional_expected_purchases(
-    params: dict | FitResult, t: Any, x: Any, tx: Any, T: Any
+    params: dict | FitResult, t: Any, x: Any, tx: Any, T: Any, *, alive: Any = None
 ) -> np.ndarray:
     r"""Expected purchases in the next ``t`` periods given ``(x, t_x, T)``:
     :math:`\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}\big[1 - (\frac{\beta+T}{\beta+T+t})^{s-1}\big]
     P(\text{alive})`.
 
-    ``t`` may be an array that broadcasts against the customers' arrays (one
-    row per horizon, say): P(alive) is then computed once for every horizon."""
+    ``alive``, the customers' :func:`p_alive` if already computed, saves
+    computing it again (it does not depend on ``t``)."""
     r, alpha, s, beta = _params(params)
     t, x, tx, T = (np.asarray(v, dtype=float) for v in (t, x, tx, T))
     rate = (r + x) / (alpha + T)
-    return rate * (beta + T) * _lifetime_factor(s, beta + T, t) * p_alive(params, x, tx, T)
+    if alive is None:
+        alive = p_alive(params, x, tx, T)
+    return rate * (beta + T) * _lifetime_factor(s, beta + T, t) * alive

@@ -109,16 +109,13 @@ def discounted_clv(
     rate = _check_rate("annual_discount_rate", annual_discount_rate, 0.0)
     unit = TIME_UNITS[time_unit]
     spend = np.asarray(spend, dtype=float)
-    month = np.arange(1, int(months) + 1, dtype=float)[:, np.newaxis]
-    # Every month in one call (rows: months, columns: customers), so that
-    # P(alive), which does not depend on the horizon, is computed once.
-    cumulative = module.conditional_expected_purchases(
-        params, month * DAYS_PER_MONTH / unit, x, tx, T
-    )
-    per_month = np.diff(cumulative, axis=0, prepend=0.0)
-    total = np.zeros(per_month.shape[1:])
-    for k in range(len(month)):  # month by month, the order of the sum in the formula
-        total += per_month[k] / (1 + rate) ** ((k + 1) / 12)
+    alive = module.p_alive(params, x, tx, T)  # once: it does not depend on the horizon
+    previous = total = 0.0
+    for k in range(1, int(months) + 1):
+        t = k * DAYS_PER_MONTH / unit
+        current = module.conditional_expected_purchases(params, t, x, tx, T, alive=alive)
+        total = total + (current - previous) / (1 + rate) ** (k / 12)
+        previous = current
     return margin * spend * total
 
 

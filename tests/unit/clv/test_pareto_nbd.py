@@ -110,15 +110,12 @@ def test_p_alive_of_customers_sharing_histories_matches_integration(theta):
     np.testing.assert_allclose(got, expected, rtol=1e-9)
 
 
-def test_conditional_expected_purchases_of_several_horizons_at_once():
+def test_p_alive_of_a_missing_history_is_missing_and_leaves_the_others_alone():
     params = {"r": 0.6, "alpha": 11.6, "s": 0.52, "beta": 8.8}
-    x, tx, T = np.array([0, 2, 5.0]), np.array([0, 20, 30.0]), np.array([35, 35, 35.0])
-    horizons = np.array([[4.0], [13.0], [52.0]])
-    got = pareto_nbd.conditional_expected_purchases(params, horizons, x, tx, T)
-    for row, t in zip(got, horizons[:, 0], strict=True):
-        np.testing.assert_allclose(
-            row, pareto_nbd.conditional_expected_purchases(params, t, x, tx, T), rtol=1e-14
-        )
+    got = pareto_nbd.p_alive(params, [1, np.nan, 3, 1], [2, 3, 4, 2], [30, 30, 30, 30])
+    alone = pareto_nbd.p_alive(params, [1, 3], [2, 4], [30, 30])
+    assert np.isnan(got[1])
+    np.testing.assert_array_equal(got[[0, 2, 3]], alone[[0, 1, 0]])
 
 
 def test_the_fit_reports_the_likelihood_of_every_customer_at_its_optimum(rng):

@@ -161,3 +161,41 @@ def test_worked_examples_equal_the_model_functions():
             "bgnbd", BG, [2], [20], [35], [54.0], months=12, margin=0.3, annual_discount_rate=0.1
         )[0]
     )
+
+
+@pytest.mark.parametrize(("model", "params"), [("bgnbd", BG), ("pareto_nbd", PN)])
+@pytest.mark.parametrize("time_unit", ["W", "D"])
+def test_the_discounted_clv_of_each_customer_is_its_month_by_month_sum(model, params, time_unit):
+    # clv_worked_example adds one customer's months one call at a time (P(alive) each time);
+    # discounted_clv computes P(alive) once for all customers and months.
+    scale = 7.0 if time_unit == "D" else 1.0
+    params = {**params, "alpha": params["alpha"] * scale}
+    if model == "pareto_nbd":
+        params["beta"] = PN["beta"] * scale
+    spend = np.array([30.0, 40.0, 50.0])
+    got = discounted_clv(
+        model,
+        params,
+        X,
+        TX * scale,
+        T * scale,
+        spend,
+        months=18,
+        margin=0.3,
+        annual_discount_rate=0.1,
+        time_unit=time_unit,
+    )
+    for i in range(len(X)):
+        monthly = clv_worked_example(
+            model,
+            params,
+            X[i],
+            TX[i] * scale,
+            T[i] * scale,
+            spend[i],
+            months=18,
+            margin=0.3,
+            annual_discount_rate=0.1,
+            time_unit=time_unit,
+        )
+        assert got[i] == pytest.approx(monthly["clv"].iloc[-1], rel=1e-12)
