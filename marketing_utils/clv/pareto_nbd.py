@@ -66,7 +66,8 @@ def _log_a0_and_first(theta, x, tx, T, pairs=None, by_T=None):
 
     ``pairs``, from :func:`_pair_index`, evaluates the hypergeometric terms
     once per distinct ``(x, t_x)`` and ``(x, T)`` pair instead of once per row;
-    ``by_T``, from :func:`_distinct`, the logarithms of ``T`` once per distinct ``T``.
+    ``by_T``, the distinct ``T`` and their inverse index (``np.unique``), the
+    logarithms of ``T`` once per distinct ``T``.
     """
     r, alpha, s, beta = theta
     if pairs is None:
@@ -99,11 +100,6 @@ def _assemble(theta, x, log_a0, first, by_x=None):
     )
     head = log_gamma_ratio + r * np.log(alpha) + s * np.log(beta)
     return head + np.logaddexp(first, np.log(s) - log_rsx + log_a0)
-
-
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values and the inverse index (``values == distinct[inverse]``)."""
-    return np.unique(values, return_inverse=True)
 
 
 def _per_row(by_values, values, compute):
@@ -143,7 +139,7 @@ def fit_pareto_nbd(summary: Any, *, initial: dict | None = None) -> FitResult:
     x, tx, T = check_rfm(summary)
     (ux, utx, uT), weights, _ = collapse_rows(x, tx, T)
     pairs = (_pair_index(ux, utx), _pair_index(ux, uT))
-    by_x, by_T = _distinct(ux), _distinct(uT)
+    by_x, by_T = (np.unique(v, return_inverse=True) for v in (ux, uT))
     start = [initial.get(n, 1.0) for n in PARAMS] if initial else None
 
     def loglik(theta):

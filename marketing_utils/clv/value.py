@@ -70,6 +70,7 @@ def discounted_clv(
     margin: float,
     annual_discount_rate: float,
     time_unit: str = "W",
+    alive: Any = None,
 ) -> np.ndarray:
     """Discounted margin over the next ``months`` months, per customer (see module docstring).
 
@@ -91,6 +92,9 @@ def discounted_clv(
         Yearly discount rate, >= 0 (0.1 for 10%).
     time_unit : {"W", "D"}
         Unit of ``tx`` and ``T``.
+    alive : array-like, optional
+        The customers' P(alive) under ``params`` if already computed (it does
+        not depend on the horizon, so it is computed once, not once a month).
 
     Returns
     -------
@@ -109,7 +113,8 @@ def discounted_clv(
     rate = _check_rate("annual_discount_rate", annual_discount_rate, 0.0)
     unit = TIME_UNITS[time_unit]
     spend = np.asarray(spend, dtype=float)
-    alive = module.p_alive(params, x, tx, T)  # once: it does not depend on the horizon
+    if alive is None:
+        alive = module.p_alive(params, x, tx, T)
     previous = total = 0.0
     for k in range(1, int(months) + 1):
         t = k * DAYS_PER_MONTH / unit
@@ -158,6 +163,7 @@ def clv_table(
     x, tx, T = check_rfm(summary)
     m = summary["monetary_value"].to_numpy(dtype=float)
     spend = gamma_gamma.conditional_expected_spend(spend_fit, x, m)
+    alive = module.p_alive(purchase_fit, x, tx, T)
     out = pd.DataFrame(
         {
             "customer_id": summary["customer_id"].to_numpy(),
@@ -166,9 +172,9 @@ def clv_table(
             "T": T,
             "monetary_value": m,
             "expected_purchases": module.conditional_expected_purchases(
-                purchase_fit, prediction_periods, x, tx, T
+                purchase_fit, prediction_periods, x, tx, T, alive=alive
             ),
-            "p_alive": module.p_alive(purchase_fit, x, tx, T),
+            "p_alive": alive,
             "expected_spend": spend,
         }
     )
@@ -183,5 +189,6 @@ def clv_table(
         margin=margin,
         annual_discount_rate=annual_discount_rate,
         time_unit=time_unit,
+        alive=alive,
     )
     return out
