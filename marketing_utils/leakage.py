@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from scipy.stats import rankdata
 from sklearn.model_selection import StratifiedKFold
 
 from .errors import DataValidationError
@@ -67,18 +67,49 @@ __all__ = [
 LEAKAGE_THRESHOLD = 0.98
 #: Test AUC above which a model is flagged "too good to be true".
 TOO_GOOD_AUC = 0.99
-_MISSING = "\x00missing"
 
 
 def rank_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     """ROC AUC of scores against 0/1 labels (ties count one half).
+
+    The Mann-Whitney form, :math:`(R_1 - n_1(n_1 + 1)/2) / (n_1 n_0)` with
+    :math:`R_1` the sum of the positives' average ranks: the same number as
+    ``sklearn.metrics.roc_auc_score``, exact up to the final division (ranks
+    are halves), and without its input checks, which cost more than the AUC
+    when the guard scores every feature of a table.
+
+    Raises
+    ------
+    ValueError
+        When the arrays differ in length, a score is not finite, a label is
+        not 0 or 1, or only one class is present.
 
     Examples
     --------
     >>> rank_auc(np.array([0.1, 0.4, 0.4, 0.8]), np.array([0, 0, 1, 1]))
     0.875
     """
-    return float(roc_auc_score(np.asarray(labels, dtype=int), np.asarray(scores, dtype=float)))
+    scores = np.asarray(scores, dtype=float).ravel()
+    labels = np.asarray(labels).ravel()
+    if scores.shape != labels.shape:
+        raise ValueError(f"rank_auc: {scores.size} scores for {labels.size} labels")
+    if not np.isfinite(scores).all():
+        raise ValueError("rank_auc: expected finite scores, found NaN or infinity")
+    positive = labels == 1
+    if not (positive | (labels == 0)).all():
+        raise ValueError(f"rank_auc: expected 0/1 labels, found {sorted(set(labels.tolist()))}")
+    n_positive = int(positive.sum())
+    n_negative = labels.size - n_positive
+    if n_positive == 0 or n_negative == 0:
+        raise ValueError("rank_auc: only one class present in the labels; the AUC is undefined")
+    rank_sum = rankdata(scores, method="average")[positive].sum()
+    return float((rank_sum - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative))
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of the distinct values; every kind of missing value is one more code."""
+    codes, uniques = pd.factorize(values)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 def _levels(values: pd.Series, n_bins: int) -> np.ndarray:
@@ -87,11 +118,8 @@ def _levels(values: pd.Series, n_bins: int) -> np.ndarray:
         values.nunique() > n_bins
     ):
         ranks = values.rank(method="average", pct=True)
-        binned = np.ceil(ranks * n_bins).clip(1, n_bins)
-        text = binned.astype("float64").astype("string").fillna(_MISSING)
-    else:
-        text = values.astype("string").fillna(_MISSING)
-    return pd.factorize(text.to_numpy())[0]
+        values = pd.Series(np.ceil(ranks * n_bins).clip(1, n_bins))
+    return _codes(values)
 
 
 def out_of_fold_rates(codes: np.ndarray, labels: np.ndarray, folds: np.ndarray) -> np.ndarray:
@@ -254,12 +282,12 @@ def holds_outcome(values: pd.Series, labels: np.ndarray) -> bool:
     >>> holds_outcome(pd.Series(["a", "b", "c"]), np.array([1, 0, 1]))
     False
     """
-    text = values.reset_index(drop=True).astype("string").fillna(_MISSING)
+    codes = _codes(values.reset_index(drop=True))
     labels = np.asarray(labels, dtype=int)
-    if text.nunique() != 2 or len(np.unique(labels)) != 2:
+    if len(np.unique(codes)) != 2 or len(np.unique(labels)) != 2:
         return False
-    pairs = pd.DataFrame({"value": text.to_numpy(), "label": labels}).drop_duplicates()
-    return len(pairs) == 2
+    # Two values and two labels determine each other when only two pairs occur.
+    return np.unique(np.stack([codes, labels]), axis=1).shape[1] == 2
 
 
 def screen_features(

@@ -23,6 +23,26 @@ def test_rank_auc_counts_ties_as_one_half():
     assert rank_auc(np.array([0.1, 0.4, 0.4, 0.8]), np.array([0, 0, 1, 1])) == 0.875
 
 
+def test_rank_auc_is_sklearns_roc_auc_on_tied_scores():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 7, size=500).astype(float)  # many ties
+    labels = (rng.random(500) < 0.3).astype(int)
+    assert rank_auc(scores, labels) == pytest.approx(roc_auc_score(labels, scores), abs=1e-15)
+
+
+def test_rank_auc_refuses_what_has_no_auc():
+    with pytest.raises(ValueError, match="only one class"):
+        rank_auc(np.array([0.1, 0.2]), np.array([1, 1]))
+    with pytest.raises(ValueError, match="finite"):
+        rank_auc(np.array([0.1, np.nan]), np.array([0, 1]))
+    with pytest.raises(ValueError, match="0/1 labels, found \\[0, 2\\]"):
+        rank_auc(np.array([0.1, 0.2]), np.array([0, 2]))
+    with pytest.raises(ValueError, match="3 scores for 2 labels"):
+        rank_auc(np.array([0.1, 0.2, 0.3]), np.array([0, 1]))
+
+
 def test_out_of_fold_rates_by_hand():
     codes = np.array([0, 0, 0, 1, 1, 1])
     labels = np.array([1, 1, 0, 0, 0, 0])
@@ -78,6 +98,12 @@ def test_outcome_names_and_values():
     assert holds_outcome(pd.Series([5.0, np.nan, 5.0, np.nan]), labels)  # missing is a value
     assert not holds_outcome(pd.Series(["a", "b", "c", "b"]), labels)
     assert not holds_outcome(pd.Series(["x", "x", "y", "y"]), labels)
+    # None and NaN are one missing value; a category's unused levels do not count.
+    assert holds_outcome(pd.Series(["a", None, "a", np.nan], dtype=object), labels)
+    assert holds_outcome(
+        pd.Series(["u", "v", "u", "v"], dtype=pd.CategoricalDtype(list("uvw"))), labels
+    )
+    assert holds_outcome(pd.Series([True, False, True, False]), labels)
 
 
 def _table() -> tuple[pd.DataFrame, np.ndarray]:
