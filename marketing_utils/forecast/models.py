@@ -24,9 +24,9 @@ from functools import partial
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
-from threadpoolctl import threadpool_limits
 
 from ..errors import DataValidationError
+from ..threads import one_blas_thread
 from .data import Frequency, get_frequency
 
 __all__ = [
@@ -234,7 +234,7 @@ def holt_winters(
         model = ExponentialSmoothing(
             values, trend="add", damped_trend=damped, initialization_method="estimated"
         )
-    with threadpool_limits(1, "blas"), warnings.catch_warnings():
+    with one_blas_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         # From the heuristic start, statsmodels' brute-force grid search found the

@@ -21,13 +21,13 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from .. import threads
 from ..errors import DataValidationError
 from .interactions import Interactions
 from .similarity import check_count, top_n
 
-__all__ = ["RECOMMENDATION_COLUMNS", "Recommender", "fill_key", "one_blas_thread"]
+__all__ = ["RECOMMENDATION_COLUMNS", "Recommender", "fill_key", "with_one_blas_thread"]
 
 #: Columns of every recommendation frame.
 RECOMMENDATION_COLUMNS = ("customer_id", "rank", "product_id", "score", "source")
@@ -36,7 +36,7 @@ RECOMMENDATION_COLUMNS = ("customer_id", "rank", "product_id", "score", "source"
 BLOCK_CELLS = 2**22
 
 
-def one_blas_thread(function):
+def with_one_blas_thread(function):
     """Run ``function`` with the BLAS limited to one thread (same result, less CPU).
 
     The stage's dense products are small (a block of customers times a few
@@ -50,7 +50,7 @@ def one_blas_thread(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(1, "blas"):
+        with threads.one_blas_thread():
             return function(*args, **kwargs)
 
     return wrapper
@@ -81,7 +81,7 @@ class Recommender:
     #: Whether customers without a row in the matrix can be scored.
     handles_cold_start = False
 
-    @one_blas_thread
+    @with_one_blas_thread
     def fit(self, interactions: Interactions) -> Recommender:
         """Learn from the interactions (not modified); returns the model."""
         if not isinstance(interactions, Interactions):
@@ -113,7 +113,7 @@ class Recommender:
         """Customers scored at once (bounded dense memory)."""
         return max(1, BLOCK_CELLS // max(1, self.interactions_.shape[1]))
 
-    @one_blas_thread
+    @with_one_blas_thread
     def recommend(
         self,
         customer_ids: Iterable[str],
@@ -166,7 +166,7 @@ class Recommender:
         out["source"] = out["source"].astype("str")
         return out
 
-    @one_blas_thread
+    @with_one_blas_thread
     def top_columns(
         self,
         customer_ids: Iterable[str],

@@ -30,9 +30,9 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from ..errors import DataValidationError
+from ..threads import one_blas_thread
 from .base import Recommender
 from .interactions import identical_rows
 from .similarity import check_count
@@ -102,7 +102,7 @@ class LatentFactorRecommender(Recommender):
 
     def _fit(self) -> None:
         user_items = sp.csr_matrix(self.interactions_.matrix, dtype=np.float32)
-        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+        with one_blas_thread(), warnings.catch_warnings():
             # implicit warns when the BLAS pool has several threads; it is limited to one here.
             warnings.filterwarnings(
                 "ignore", message=".*configured to use", category=RuntimeWarning

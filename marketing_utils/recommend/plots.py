@@ -320,7 +320,9 @@ def product_map_figure(
             color=PALETTE[position % len(PALETTE)],
             label=label,
         )
-    ax.legend(fontsize=8, loc="best", title="category")
+    # Beside the axes, not loc="best": no product is hidden, and "best" searches every
+    # dot for the emptiest corner, slow with thousands of products.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), title="category")
     finish(
         ax,
         f"Product map: {what} projected to 2-D",

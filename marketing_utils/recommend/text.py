@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError
-from .base import Recommender, one_blas_thread
+from .base import Recommender, with_one_blas_thread
 from .similarity import check_count, top_n
 
 __all__ = [
@@ -122,7 +122,7 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-@one_blas_thread
+@with_one_blas_thread
 def product_vectors(
     texts: pd.DataFrame,
     *,

@@ -27,6 +27,7 @@ PLUMBING = {
     "profile",
     "sampling",
     "schema",
+    "threads",  # one BLAS thread around the small fits of 06 and 07 (issue 23)
 }
 
 
