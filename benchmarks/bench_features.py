@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -205,15 +204,11 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     sys.path.insert(0, str(HERE))
-    from _data import transactions_parquet
+    from _data import describe_probe, machine_info, transactions_parquet
 
     has_lifetimes = Path(args.lifetimes_python).exists()
     report: dict = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_at_start": _load_average(),
-        },
+        "machine": machine_info(),
         "repeat": args.repeat,
         "lifetimes": args.lifetimes_python if has_lifetimes else "not available",
         "runs": [],
@@ -258,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
             "no speed ratios and no value-by-value check in this run.\n"
         )
     print(_markdown(report))
+    print("\n" + describe_probe(report["machine"]["speed_probe"]))
     print()
     print(_growth_markdown(report["growth"]))
     print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")

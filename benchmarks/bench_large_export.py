@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _data import machine_info, notebook_columns, tree_rss
+from _data import describe_probe, machine_info, notebook_columns, tree_rss
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(_markdown(report))
+    print("\n" + describe_probe(report["machine"]["speed_probe"]))
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _data import machine_info, notebook_columns
+from _data import describe_probe, machine_info, notebook_columns
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
             lines.append(f"\nfailed: {run['params']}\n```\n{run['error'][-800:]}\n```")
     print()
     print("\n".join(lines))
+    print("\n" + describe_probe(report["machine"]["speed_probe"]))
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
 

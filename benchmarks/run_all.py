@@ -103,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     selected = {n: benchmarks[n] for n in (args.names or benchmarks)}
 
+    # The load says whether the cores are shared; the probe says how fast they are today.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # _data sits beside this file
+    from _data import describe_probe, speed_probe
+
+    print(describe_probe(speed_probe()), flush=True)
     failed, skipped = [], []
     for name, script in selected.items():
         command = [sys.executable, str(script)]

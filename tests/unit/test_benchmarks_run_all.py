@@ -87,3 +87,31 @@ def test_quick_selection_runs_only_the_named_benchmark_with_its_sizes(tmp_path, 
     calls.clear()
     assert module.main(["beta", "--", "--x", "1"]) == 0
     assert [c[1:] for c in calls] == [[str(tmp_path / "bench_beta.py"), "--x", "1"]]
+
+
+def test_every_result_records_a_speed_probe_beside_the_load(monkeypatch):
+    monkeypatch.syspath_prepend(str(RUN_ALL.parent))
+    import _data
+
+    # A fake clock read twice per timed run: the loop's runs last 3, 1, 2 s, the sort's 2, 4, 5 s.
+    durations = iter([3, 1, 2, 2, 4, 5])
+    readings = []
+
+    def fake_perf_counter():
+        now = readings[-1] if readings else 0.0
+        if len(readings) % 2:  # an end reading
+            now += next(durations)
+        readings.append(now)
+        return now
+
+    monkeypatch.setattr(_data.time, "perf_counter", fake_perf_counter)
+    probe = _data.speed_probe(repeat=3)
+    assert probe == {"python_loop_2e6_seconds": 1, "numpy_sort_2e6_seconds": 2}  # the best runs
+    assert _data.describe_probe(probe) == (
+        "speed probe: Python loop 1.000 s, NumPy sort 2.000 s (lower is faster)"
+    )
+    monkeypatch.undo()
+    monkeypatch.syspath_prepend(str(RUN_ALL.parent))
+    info = _data.machine_info()
+    assert set(info) >= {"cpus", "load_average_at_start", "speed_probe"}
+    assert all(0 < seconds < 60 for seconds in info["speed_probe"].values())
