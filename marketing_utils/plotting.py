@@ -9,7 +9,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["PALETTE", "cutoff_timeline", "finish", "ledger_waterfall", "use_house_style"]
+__all__ = [
+    "PALETTE",
+    "cell_text_color",
+    "cutoff_timeline",
+    "finish",
+    "ledger_waterfall",
+    "use_house_style",
+]
 
 #: Colour-blind safe (Okabe-Ito) palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -42,6 +49,33 @@ def finish(ax: plt.Axes, title: str, xlabel: str, ylabel: str) -> plt.Axes:
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return ax
+
+
+def cell_text_color(image, value: float) -> str:
+    """Black or white, whichever reads better on the cell of a heat map that shows ``value``.
+
+    The cell's colour comes from the image's colormap and normalization; its
+    relative luminance (WCAG: 0.2126 R + 0.7152 G + 0.0722 B on linearized
+    sRGB) below 0.18 takes white text, where black and white have about the
+    same contrast ratio.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> image = ax.imshow([[0.0, 1.0]], cmap="Blues", vmin=0, vmax=1)
+    >>> cell_text_color(image, 0.0), cell_text_color(image, 1.0)
+    ('black', 'white')
+    >>> plt.close(fig)
+    """
+    if not np.isfinite(value):
+        return "black"
+    red, green, blue, _ = image.cmap(image.norm(value))
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+    ]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "white" if luminance < 0.18 else "black"
 
 
 def ledger_waterfall(steps: pd.DataFrame, title: str = "Cleaning ledger") -> plt.Figure:

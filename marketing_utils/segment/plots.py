@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from marketing_utils.plotting import PALETTE, finish
+from marketing_utils.plotting import PALETTE, cell_text_color, finish
 
 __all__ = [
     "cluster_map",
@@ -128,7 +128,8 @@ def profile_heatmap(differences: pd.DataFrame, names: pd.Series) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(max(7, 0.8 * values.shape[1] + 3), 0.6 * len(values) + 2))
     image = ax.imshow(values, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
     for (row, col), value in np.ndenumerate(values):
-        ax.text(col, row, f"{value:+.1f}", ha="center", va="center", fontsize=7)
+        color = cell_text_color(image, value)
+        ax.text(col, row, f"{value:+.1f}", ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(values.shape[1]), differences.columns, rotation=40, ha="right")
     ax.set_yticks(range(len(values)), [f"{c}: {names.get(c, '')}" for c in differences.index])
     ax.grid(False)
@@ -164,10 +165,11 @@ def crosstab_heatmap(
     """Counts of a crosstab as an annotated heatmap; blanked (small) cells read "<min"."""
     values = table.to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(max(7, 0.9 * values.shape[1] + 3), 0.55 * len(values) + 2))
-    ax.imshow(np.nan_to_num(values), cmap="Blues", aspect="auto")
+    image = ax.imshow(np.nan_to_num(values), cmap="Blues", aspect="auto")
     for (row, col), value in np.ndenumerate(values):
         text = f"<{min_size}" if np.isnan(value) and min_size else f"{value:,.0f}"
-        ax.text(col, row, text, ha="center", va="center", fontsize=7)
+        color = cell_text_color(image, np.nan_to_num(value))
+        ax.text(col, row, text, ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(values.shape[1]), [str(c) for c in table.columns], rotation=40, ha="right")
     ax.set_yticks(range(len(values)), [str(i) for i in table.index])
     ax.grid(False)
@@ -183,13 +185,14 @@ def rf_grid_figure(rfm: pd.DataFrame, *, min_size: int = 1) -> plt.Figure:
     )
     segment = rfm.groupby(["f_score", "r_score"])["rfm_segment"].first()
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    ax.imshow(counts.to_numpy(dtype=float), cmap="Blues", aspect="auto")
+    image = ax.imshow(counts.to_numpy(dtype=float), cmap="Blues", aspect="auto")
     for row, f_score in enumerate(counts.index):
         for col, r_score in enumerate(counts.columns):
             n = int(counts.loc[f_score, r_score])
             shown = f"<{min_size}" if 0 < n < min_size else f"{n:,}"
             name = segment.get((f_score, r_score), "")
-            ax.text(col, row, f"{name}\n{shown}", ha="center", va="center", fontsize=7)
+            color = cell_text_color(image, n)
+            ax.text(col, row, f"{name}\n{shown}", ha="center", va="center", fontsize=7, color=color)
     ax.set_xticks(range(5), [str(c) for c in counts.columns])
     ax.set_yticks(range(5), [str(i) for i in counts.index])
     ax.grid(False)

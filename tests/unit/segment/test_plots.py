@@ -63,6 +63,16 @@ def test_profile_heatmap_annotates_every_cell(result):
     _assert_house_style(fig)
 
 
+def test_heatmap_numbers_are_white_on_dark_cells_and_black_on_light_ones():
+    differences = pd.DataFrame([[3.0, 0.0, -3.0]], columns=["a", "b", "c"], index=[1])
+    fig = segment_plots.profile_heatmap(differences, pd.Series({1: "one"}))
+    # RdBu_r from -3 to 3: dark red, white, dark blue.
+    assert [t.get_color() for t in fig.axes[0].texts] == ["white", "black", "white"]
+    counts = pd.DataFrame([[0.0, 50.0, 100.0]])
+    fig = segment_plots.crosstab_heatmap(counts, title="t", xlabel="x", ylabel="y")
+    assert [t.get_color() for t in fig.axes[0].texts] == ["black", "black", "white"]
+
+
 def test_size_value_bars_and_crosstab(result):
     _assert_house_style(segment_plots.size_value_bars(result.published_profiles()))
     fig = segment_plots.crosstab_heatmap(
