@@ -32,7 +32,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import DataValidationError
-from ..threads import one_blas_thread
 from .base import Recommender
 from .interactions import identical_rows
 from .similarity import check_count
@@ -102,8 +101,9 @@ class LatentFactorRecommender(Recommender):
 
     def _fit(self) -> None:
         user_items = sp.csr_matrix(self.interactions_.matrix, dtype=np.float32)
-        with one_blas_thread(), warnings.catch_warnings():
-            # implicit warns when the BLAS pool has several threads; it is limited to one here.
+        # Recommender.fit runs this with one BLAS thread (base.with_one_blas_thread).
+        with warnings.catch_warnings():
+            # implicit warns when the BLAS pool has several threads; it is limited to one.
             warnings.filterwarnings(
                 "ignore", message=".*configured to use", category=RuntimeWarning
             )
