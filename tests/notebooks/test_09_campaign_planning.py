@@ -22,10 +22,34 @@ OFFERS = {
 }
 
 
+#: 09 and the notebooks it waits for (runner.graph); the others add nothing to these tests.
+PLANNING_CHAIN = [
+    "01_preprocessing",
+    "02_segmentation",
+    "03_propensity_modeling",
+    "08_customer_lifetime_value",
+    "09_campaign_planning",
+]
+
+
 @pytest.fixture(scope="session")
 def offers_report(tmp_path_factory):
-    """params/ci.yaml with two offers (2,000 synthetic customers)."""
-    return run_report("ci.yaml", tmp_path_factory.mktemp("reports-offers"), OFFERS)
+    """params/ci.yaml with two offers (2,000 synthetic customers), 09 and its dependencies."""
+    folder = tmp_path_factory.mktemp("reports-offers")
+    return run_report("ci.yaml", folder, OFFERS, only=PLANNING_CHAIN)
+
+
+def test_the_planning_chain_is_what_09_waits_for():
+    from marketing_utils.params.notebooks import discover_notebooks
+    from marketing_utils.runner.graph import dependencies
+
+    graph = dependencies(discover_notebooks())
+    needed, todo = set(), ["09_campaign_planning"]
+    while todo:
+        stem = todo.pop()
+        needed.add(stem)
+        todo.extend(graph[stem] - needed)
+    assert sorted(needed) == PLANNING_CHAIN
 
 
 def test_synthetic_two_offer_plan(offers_report):
