@@ -337,8 +337,10 @@ def monkeypatch_counter(monkeypatch, module, name: str) -> dict:
 
 def test_limited_threads_is_one_native_thread_whatever_the_jobs():
     """Parallel work runs in worker processes; the process's own OpenMP and BLAS stay at one."""
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
 
-    for n_jobs in (1, 2, 8):
-        with models.limited_threads(n_jobs):
-            assert {pool["num_threads"] for pool in threadpool_info()} == {1}
+    with threadpool_limits(2):  # whatever the pools held before (the suite runs on one)
+        for n_jobs in (1, 2, 8):
+            with models.limited_threads(n_jobs):
+                assert {pool["num_threads"] for pool in threadpool_info()} == {1}
+        assert {pool["num_threads"] for pool in threadpool_info()} == {2}
