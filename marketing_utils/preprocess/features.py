@@ -174,8 +174,8 @@ def customer_features(
         the events again (a LazyFrame from ``scan_transactions`` reads the
         files again). Memory then holds the group-by tables of one group,
         about ``1 / partitions`` of them, for that many passes over the data.
-        The result is the same: same rows, counts and days; sums may differ
-        in their last bits (Polars adds a group's rows in another order). Ignored on pandas and Dask (Dask already
+        The result is the one-pass result bit for bit (money is summed as
+        exact decimals, in any order). Ignored on pandas and Dask (Dask already
         works partition by partition).
 
     Returns
