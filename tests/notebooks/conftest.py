@@ -36,6 +36,7 @@ def run_report(
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     # Tests that share a session report run on one xdist worker, so each report is built once.
+    grouping = config.pluginmanager.hasplugin("xdist")  # its mark is unknown without it
     for item in items:
         reports = sorted(
             name for name in getattr(item, "fixturenames", ()) if name.endswith("_report")
@@ -45,7 +46,7 @@ def pytest_collection_modifyitems(config, items):
             raise pytest.UsageError(
                 f"{item.nodeid} uses the session reports {reports}: one report per test"
             )
-        if reports:
+        if reports and grouping:
             item.add_marker(pytest.mark.xdist_group(reports[0]))
     apply_xdist_groups(config, items)
 

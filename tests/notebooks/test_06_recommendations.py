@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -211,18 +213,23 @@ def test_skipped_on_cdnow(cdnow_report):
     _check_skipped(cdnow_report)
 
 
-def test_a_sample_of_evaluated_customers_is_scored_and_counted(tmp_path_factory):
-    # A large export's setting: the lists of a seeded sample of the evaluated customers are
-    # scored; everyone still gets a list, and the metrics say of how many the sample is.
+def _rerun_recommendations(ci_report, folder, settings: dict):
+    """06 alone with ``settings``, over a copy of the ci report (``only`` reuses the rest)."""
     from tests.notebooks.conftest import run_report
 
-    out = tmp_path_factory.mktemp("sampled") / "reports"
-    result, all_metrics = run_report(
-        "ci.yaml",
-        out,
-        {"recommendations": {"max_evaluated_customers": 150}},
-        only=["01_preprocessing", "02_segmentation", "06_recommendations"],
+    report_dir = ci_report[0].report_dir
+    shutil.copytree(report_dir, folder / report_dir.name, symlinks=True)
+    overrides = {"recommendations": settings}
+    return run_report("ci.yaml", folder, overrides, only=["06_recommendations"])
+
+
+def test_a_sample_of_evaluated_customers_is_scored_and_counted(ci_report, tmp_path):
+    # A large export's setting: the lists of a seeded sample of the evaluated customers are
+    # scored; everyone still gets a list, and the metrics say of how many the sample is.
+    result, all_metrics = _rerun_recommendations(
+        ci_report, tmp_path / "reports", {"max_evaluated_customers": 150}
     )
+    assert [e["status"] for e in result.notebooks if e["stem"] == "06_recommendations"] == ["ran"]
     metrics = all_metrics["recommendations"]
     expected = _independent_counts(result.report_dir, metrics["horizon_days"])
     assert expected["evaluated_customers"] > 150
@@ -238,24 +245,11 @@ def test_a_sample_of_evaluated_customers_is_scored_and_counted(tmp_path_factory)
     assert export["customer_id"].nunique() == metrics["customers"]  # everyone still gets a list
 
 
-def test_methods_compared_on_a_sample_of_customers_and_everyone_gets_a_list(tmp_path_factory):
+def test_methods_compared_on_a_sample_of_customers_and_everyone_gets_a_list(ci_report, tmp_path):
     # A larger export's setting: the models learn from a seeded sample of customers (user-based
     # neighbours from a pool within it); the chosen method is refitted on everyone for the lists.
-    from tests.notebooks.conftest import run_report
-
-    out = tmp_path_factory.mktemp("customer_sample") / "reports"
-    result, all_metrics = run_report(
-        "ci.yaml",
-        out,
-        {
-            "recommendations": {
-                "max_customers": 600,
-                "user_neighbour_pool": 200,
-                "export_method": "item_cf",
-            }
-        },
-        only=["01_preprocessing", "02_segmentation", "06_recommendations"],
-    )
+    settings = {"max_customers": 600, "user_neighbour_pool": 200, "export_method": "item_cf"}
+    result, all_metrics = _rerun_recommendations(ci_report, tmp_path / "reports", settings)
     metrics = all_metrics["recommendations"]
     store = Artifacts(result.report_dir)
     transactions = store.load("transactions_clean")
