@@ -87,18 +87,3 @@ def test_cdnow_weekly_revenue_reports_every_metric(cdnow_report):
     assert any("fewer than two seasons (104)" in note for note in metrics["notes"])
     assert metrics["truth"] == {"available": False}  # real data: no generator, no truth
     _check_consistent(metrics)
-
-
-def _assert_skipped_without_dated_transactions(report):
-    entry = _entry(report[0])
-    assert entry["status"] == "skipped"
-    assert "needs dated transactions" in entry["reason"]
-
-
-# One report per test: a test needing two would build the second on both xdist workers.
-def test_skipped_on_bank_marketing_without_dated_transactions(bank_report):
-    _assert_skipped_without_dated_transactions(bank_report)
-
-
-def test_skipped_on_hillstrom_without_dated_transactions(hillstrom_report):
-    _assert_skipped_without_dated_transactions(hillstrom_report)

@@ -69,18 +69,3 @@ def test_cdnow_holdout_within_15_percent(cdnow_report):
     labels = [f["label"] for f in metrics["headline"]]
     assert "P(alive) ROC AUC against the truth" not in labels  # no truth on real data
     assert labels[0] == "holdout repeat purchases, predicted vs actual"
-
-
-def _assert_skipped_without_dated_transactions(report):
-    entry = _entry(report[0])
-    assert entry["status"] == "skipped"
-    assert "needs dated transactions" in entry["reason"]
-
-
-# One report per test: a test needing two would build the second on both xdist workers.
-def test_skipped_on_bank_marketing_without_dated_transactions(bank_report):
-    _assert_skipped_without_dated_transactions(bank_report)
-
-
-def test_skipped_on_hillstrom_without_dated_transactions(hillstrom_report):
-    _assert_skipped_without_dated_transactions(hillstrom_report)

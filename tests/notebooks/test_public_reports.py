@@ -11,6 +11,28 @@ def _statuses(result) -> dict[str, str]:
     return {entry["stem"]: entry["status"] for entry in result.notebooks}
 
 
+#: The stages that need dated transactions: Bank and Hillstrom have none.
+DATED_STAGES = ("07_demand_forecasting", "08_customer_lifetime_value")
+
+
+def _assert_dated_stages_skipped(report) -> None:
+    result, metrics = report
+    entries = {entry["stem"]: entry for entry in result.notebooks}
+    for stem in DATED_STAGES:
+        assert entries[stem]["status"] == "skipped", stem
+        assert "needs dated transactions" in entries[stem]["reason"], stem
+    assert not {"demand_forecasting", "customer_lifetime_value"} & set(metrics)
+
+
+# One report per test: a test needing two would build the second on both xdist workers.
+def test_bank_skips_the_stages_that_need_dated_transactions(bank_report):
+    _assert_dated_stages_skipped(bank_report)
+
+
+def test_hillstrom_skips_the_stages_that_need_dated_transactions(hillstrom_report):
+    _assert_dated_stages_skipped(hillstrom_report)
+
+
 def test_bank_marketing_report(bank_report):
     result, metrics = bank_report
     pre = metrics["preprocessing"]
