@@ -20,12 +20,23 @@ def pytest_configure(config):
     """
     if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) < 2 or "OMP_NUM_THREADS" in os.environ:
         return
+    blas_chosen = "OPENBLAS_NUM_THREADS" in os.environ
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from threadpoolctl import threadpool_limits
 
     # The environment reaches libraries loaded from now on; those already loaded are set here.
-    threadpool_limits(1)
+    threadpool_limits(1, user_api="openmp" if blas_chosen else None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    from tests.xdist_loadgroup import TWO_REPORTS
+
+    reports = item.stash.get(TWO_REPORTS, None)
+    if reports:
+        # Grouped under one name, the other report would be built again on the other worker.
+        pytest.fail(f"uses the session reports {reports}: one report per test", pytrace=False)
 
 
 @pytest.fixture(scope="session")

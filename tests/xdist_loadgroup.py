@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import pytest
 
+#: On a test that uses two session reports (``*_report`` fixtures): their names. It is failed
+#: at setup (tests/conftest.py) rather than at collection, where an error under xdist ends the
+#: run with an INTERNALERROR that names another test.
+TWO_REPORTS = pytest.StashKey[list]()
+
 
 def apply_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not getattr(config.option, "loadgroup", False):

@@ -162,16 +162,19 @@ def _weekly_series(n=120, seed=7):
 
 def test_holt_winters_single_thread_gives_bitwise_the_plain_statsmodels_forecast():
     # The one-thread BLAS limit is a speed-up only: the forecast is unchanged to the bit.
+    from threadpoolctl import threadpool_limits
+
     history = _weekly_series()
     seasonal = {"seasonal": "mul", "seasonal_periods": 52, "initialization_method": "heuristic"}
-    np.testing.assert_array_equal(
-        holt_winters(history, 13, season_length=52),
-        _statsmodels_forecast(history, 13, **seasonal),
-    )
-    np.testing.assert_array_equal(
-        holt_winters(history[:60], 13),
-        _statsmodels_forecast(history[:60], 13, initialization_method="estimated"),
-    )
+    with threadpool_limits(2, "blas"):  # statsmodels on two threads (the suite runs on one)
+        np.testing.assert_array_equal(
+            holt_winters(history, 13, season_length=52),
+            _statsmodels_forecast(history, 13, **seasonal),
+        )
+        np.testing.assert_array_equal(
+            holt_winters(history[:60], 13),
+            _statsmodels_forecast(history[:60], 13, initialization_method="estimated"),
+        )
 
 
 def test_holt_winters_fits_on_one_blas_thread_and_restores_the_pool(monkeypatch):
