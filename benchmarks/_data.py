@@ -153,12 +153,17 @@ def describe_probe(probe: dict) -> str:
     )
 
 
+def load_average() -> list[float]:
+    """The 1-, 5- and 15-minute load averages, rounded to two decimals."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def machine_info(note: str | None = None) -> dict:
     """The facts every benchmark's JSON records about the machine it ran on."""
     info = {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_start": load_average(),
         "speed_probe": speed_probe(),
     }
     if note:

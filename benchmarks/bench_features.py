@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -172,10 +171,6 @@ def _same_summary(ours: Path, theirs: Path) -> dict:
     return {"same_customers": True, "exact": exact, "monetary_within_1e-9": bool(money.all())}
 
 
-def _load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 #: Arguments of ``run_all.py --quick``: sizes that finish in a few minutes.
 QUICK_ARGS = ["--rows", "100000", "1000000", "--repeat", "1"]
 
@@ -204,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     sys.path.insert(0, str(HERE))
-    from _data import describe_probe, machine_info, transactions_parquet
+    from _data import describe_probe, load_average, machine_info, transactions_parquet
 
     has_lifetimes = Path(args.lifetimes_python).exists()
     report: dict = {
@@ -228,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
                 outputs[engine, task] = Path(scratch) / f"{engine}_{task}_{rows}.parquet"
                 measured = _measure(python, engine, task, path, args.repeat, outputs[engine, task])
                 measured |= {"rows": rows, "engine": engine, "task": task}
-                measured["load_average_after"] = _load_average()
+                measured["load_average_after"] = load_average()
                 report["runs"].append(measured)
                 print(
                     f"{rows:>11,} {engine:<9} {task:<17} {measured['best_seconds']:7.2f} s",
@@ -243,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
                     )
     _add_ratios_and_targets(report)
     report["growth"] = _growth(report)
-    report["machine"]["load_average_at_end"] = _load_average()
+    report["machine"]["load_average_at_end"] = load_average()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print()

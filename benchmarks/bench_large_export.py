@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _data import describe_probe, machine_info, notebook_columns, tree_rss
+from _data import describe_probe, load_average, machine_info, notebook_columns, tree_rss
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -185,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
                 params_file, Path(scratch) / "reports" / settings["run_name"], args.limit_gb
             )
         measured |= {"engine": engine, "rows": args.rows}
-        measured["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        measured["load_average_after"] = load_average()
         target = TARGETS.get((args.rows, engine))
         if target is not None:
             seconds, gb = target

@@ -28,14 +28,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from _data import machine_info, tree_rss
+from _data import load_average, machine_info, tree_rss
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "parquet.json"
@@ -147,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     for job in args.jobs:
         engine, task = job.split(":")
         measured = _measure(engine, task, path, args.limit_gb)
-        measured["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        measured["load_average_after"] = load_average()
         report["runs"].append(measured)
         print(f"{engine:<7} {task:<17} {measured}", flush=True)
     if RESULTS.exists():  # keep the other jobs of an earlier run at the same size

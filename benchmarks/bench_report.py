@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 import yaml
-from _data import describe_probe, machine_info, notebook_columns
+from _data import describe_probe, load_average, machine_info, notebook_columns
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.params:
         with tempfile.TemporaryDirectory(prefix="bench_report_") as scratch:
             measured = _run((ROOT / name).resolve(), Path(scratch))
-        measured["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        measured["load_average_after"] = load_average()
         report["runs"].append(measured)
         print(f"{name}: {measured['total_seconds']:.0f} s", flush=True)
     if RESULTS.exists():  # keep the other params files' runs of an earlier run

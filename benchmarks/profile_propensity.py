@@ -36,7 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from _data import propensity_decisions, propensity_inputs
+from _data import load_average, propensity_decisions, propensity_inputs
 
 TIMES: dict = defaultdict(float)
 
@@ -186,7 +186,7 @@ def main() -> None:
         "seconds": times,
         "fit_propensity_cpu_this_process": round(fit_cpu, 2),
         "load_before": [round(x, 2) for x in load_before],
-        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "load_after": load_average(),
         **propensity_decisions(result),
     }
     print(json.dumps(row, indent=1, default=str))

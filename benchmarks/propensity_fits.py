@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from contextlib import nullcontext
 
-from _data import propensity_decisions, propensity_inputs
+from _data import load_average, propensity_decisions, propensity_inputs
 
 COUNTS: Counter = Counter()
 _LOCK = threading.Lock()
@@ -78,7 +78,7 @@ def main() -> None:
         "fits_by_class": dict(COUNTS),
         "seconds": round(seconds, 1),
         "load_before": [round(x, 2) for x in load_before],
-        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "load_after": load_average(),
         **propensity_decisions(result),
     }
     line = json.dumps(row, default=str)
