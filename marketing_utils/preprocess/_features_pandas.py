@@ -17,7 +17,7 @@ pandas' group-by to the last bit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import narwhals as nw
 import numpy as np
@@ -30,6 +30,7 @@ from marketing_utils.preprocess._features_columns import (
     N_DAYS,
     REPEAT_MEAN,
 )
+from marketing_utils.preprocess._id_codes import FixedWidthIds, encode_ids, factorize_sorted
 
 #: Runs longer than this are summed by pandas' group-by; shorter ones position by
 #: position (one vectorized step per position, so a very long run would mean
@@ -75,9 +76,9 @@ def summarize_customers_pandas(
     day = frame[DAY].to_numpy(dtype=np.int64)
     low = int(day.min())
     span = int(day.max()) - low + 1
-    codes, ids = _customer_codes(frame[customer_id_col], span)
+    codes, n_codes, ids_of = _customer_codes(frame[customer_id_col], span)
     customer_day = codes * span + (day - low)
-    order, keys = stable_sort(customer_day, len(ids) * span)
+    order, keys = stable_sort(customer_day, n_codes * span)
 
     # Runs of equal keys in the sorted events are the customer-days, each in row order.
     day_starts = run_starts(keys)
@@ -101,7 +102,7 @@ def summarize_customers_pandas(
     starts = run_starts(daily_code)
     ends = np.r_[starts[1:], len(keys)]
     result = {
-        customer_id_col: ids.take(daily_code[starts]),
+        customer_id_col: ids_of(daily_code[starts]),
         FIRST_DAY: daily_day[starts],
         LAST_DAY: daily_day[ends - 1],
         N_DAYS: (ends - starts).astype(np.int64),
@@ -275,68 +276,48 @@ def _kahan_by_pandas(
     return column.groupby(labels, sort=True).sum().to_numpy()[:-1]
 
 
-def _customer_codes(ids: pd.Series, span: int) -> tuple[np.ndarray, pd.Index | np.ndarray]:
-    """Integer codes ordered like the ids, and the ids of the codes.
+def _customer_codes(ids: pd.Series, span: int) -> tuple[np.ndarray, int, Callable]:
+    """Codes ``0 <= code < n`` ordered like the ids, ``n``, and the function giving ids of codes.
 
-    Integer ids (such as the codes of :func:`encode_customer_ids`) are their
-    own codes, shifted to start at 0, when the customer-day key cannot overflow.
+    The codes need not be consecutive: integer ids (such as the codes of
+    :func:`encode_customer_ids`) are their own codes, shifted to start at 0,
+    as long as a customer-day key packed with the row number still fits in
+    63 bits (see :func:`stable_sort`); beyond that they are factorized.
     """
-    if pd.api.types.is_integer_dtype(ids.dtype) and isinstance(ids.dtype, np.dtype):
-        values = ids.to_numpy(dtype=np.int64)
-        low, high = int(values.min()), int(values.max())
-        if (high - low + 1) * span < 2**62:
-            return values - low, np.arange(low, high + 1, dtype=np.int64)
-    return factorize_sorted(ids)
+    if not (pd.api.types.is_integer_dtype(ids.dtype) and isinstance(ids.dtype, np.dtype)):
+        codes, decoder = encode_ids(ids)
+        ids = pd.Series(codes)
+    else:
+        decoder = None
+    values = ids.to_numpy(dtype=np.int64)
+    low, high = int(values.min()), int(values.max())
+    n_codes = high - low + 1
+    if (n_codes * span - 1).bit_length() + max(int(len(values) - 1).bit_length(), 1) <= 63:
+        codes = values - low
+        if decoder is None:
+            return codes, n_codes, lambda taken: taken + low
+        return codes, n_codes, lambda taken: decoder.take(taken + low)
+    dense, uniques = factorize_sorted(ids)
+    if decoder is None:
+        return dense, len(uniques), uniques.take
+    return dense, len(uniques), lambda taken: decoder.take(uniques.take(taken).to_numpy())
 
 
-def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pandas.factorize(ids, sort=True)``, with int64 codes.
-
-    Arrow-backed strings without missing values (pandas' default string
-    type) are coded by Arrow's dictionary encoding and the few distinct values
-    sorted afterwards, which is what pandas does too, minus its conversions
-    (a third of the time at 10^7 rows): same codes, same index.
-
-    Parameters
-    ----------
-    ids : pandas.Series
-        Values to code.
-
-    Returns
-    -------
-    codes : numpy.ndarray
-        int64 code of each value: its position in ``uniques`` (-1 if missing).
-    uniques : pandas.Index
-        The distinct values, sorted, of the ids' dtype.
-    """
-    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        strings = pa.chunked_array(pa.array(ids.array))
-        if strings.null_count == 0:
-            encoded = strings.dictionary_encode().combine_chunks()
-            # The dictionary is in order of first appearance; pandas sorts it (binary order).
-            order = pc.array_sort_indices(encoded.dictionary).to_numpy()
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            codes = rank[encoded.indices.to_numpy()]
-            return codes, pd.Index(pd.array(encoded.dictionary.take(order), dtype=ids.dtype))
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64), uniques
-
-
-def encode_customer_ids(frame: pd.DataFrame, customer_id_col: str) -> tuple[pd.DataFrame, pd.Index]:
-    """The frame with its customer ids replaced by integer codes, and the ids of the codes.
+def encode_customer_ids(
+    frame: pd.DataFrame, customer_id_col: str
+) -> tuple[pd.DataFrame, pd.Index | FixedWidthIds]:
+    """The frame with its customer ids replaced by integer codes, and what decodes them.
 
     Codes follow the sorted ids, so sorting by code sorts by id. Every
     group-by and join after this hashes integers instead of strings; only the
     per-customer result is decoded (:func:`decode_customer_ids`).
     """
-    codes, ids = factorize_sorted(frame[customer_id_col])
-    return frame.assign(**{customer_id_col: codes}), ids
+    codes, decoder = encode_ids(frame[customer_id_col])
+    return frame.assign(**{customer_id_col: codes}), decoder
 
 
-def decode_customer_ids(frame: pd.DataFrame, customer_id_col: str, ids: pd.Index) -> pd.DataFrame:
+def decode_customer_ids(
+    frame: pd.DataFrame, customer_id_col: str, decoder: pd.Index | FixedWidthIds
+) -> pd.DataFrame:
     """Undo :func:`encode_customer_ids` on a (per-customer) result."""
-    return frame.assign(**{customer_id_col: ids.take(frame[customer_id_col].to_numpy())})
+    return frame.assign(**{customer_id_col: decoder.take(frame[customer_id_col].to_numpy())})

@@ -87,18 +87,6 @@ def test_sums_equal_pandas_group_by_bit_for_bit(monkeypatch):
         assert same_bits(fp.repeat_means(values, starts), expected_means)
 
 
-@pytest.mark.parametrize("dtype", ["str", "object", "string[pyarrow]"])
-def test_factorize_sorted_is_pandas_factorize(dtype):
-    ids = pd.Series(["b", "a", "c", "a", "ab", "B"], dtype=dtype)
-    codes, uniques = fp.factorize_sorted(ids)
-    expected_codes, expected_uniques = pd.factorize(ids, sort=True)
-    assert codes.dtype == np.int64
-    assert codes.tolist() == expected_codes.tolist()
-    pd.testing.assert_index_equal(uniques, expected_uniques, exact=True)
-    with_missing = pd.Series(["b", None, "a"], dtype=dtype)
-    assert fp.factorize_sorted(with_missing)[0].tolist() == [1, -1, 0]
-
-
 def straightforward(frame: pd.DataFrame) -> pd.DataFrame:
     """The summary with pandas group-bys, as the pandas code used to compute it."""
     daily = frame.groupby(["customer_id", DAY], sort=True)[["amount", "extra"]].sum()
