@@ -26,13 +26,23 @@ START = np.datetime64("2021-01-01T00:00:00", "s")
 SECONDS = 3 * 365 * 86_400
 
 
+#: Customer id formats: ``padded`` ids have one width (``C00259933``), which the
+#: features code reads as numbers; ``free`` ids (``C259933``) are hashed as strings.
+ID_FORMATS = ("padded", "free")
+
+
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width=width, padding="0")
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
 def make_transactions(
-    n_rows: int, seed: int = 0, *, n_customers: int | None = None, first_order: int = 0
+    n_rows: int,
+    seed: int = 0,
+    *,
+    n_customers: int | None = None,
+    first_order: int = 0,
+    ids: str = "padded",
 ) -> pa.Table:
     """A canonical transactions table with ``n_rows`` rows.
 
@@ -47,6 +57,8 @@ def make_transactions(
         larger dataset share one customer base this way.
     first_order : int, default 0
         Number of the first order, so that chunks do not reuse order ids.
+    ids : {"padded", "free"}, default "padded"
+        Customer ids of one width or of varying width (see :data:`ID_FORMATS`).
 
     Returns
     -------
@@ -66,7 +78,7 @@ def make_transactions(
     unit_price = np.round(rng.gamma(2.0, 10.0, n_rows) + 0.5, 2)
     return pa.table(
         {
-            "customer_id": _ids("C", order_customer[order_of_line], 8),
+            "customer_id": _ids("C", order_customer[order_of_line], 8 if ids == "padded" else 0),
             "timestamp": pa.array(order_time[order_of_line].astype("datetime64[ns]")),
             "order_id": _ids("O", order_of_line + first_order, 9),
             "category": pa.array(np.array(CATEGORIES)[rng.integers(0, len(CATEGORIES), n_rows)]),
@@ -77,14 +89,17 @@ def make_transactions(
     )
 
 
-def transactions_parquet(n_rows: int, seed: int = 0, directory: Path | None = None) -> Path:
+def transactions_parquet(
+    n_rows: int, seed: int = 0, directory: Path | None = None, ids: str = "padded"
+) -> Path:
     """Path of a Parquet file holding :func:`make_transactions`, written on first use."""
     directory = directory or Path(tempfile.gettempdir()) / "marketing_workbook_bench"
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"transactions_{n_rows}_{seed}.parquet"
+    suffix = "" if ids == "padded" else f"_{ids}_ids"
+    path = directory / f"transactions_{n_rows}_{seed}{suffix}.parquet"
     if not path.exists():
         partial = path.with_suffix(".partial")
-        pq.write_table(make_transactions(n_rows, seed), partial)
+        pq.write_table(make_transactions(n_rows, seed, ids=ids), partial)
         partial.rename(path)
     return path
 

@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_features.py [--rows 100000 1000000 2000000 10000000]
         [--repeat 2] [--lifetimes-python /tmp/lifetimes-venv/bin/python]
         [--engines pandas polars dask] [--tasks rfm_summary customer_features]
+        [--ids padded|free]
 
 What is timed: the call ``rfm_summary(frame)`` (the lifetimes-equivalent
 summary: frequency, recency, T, monetary value) and ``customer_features(frame,
@@ -25,7 +26,12 @@ lifetimes is abandoned (last release 2020) and is not a dependency of the
 workbook: it runs in its own virtualenv, given by ``--lifetimes-python``
 (``pip install lifetimes "pandas<3"``), on the same file, and its summary is
 compared with ours value by value. Without that virtualenv it is skipped.
-Prints a Markdown table and writes ``benchmarks/results/features.json``.
+Customer ids are ``C`` and eight zero-padded digits by default, the shape of
+many exports, which pandas and Polars read as numbers without hashing;
+``--ids free`` (``C259933``, varying width) times the hashed route.
+
+Prints a Markdown table and writes ``benchmarks/results/features.json``
+(``features_free_ids.json`` with ``--ids free``).
 """
 
 from __future__ import annotations
@@ -190,6 +196,13 @@ def main(argv: list[str] | None = None) -> None:
         default=["rfm_summary", "customer_features"],
         help="tasks to time (lifetimes runs with rfm_summary)",
     )
+    parser.add_argument(
+        "--ids",
+        choices=["padded", "free"],
+        default="padded",
+        help="customer ids of one width (C00259933, read as numbers) or of varying width "
+        "(C259933, hashed as strings)",
+    )
     parser.add_argument("--lifetimes-python", default="/tmp/lifetimes-venv/bin/python")
     parser.add_argument("--child", nargs=3, metavar=("ENGINE", "TASK", "PATH"))
     parser.add_argument("--output", default=None)
@@ -205,12 +218,16 @@ def main(argv: list[str] | None = None) -> None:
     report: dict = {
         "machine": machine_info(),
         "repeat": args.repeat,
+        "ids": args.ids,
         "lifetimes": args.lifetimes_python if has_lifetimes else "not available",
         "runs": [],
     }
+    results = (
+        RESULTS if args.ids == "padded" else RESULTS.with_name(f"features_{args.ids}_ids.json")
+    )
     with tempfile.TemporaryDirectory() as scratch:
         for rows in args.rows:
-            path = transactions_parquet(rows)
+            path = transactions_parquet(rows, ids=args.ids)
             jobs = []
             if "rfm_summary" in args.tasks:
                 jobs += [(engine, "rfm_summary") for engine in args.engines]
@@ -239,8 +256,8 @@ def main(argv: list[str] | None = None) -> None:
     _add_ratios_and_targets(report)
     report["growth"] = _growth(report)
     report["machine"]["load_average_at_end"] = load_average()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=2) + "\n")
     print()
     if not has_lifetimes:
         print(
@@ -251,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\n" + describe_probe(report["machine"]["speed_probe"]))
     print()
     print(_growth_markdown(report["growth"]))
-    print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")
+    print(f"\nwritten to {results.relative_to(HERE.parent)}")
 
 
 def _find(report: dict, rows: int, engine: str, task: str) -> dict | None:

@@ -121,10 +121,13 @@ def rfm_summary(
     if observation_period_end is not None:
         end_day = ff.day_of(ff.parse_timestamp(observation_period_end, "observation_period_end"))
         rows = rows.filter(nw.col(ff.DAY) <= end_day)
-    rows, ids = ff.encode_ids(rows, customer_id_col)
-
-    per_customer = ff.collect(
-        ff.summarize_customers(rows, customer_id_col, monetary_value_col), backend
+    per_customer = ff.per_customer(
+        rows,
+        customer_id_col,
+        lambda events, bounds: ff.summarize_customers(
+            events, customer_id_col, monetary_value_col, bounds=bounds
+        ),
+        backend,
     )
     if end_day is None:
         # The last transaction day over all customers is the last of their last days.
@@ -132,7 +135,7 @@ def rfm_summary(
     summary = per_customer.select(
         customer_id_col, *ff.rfm_columns(int(end_day), monetary=monetary_value_col is not None)
     )
-    return ff.to_native(ff.decode_ids(summary.sort(customer_id_col), customer_id_col, ids))
+    return ff.to_native(summary)
 
 
 def customer_features(
@@ -250,9 +253,9 @@ def customer_features(
         categories = sorted(seen.drop_nulls().to_list())
     categories = list(dict.fromkeys(categories or []))
 
-    def customer_table(events: nw.LazyFrame) -> nw.LazyFrame:
+    def customer_table(events: nw.LazyFrame, bounds: ff.KeyBounds | None = None) -> nw.LazyFrame:
         per_customer = _spend_by_customer(
-            events, cutoff_day, windows, categories, has_orders=has_orders
+            events, cutoff_day, windows, categories, has_orders=has_orders, bounds=bounds
         )
         if has_orders:
             per_customer = per_customer.join(
@@ -273,8 +276,7 @@ def customer_features(
         ]
         result = nw.concat(parts, how="vertical")
     else:
-        rows, ids = ff.encode_ids(rows, CUSTOMER_ID)
-        result = ff.decode_ids(ff.collect(customer_table(rows), backend), CUSTOMER_ID, ids)
+        result = ff.per_customer(rows, CUSTOMER_ID, customer_table, backend)
     if returns is not None:
         result = fa.with_returns_rate(result, returns, cutoff_day, backend)
     if customers is not None:
@@ -352,6 +354,7 @@ def _spend_by_customer(
     categories: Sequence[Any],
     *,
     has_orders: bool,
+    bounds: ff.KeyBounds | None = None,
 ) -> nw.LazyFrame:
     """Per customer: purchase days, repeat-day mean, spend in total, per window and category.
 
@@ -389,6 +392,7 @@ def _spend_by_customer(
         summed=summed,
         daily_columns=window_columns,
         daily_summed=window_summed,
+        bounds=bounds,
     )
 
 
