@@ -1,4 +1,4 @@
-"""One BLAS thread around a small fit, cheap enough to wrap every call.
+"""Native threads: one BLAS thread around a small fit, and Python threads for large array work.
 
 The workbook's small fits (a Holt-Winters series, a block of recommendation
 scores, a factor model) call BLAS on arrays where a second OpenBLAS thread
@@ -9,16 +9,26 @@ shared objects: about 5.6 ms here, more than some of the fits it wraps
 (notebook 07 makes 127 Holt-Winters fits). A ``ThreadpoolController`` finds
 them once; it is built again when a module has been imported since, because
 an extension module can load a BLAS of its own.
+
+Large NumPy and Arrow operations release the GIL, so a computation split
+into independent parts runs on Python threads in parallel:
+:func:`worker_threads` says how many, and :func:`one_thread` keeps such code
+on the calling thread where the caller is already one of several threads
+(Dask's workers).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["blas_controller", "one_blas_thread"]
+__all__ = ["blas_controller", "one_blas_thread", "one_thread", "worker_threads"]
 
 _lock = threading.Lock()
 _cached: tuple[int, ThreadpoolController] | None = None
@@ -46,3 +56,33 @@ def one_blas_thread():
     [3.0, 3.0, 3.0]
     """
     return blas_controller().limit(limits=1, user_api="blas")
+
+
+_single_thread: ContextVar[bool] = ContextVar("single_thread", default=False)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Within the block, :func:`worker_threads` is 1: work stays on the calling thread."""
+    token = _single_thread.set(True)
+    try:
+        yield
+    finally:
+        _single_thread.reset(token)
+
+
+def worker_threads(n_items: int, min_items_per_thread: int) -> int:
+    """Threads for ``n_items`` of work: one per usable core, each with ``min_items_per_thread``.
+
+    Examples
+    --------
+    >>> worker_threads(10, 1_000)
+    1
+    >>> with one_thread():
+    ...     worker_threads(10**9, 1_000)
+    1
+    """
+    if _single_thread.get():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, n_items // min_items_per_thread))

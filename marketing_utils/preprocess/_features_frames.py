@@ -28,6 +28,7 @@ from marketing_utils.preprocess._features_pandas import (
     encode_customer_ids,
     summarize_customers_pandas,
 )
+from marketing_utils.threads import one_thread
 
 _US_PER_DAY = 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -552,8 +553,10 @@ def by_customer(
     def per_partition(part: pd.DataFrame) -> pd.DataFrame:
         if len(part) == 0:
             return meta
-        events, ids = encode_ids(nw.from_native(part, eager_only=True).lazy(), customer_id_col)
-        return decode_ids(collect(build(events)), customer_id_col, ids).to_native()
+        # Dask runs partitions on threads of its own already.
+        with one_thread():
+            events, ids = encode_ids(nw.from_native(part, eager_only=True).lazy(), customer_id_col)
+            return decode_ids(collect(build(events)), customer_id_col, ids).to_native()
 
     events = rows.to_native()
     meta = per_partition(events._meta_nonempty).iloc[:0]

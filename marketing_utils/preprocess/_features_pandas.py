@@ -18,6 +18,7 @@ pandas' group-by to the last bit.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import narwhals as nw
 import numpy as np
@@ -31,6 +32,10 @@ from marketing_utils.preprocess._features_columns import (
     REPEAT_MEAN,
 )
 from marketing_utils.preprocess._id_codes import FixedWidthIds, encode_ids, factorize_sorted
+from marketing_utils.threads import worker_threads
+
+#: Below this many events per thread, a second thread costs more than it saves.
+MIN_ROWS_PER_THREAD = 500_000
 
 #: Runs longer than this are summed by pandas' group-by; shorter ones position by
 #: position (one vectorized step per position, so a very long run would mean
@@ -78,21 +83,72 @@ def summarize_customers_pandas(
     span = int(day.max()) - low + 1
     codes, n_codes, ids_of = _customer_codes(frame[customer_id_col], span)
     customer_day = codes * span + (day - low)
-    order, keys = stable_sort(customer_day, n_codes * span)
+    parts = _customer_ranges(codes, worker_threads(len(frame), MIN_ROWS_PER_THREAD))
 
-    # Runs of equal keys in the sorted events are the customer-days, each in row order.
-    day_starts = run_starts(keys)
-    keys = keys[day_starts]
-    # pandas sums with np.add.reduceat when each key's rows are one block of the frame.
-    contiguous = np.count_nonzero(customer_day[1:] != customer_day[:-1]) + 1 == len(keys)
-    values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
-    daily = pd.DataFrame(
-        {
-            column: daily_sums(frame[column].to_numpy()[order], day_starts, contiguous=contiguous)
-            for column in values
-        },
-        index=pd.RangeIndex(len(keys)),
-    )
+    def group(rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the part in customer-day order, and the start and key of each customer-day."""
+        keys = customer_day if rows is None else customer_day[rows]
+        order, keys = stable_sort(keys, n_codes * span)
+        starts = run_starts(keys)
+        return (order if rows is None else rows[order]), starts, keys[starts]
+
+    with ThreadPoolExecutor(len(parts)) as pool:
+        grouped = _map(pool, group, parts)
+        # pandas sums with np.add.reduceat when each key's rows are one block of the frame.
+        n_days = sum(len(keys) for _, _, keys in grouped)
+        contiguous = np.count_nonzero(customer_day[1:] != customer_day[:-1]) + 1 == n_days
+        values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
+        arrays = {column: frame[column].to_numpy() for column in values}
+
+        def summarize(part: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
+            rows, day_starts, keys = part
+            daily = pd.DataFrame(
+                {
+                    column: daily_sums(array[rows], day_starts, contiguous=contiguous)
+                    for column, array in arrays.items()
+                },
+                index=pd.RangeIndex(len(keys)),
+            )
+            return _per_customer(
+                daily,
+                keys,
+                span,
+                low,
+                ids_of,
+                customer_id_col,
+                amount_col,
+                summed=summed,
+                daily_columns=daily_columns,
+                daily_summed=daily_summed,
+            )
+
+        results = _map(pool, summarize, grouped)
+    if len(results) == 1:
+        return results[0]
+    return pd.concat(results, ignore_index=True)
+
+
+def _map(pool: ThreadPoolExecutor, function: Callable, items: list) -> list:
+    """``function`` over ``items``: on the pool's threads, or on this thread for a single item."""
+    if len(items) == 1:
+        return [function(items[0])]
+    return list(pool.map(function, items))
+
+
+def _per_customer(
+    daily: pd.DataFrame,
+    keys: np.ndarray,
+    span: int,
+    low: int,
+    ids_of: Callable,
+    customer_id_col: str,
+    amount_col: str | None,
+    *,
+    summed: Sequence[str],
+    daily_columns: Sequence[nw.Expr],
+    daily_summed: Sequence[str],
+) -> pd.DataFrame:
+    """The per-customer table from the customer-day sums (``daily``) and their sorted ``keys``."""
     daily_code, daily_day = keys // span, keys % span + low
     daily[DAY] = daily_day
     if daily_columns:
@@ -115,6 +171,21 @@ def summarize_customers_pandas(
     for column in dict.fromkeys([*summed, *daily_summed]):
         result[column] = run_sums(daily[column].to_numpy(), starts)
     return pd.DataFrame(result)
+
+
+def _customer_ranges(codes: np.ndarray, n_parts: int) -> list[np.ndarray | None]:
+    """Rows split into ``n_parts`` ranges of customer codes, in code order; ``[None]`` for one part.
+
+    Every customer is in one part, so the parts' per-customer results,
+    concatenated, are the whole result, sorted. The bounds are quantiles of
+    a regular sample of the codes (about equal parts for any id layout).
+    """
+    if n_parts <= 1:
+        return [None]
+    sample = np.sort(codes[:: max(1, len(codes) // 10_000)])
+    cuts = np.unique(sample[(np.arange(1, n_parts) * len(sample)) // n_parts])
+    part = np.searchsorted(cuts, codes, side="right")
+    return [np.flatnonzero(part == index) for index in range(len(cuts) + 1)]
 
 
 def stable_sort(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,10 +14,13 @@ the strings do, so every result (sorted by id) is the same as with
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from marketing_utils.threads import worker_threads
 
 __all__ = ["FixedWidthIds", "encode_ids", "factorize_sorted", "fixed_width_codes"]
 
@@ -180,6 +183,10 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if strings is not None and strings.null_count == 0:
         import pyarrow.compute as pc
 
+        parts = worker_threads(len(strings), MIN_IDS_PER_THREAD)
+        if parts > 1:
+            codes, uniques = _dictionary_codes_in_parts(strings, parts)
+            return codes, pd.Index(pd.array(uniques, dtype=ids.dtype))
         encoded = strings.dictionary_encode().combine_chunks()
         # The dictionary is in order of first appearance; pandas sorts it (binary order).
         order = pc.array_sort_indices(encoded.dictionary).to_numpy()
@@ -189,6 +196,43 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
         return codes, pd.Index(pd.array(encoded.dictionary.take(order), dtype=ids.dtype))
     codes, uniques = pd.factorize(ids, sort=True)
     return codes.astype(np.int64), uniques
+
+
+#: Below this many ids per thread, a second thread costs more than it saves.
+MIN_IDS_PER_THREAD = 1_000_000
+
+
+def _dictionary_codes_in_parts(strings, n_parts: int) -> tuple[np.ndarray, object]:
+    """Sorted dictionary codes of Arrow strings, each slice of rows encoded on its own thread.
+
+    Arrow's dictionary encoding runs on one core. Each slice gets a
+    dictionary of its own; a dense rank over all of them (sorted, ties
+    together) then gives every distinct string one code, its position
+    among the sorted distinct strings: the codes of one encoding of the whole.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bounds = np.linspace(0, len(strings), n_parts + 1).astype(np.int64)
+    slices = [strings.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def encode(part):
+        encoded = part.dictionary_encode().combine_chunks()
+        return encoded.indices.to_numpy(), encoded.dictionary
+
+    with ThreadPoolExecutor(n_parts) as pool:
+        encoded = list(pool.map(encode, slices))
+    dictionaries = pa.concat_arrays([dictionary for _, dictionary in encoded])
+    rank = pc.rank(dictionaries, sort_keys="ascending", tiebreaker="dense").to_numpy()
+    rank = rank.astype(np.int64) - 1
+    starts = np.cumsum([0] + [len(dictionary) for _, dictionary in encoded])
+    codes = np.concatenate(
+        [rank[start:][indices] for start, (indices, _) in zip(starts, encoded, strict=False)]
+    )
+    # One position of each rank (the last written wins; all hold the same string).
+    first = np.empty(int(rank.max()) + 1, dtype=np.int64)
+    first[rank] = np.arange(len(rank))
+    return codes, dictionaries.take(pa.array(first))
 
 
 def _arrow_strings(ids: pd.Series):

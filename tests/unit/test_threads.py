@@ -1,8 +1,10 @@
-"""One BLAS thread inside, the pool as before after; the library scan is cached."""
+"""One BLAS thread inside, the pool as before after; the library scan is cached; worker threads."""
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import types
 
 import numpy as np
@@ -33,3 +35,22 @@ def test_the_controller_is_reused_until_a_module_is_imported(monkeypatch):
     second = threads.blas_controller()
     assert second is not first
     assert threads.blas_controller() is second
+
+
+def test_worker_threads_follow_the_work_and_the_cores():
+    cores = len(os.sched_getaffinity(0))
+    assert threads.worker_threads(10, 100) == 1
+    assert threads.worker_threads(250, 100) == min(2, cores)
+    assert threads.worker_threads(10**9, 100) == cores
+
+
+def test_one_thread_holds_in_its_block_only_and_per_thread():
+    seen = []
+    with threads.one_thread():
+        assert threads.worker_threads(10**9, 1) == 1
+        # A thread started inside the block has a context of its own.
+        other = threading.Thread(target=lambda: seen.append(threads.worker_threads(10**9, 1)))
+        other.start()
+        other.join()
+    assert threads.worker_threads(10**9, 1) == len(os.sched_getaffinity(0))
+    assert seen == [len(os.sched_getaffinity(0))]

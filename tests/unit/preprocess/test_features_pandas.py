@@ -125,8 +125,11 @@ def test_hand_worked_summary():
     assert result["total_spend"].tolist() == [65.0, 7.0, 13.0]
 
 
+@pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("rows_in_order", [False, True])
-def test_summary_equals_pandas_group_bys(rows_in_order):
+def test_summary_equals_pandas_group_bys(rows_in_order, threads, monkeypatch):
+    # Three threads: customers split in three ranges of codes, summed apart, concatenated.
+    monkeypatch.setattr(fp, "worker_threads", lambda n_rows, minimum: threads)
     rng = np.random.default_rng(7)
     n = 3_000
     frame = pd.DataFrame(
@@ -146,3 +149,39 @@ def test_summary_equals_pandas_group_bys(rows_in_order):
     for column in expected.columns[1:]:
         assert result[column].dtype == expected[column].dtype, column
         assert same_bits(result[column], expected[column]), column
+
+
+def test_customer_ranges_split_rows_by_customer_in_code_order():
+    codes = np.array([5, 1, 9, 1, 5, 7])
+    # Sorted codes 1 1 5 5 7 9: the cut at the middle one, 5, starts the second part.
+    parts = fp._customer_ranges(codes, 2)
+    assert [part.tolist() for part in parts] == [[1, 3], [0, 2, 4, 5]]
+    assert fp._customer_ranges(codes, 1) == [None]
+    rng = np.random.default_rng(0)
+    many = rng.integers(0, 1_000, 50_000)
+    parts = fp._customer_ranges(many, 3)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(many)))
+    highest = [many[part].max() for part in parts]
+    lowest = [many[part].min() for part in parts]
+    assert all(high < low for high, low in zip(highest, lowest[1:], strict=False))
+    assert min(len(part) for part in parts) > len(many) / 4
+
+
+def test_threads_give_the_one_thread_features_bit_for_bit(monkeypatch):
+    from marketing_utils.preprocess.features import customer_features, rfm_summary
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.Series(rng.integers(0, 900, n)).map("k{}".format).astype("str"),
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+            "category": rng.choice(["a", "b"], n),
+            "amount": np.round(rng.gamma(2.0, 10.0, n), 2) * rng.choice([1.0, 1e10], n),
+        }
+    )
+    one = rfm_summary(frame), customer_features(frame, cutoff="2024-09-01", windows=(30, 90))
+    monkeypatch.setattr(fp, "worker_threads", lambda n_rows, minimum: 3)
+    three = rfm_summary(frame), customer_features(frame, cutoff="2024-09-01", windows=(30, 90))
+    for single, threaded in zip(one, three, strict=True):
+        pd.testing.assert_frame_equal(threaded, single, check_exact=True)

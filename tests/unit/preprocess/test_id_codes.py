@@ -164,3 +164,15 @@ def test_rfm_summary_and_features_equal_the_hashed_route_bit_for_bit(kind, monke
     )
     assert fast["customer_id"].is_monotonic_increasing
     assert fast["customer_id"].dtype == frame["customer_id"].dtype
+
+
+@pytest.mark.parametrize("n_parts", [2, 3])
+def test_factorize_in_parts_is_one_encoding_of_the_whole(n_parts, monkeypatch):
+    rng = np.random.default_rng(n_parts)
+    pool = [f"id{number}" for number in rng.integers(0, 10**6, 300)] + ["", "Zz", "é"]
+    ids = pd.Series(rng.choice(pool, 5_000), dtype="str")
+    expected_codes, expected_uniques = pd.factorize(ids, sort=True)
+    monkeypatch.setattr(ic, "worker_threads", lambda n, minimum: n_parts)
+    codes, uniques = ic.factorize_sorted(ids)
+    assert codes.tolist() == expected_codes.tolist()
+    pd.testing.assert_index_equal(uniques, expected_uniques, exact=True)
