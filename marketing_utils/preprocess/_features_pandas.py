@@ -185,7 +185,9 @@ def _customer_ranges(codes: np.ndarray, n_parts: int) -> list[np.ndarray | None]
     sample = np.sort(codes[:: max(1, len(codes) // 10_000)])
     cuts = np.unique(sample[(np.arange(1, n_parts) * len(sample)) // n_parts])
     part = np.searchsorted(cuts, codes, side="right")
-    return [np.flatnonzero(part == index) for index in range(len(cuts) + 1)]
+    rows = [np.flatnonzero(part == index) for index in range(len(cuts) + 1)]
+    # A customer with many rows can make a cut fall on the smallest code: nothing below it.
+    return [chosen for chosen in rows if len(chosen)]
 
 
 def stable_sort(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:

@@ -157,6 +157,9 @@ def test_customer_ranges_split_rows_by_customer_in_code_order():
     parts = fp._customer_ranges(codes, 2)
     assert [part.tolist() for part in parts] == [[1, 3], [0, 2, 4, 5]]
     assert fp._customer_ranges(codes, 1) == [None]
+    # One customer with most rows and the smallest code: the cut falls on it, no empty part.
+    skewed = np.r_[np.zeros(60, dtype=np.int64), np.arange(1, 41)]
+    assert [len(part) for part in fp._customer_ranges(skewed, 2)] == [100]
     rng = np.random.default_rng(0)
     many = rng.integers(0, 1_000, 50_000)
     parts = fp._customer_ranges(many, 3)
@@ -165,6 +168,21 @@ def test_customer_ranges_split_rows_by_customer_in_code_order():
     lowest = [many[part].min() for part in parts]
     assert all(high < low for high, low in zip(highest, lowest[1:], strict=False))
     assert min(len(part) for part in parts) > len(many) / 4
+
+
+def test_a_customer_with_most_rows_splits_like_any_other(monkeypatch):
+    monkeypatch.setattr(fp, "worker_threads", lambda n_rows, minimum: 2)
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.r_[np.zeros(60, dtype=np.int64), np.arange(1, 41)],
+            DAY: np.arange(100) % 7,
+            "amount": np.arange(100, dtype=float),
+        }
+    )
+    result = fp.summarize_customers_pandas(frame, "customer_id", "amount")
+    assert result["customer_id"].tolist() == list(range(41))
+    assert result[N_DAYS].tolist()[:2] == [7, 1]
+    assert result["total_spend"].sum() == frame["amount"].sum()
 
 
 def test_threads_give_the_one_thread_features_bit_for_bit(monkeypatch):
