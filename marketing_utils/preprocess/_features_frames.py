@@ -281,14 +281,16 @@ def per_customer(
 
     ``build`` gets the events and, when known, bounds of their (coded) ids
     and days, for :func:`summarize_customers`. Polars' number ids are a guess
-    from a few statistics: a row whose id is not a number after all has no
-    number, shows up as a missing id in the result, and the table is then
+    from a few statistics: a row whose id is not a number after all gets the
+    number -1 (:attr:`DecimalIds.NOT_A_NUMBER`), which no id has and which
+    joins like any other, so it reaches the result, and the table is then
     built again from the ids themselves.
     """
     coded, ids = encode_ids(rows, customer_id_col)
     bounds = ids.bounds if isinstance(ids, DecimalIds) else None
     result = collect(build(coded, bounds), backend)
-    if isinstance(ids, DecimalIds) and result.get_column(customer_id_col).null_count():
+    numbers = result.get_column(customer_id_col) if isinstance(ids, DecimalIds) else None
+    if numbers is not None and len(numbers) and numbers.min() == DecimalIds.NOT_A_NUMBER:
         return collect(build(rows, None), backend).sort(customer_id_col)
     return decode_ids(result.sort(customer_id_col), customer_id_col, ids)
 
@@ -319,6 +321,8 @@ class DecimalIds:
 
     #: Numbers of more digits could overflow an Int64.
     MAX_DIGITS = 18
+    #: The number of an id that is not a number after all (numbers are >= 0).
+    NOT_A_NUMBER = -1
 
     @classmethod
     def find(cls, rows: nw.LazyFrame, customer_id_col: str) -> DecimalIds | None:
@@ -365,16 +369,17 @@ class DecimalIds:
         numbers = low[common:], high[common:]
         if has_days and all(number.isascii() and number.isdigit() for number in numbers):
             bounds = KeyBounds(
-                int(numbers[0]), int(numbers[1]), int(stats["day_low"]), int(stats["day_high"])
+                cls.NOT_A_NUMBER, int(numbers[1]), int(stats["day_low"]), int(stats["day_high"])
             )
         return cls(prefix, width, bounds)
 
     def encode(self, rows: nw.LazyFrame, customer_id_col: str) -> nw.LazyFrame:
-        """The rows with each id replaced by its number (Int64; null if it is not a number)."""
+        """The rows with each id replaced by its number (Int64; NOT_A_NUMBER if it is not one)."""
         import polars as pl
 
         digits = pl.col(customer_id_col).str.slice(len(self.prefix))
-        number = digits.str.to_integer(base=10, strict=False).alias(customer_id_col)
+        number = digits.str.to_integer(base=10, strict=False).fill_null(self.NOT_A_NUMBER)
+        number = number.alias(customer_id_col)
         return nw.from_native(rows.to_native().with_columns(number))
 
     def ids(self, customer_id_col: str) -> nw.Expr:
@@ -501,6 +506,9 @@ def _customer_day_key(
         bounds = KeyBounds(*(int(found[name]) for name in KeyBounds.__dataclass_fields__))
     id_low, day_low = bounds.id_low, bounds.day_low
     span = bounds.day_high - day_low + 1
+    # Ids are computed on as Int64 (UInt64 and Int128 ids may not fit).
+    if id_low < -(2**63) or bounds.id_high >= 2**63:
+        return None
     if (bounds.id_high - id_low + 1) * span >= 2**63:
         return None
     customer = nw.col(customer_id_col).cast(nw.Int64) - id_low

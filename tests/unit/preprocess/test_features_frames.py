@@ -27,7 +27,7 @@ def log(ids: list, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": pd.Series(np.asarray(ids, dtype=object)[drawn]).astype(
-                "str" if isinstance(ids[0], str) else "int64"
+                "str" if isinstance(ids[0], str) else "uint64" if max(ids) >= 2**63 else "int64"
             ),
             "timestamp": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 50, n), "D"),
             "amount": np.round(rng.gamma(2.0, 10.0, n), 2),
@@ -38,9 +38,10 @@ def log(ids: list, seed: int = 0) -> pd.DataFrame:
 def test_prefix_and_zero_padded_numbers_are_found_with_their_bounds():
     found = ff.DecimalIds.find(rows(["C00259933", "C00000001", "C09999999"]), "customer_id")
     # "C00000001" and "C09999999" share "C0"; seven digits follow.
-    assert found == ff.DecimalIds("C0", 7, ff.KeyBounds(1, 9_999_999, 100, 102))
-    coded = found.encode(rows(["C00259933", "C00000001"]), "customer_id").to_native().collect()
-    assert coded["customer_id"].to_list() == [259_933, 1]
+    # The bounds start at -1, the number of an id that turns out not to be one.
+    assert found == ff.DecimalIds("C0", 7, ff.KeyBounds(-1, 9_999_999, 100, 102))
+    coded = found.encode(rows(["C00259933", "C00000001", "C0000x001"]), "customer_id")
+    assert coded.to_native().collect()["customer_id"].to_list() == [259_933, 1, -1]
     decoded = nw.from_native(pl.DataFrame({"customer_id": [259_933, 1]}))
     assert decoded.with_columns(found.ids("customer_id"))["customer_id"].to_list() == [
         "C00259933",
@@ -68,13 +69,20 @@ def test_an_id_that_is_not_a_number_gives_the_result_of_the_ids_themselves(chara
     # "C10" and "C25" make the guess "C" + two digits; "C1" + character breaks it
     # unless the character is a digit, and the table is then built from the strings.
     transactions = log(["C10", "C1" + character, "C25", "C17"])
+    # With order ids, customer_features joins the order counts: a row whose id gave
+    # no number must still be seen (an inner join drops missing keys).
+    transactions["order_id"] = [f"o{i // 2}" for i in range(len(transactions))]
     if character in string.ascii_letters:  # the guess is made; the parse proves it wrong
         assert ff.DecimalIds.find(rows(["C10", "C1" + character, "C25"]), "customer_id")
     expected = rfm_summary(transactions)
+    expected_features = customer_features(transactions, cutoff="2024-04-10")
+    assert len(expected) == len(expected_features) == transactions["customer_id"].nunique()
     for frame in (pl.from_pandas(transactions), pl.from_pandas(transactions).lazy()):
         result = rfm_summary(frame)
         assert result["customer_id"].is_sorted()
         pd.testing.assert_frame_equal(result.to_pandas(), expected, check_dtype=False)
+        features = customer_features(frame, cutoff="2024-04-10").to_pandas()
+        pd.testing.assert_frame_equal(features, expected_features, check_dtype=False)
 
 
 @pytest.mark.parametrize(
@@ -84,6 +92,7 @@ def test_an_id_that_is_not_a_number_gives_the_result_of_the_ids_themselves(chara
         [f"{i:018d}" for i in (0, 7, 10**17, 10**18 - 1)],  # too wide to pack with the days
         [3, 10, 42, 7],  # integer ids: bounds found by a pass of their own
         [0, 2**62, 5],  # integers too far apart to pack
+        [2**64 - 1, 2**64 - 2, 2**64 - 5],  # UInt64 beyond Int64, close together: not packed
     ],
 )
 def test_polars_gives_the_pandas_result(ids):

@@ -183,6 +183,8 @@ def test_a_customer_with_most_rows_splits_like_any_other(monkeypatch):
     assert result["customer_id"].tolist() == list(range(41))
     assert result[N_DAYS].tolist()[:2] == [7, 1]
     assert result["total_spend"].sum() == frame["amount"].sum()
+    alone = fp.summarize_customers_pandas(frame.assign(customer_id="C7"), "customer_id", "amount")
+    assert alone["customer_id"].tolist() == ["C7"] and alone[N_DAYS].tolist() == [7]
 
 
 def test_threads_give_the_one_thread_features_bit_for_bit(monkeypatch):
