@@ -28,6 +28,13 @@ def _check_consistent(metrics: dict) -> None:
     # No report shows a test AUC above 0.99 without the "too good to be true" flag.
     assert metrics["too_good_to_be_true"] is (metrics["test_roc_auc"] > 0.99)
     assert ("too_good_to_be_true_warning" in metrics) is metrics["too_good_to_be_true"]
+    # The headline says "best" only of the family with the top CV AUC; the one-standard-error
+    # rule may choose a simpler one, and the reading must then say so.
+    families = metrics["cv_roc_auc_by_family"]
+    model = next(figure for figure in metrics["headline"] if figure["label"] == "model")
+    top = max(families, key=families.get)
+    said = "best of" if top == metrics["best_model"] else "simplest of the"
+    assert model["reading"].startswith(said), model["reading"]
 
 
 def _check_artifacts(report_dir, metrics: dict) -> None:
