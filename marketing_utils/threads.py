@@ -28,7 +28,7 @@ from contextvars import ContextVar
 
 from threadpoolctl import ThreadpoolController
 
-__all__ = ["blas_controller", "one_blas_thread", "one_thread", "worker_threads"]
+__all__ = ["blas_controller", "one_blas_thread", "one_thread", "usable_cores", "worker_threads"]
 
 _lock = threading.Lock()
 _cached: tuple[int, ThreadpoolController] | None = None
@@ -84,5 +84,21 @@ def worker_threads(n_items: int, min_items_per_thread: int) -> int:
     """
     if _single_thread.get():
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cores or 1, n_items // min_items_per_thread))
+    return max(1, min(usable_cores(), n_items // min_items_per_thread))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one).
+
+    ``os.cpu_count()`` counts the machine's cores, also those a container or
+    ``taskset`` keeps the process off; the default ``--jobs`` must not start
+    more kernels than the cores it can use.
+
+    Examples
+    --------
+    >>> 1 <= usable_cores() <= (os.cpu_count() or 1)
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)

@@ -335,12 +335,13 @@ class DecimalIds:
         other character is a digit is checked by the parse itself
         (:meth:`encode` gives ``NOT_A_NUMBER`` otherwise; see :func:`per_customer`).
         """
-        if rows.collect_schema()[customer_id_col] != nw.String:
+        schema = rows.collect_schema()
+        if schema[customer_id_col] != nw.String:
             return None
         import polars as pl
 
         column = pl.col(customer_id_col)
-        has_days = DAY in rows.collect_schema()
+        has_days = DAY in schema
         days = [pl.col(DAY).min().alias("day_low"), pl.col(DAY).max().alias("day_high")]
         stats = (
             rows.to_native()
@@ -491,7 +492,8 @@ def _customer_day_key(
     that hold; without ``bounds``, one pass over the two columns finds
     them); None for other ids or when the key could exceed 63 bits.
     """
-    if not rows.collect_schema()[customer_id_col].is_integer():
+    dtype = rows.collect_schema()[customer_id_col]
+    if not dtype.is_integer():
         return None
     if bounds is None:
         found = collect(
@@ -514,7 +516,6 @@ def _customer_day_key(
         return None
     customer = nw.col(customer_id_col).cast(nw.Int64) - id_low
     key = (customer * span + (nw.col(DAY).cast(nw.Int64) - day_low)).alias(_KEY)
-    dtype = rows.collect_schema()[customer_id_col]
     unpack = [
         (nw.col(_KEY) // span + id_low).cast(dtype).alias(customer_id_col),
         (nw.col(_KEY) % span + day_low).cast(nw.Int32).alias(DAY),

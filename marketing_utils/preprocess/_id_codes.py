@@ -181,19 +181,9 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """
     strings = _arrow_strings(ids)
     if strings is not None and strings.null_count == 0:
-        import pyarrow.compute as pc
-
         parts = worker_threads(len(strings), MIN_IDS_PER_THREAD)
-        if parts > 1:
-            codes, uniques = _dictionary_codes_in_parts(strings, parts)
-            return codes, pd.Index(pd.array(uniques, dtype=ids.dtype))
-        encoded = strings.dictionary_encode().combine_chunks()
-        # The dictionary is in order of first appearance; pandas sorts it (binary order).
-        order = pc.array_sort_indices(encoded.dictionary).to_numpy()
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = rank[encoded.indices.to_numpy()]
-        return codes, pd.Index(pd.array(encoded.dictionary.take(order), dtype=ids.dtype))
+        codes, uniques = _dictionary_codes(strings, parts)
+        return codes, pd.Index(pd.array(uniques, dtype=ids.dtype))
     codes, uniques = pd.factorize(ids, sort=True)
     return codes.astype(np.int64), uniques
 
@@ -202,26 +192,29 @@ def factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
 MIN_IDS_PER_THREAD = 1_000_000
 
 
-def _dictionary_codes_in_parts(strings, n_parts: int) -> tuple[np.ndarray, object]:
-    """Sorted dictionary codes of Arrow strings, each slice of rows encoded on its own thread.
+def _dictionary_codes(strings, n_parts: int) -> tuple[np.ndarray, object]:
+    """Sorted dictionary codes of Arrow strings, and the sorted distinct strings.
 
-    Arrow's dictionary encoding runs on one core. Each slice gets a
-    dictionary of its own; a dense rank over all of them (sorted, ties
-    together) then gives every distinct string one code, its position
-    among the sorted distinct strings: the codes of one encoding of the whole.
+    Arrow's dictionary encoding runs on one core, so with ``n_parts > 1``
+    each slice of rows is encoded on its own thread, into a dictionary of its
+    own. A dense rank over the dictionaries (sorted in binary order, ties
+    together) then gives every distinct string one code, its position among
+    the sorted distinct strings: the codes of one encoding of the whole.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    bounds = np.linspace(0, len(strings), n_parts + 1).astype(np.int64)
-    slices = [strings.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def encode(part):
         encoded = part.dictionary_encode().combine_chunks()
         return encoded.indices.to_numpy(), encoded.dictionary
 
-    with ThreadPoolExecutor(n_parts) as pool:
-        encoded = list(pool.map(encode, slices))
+    if n_parts == 1:
+        encoded = [encode(strings)]
+    else:
+        bounds = np.linspace(0, len(strings), n_parts + 1).astype(np.int64)
+        slices = [strings.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        with ThreadPoolExecutor(n_parts) as pool:
+            encoded = list(pool.map(encode, slices))
     dictionaries = pa.concat_arrays([dictionary for _, dictionary in encoded])
     rank = pc.rank(dictionaries, sort_keys="ascending", tiebreaker="dense").to_numpy()
     rank = rank.astype(np.int64) - 1
@@ -230,7 +223,7 @@ def _dictionary_codes_in_parts(strings, n_parts: int) -> tuple[np.ndarray, objec
         [rank[start:][indices] for start, (indices, _) in zip(starts, encoded, strict=False)]
     )
     # One position of each rank (the last written wins; all hold the same string).
-    first = np.empty(int(rank.max()) + 1, dtype=np.int64)
+    first = np.empty(int(rank.max()) + 1 if len(rank) else 0, dtype=np.int64)
     first[rank] = np.arange(len(rank))
     return codes, dictionaries.take(pa.array(first))
 

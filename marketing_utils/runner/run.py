@@ -27,6 +27,7 @@ from ..errors import ParamsError, RunError
 from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import LATE_READ_TAG, NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
+from ..threads import usable_cores
 from .graph import (
     critical_chain,
     critical_path_order,
@@ -274,23 +275,6 @@ def _execute(
         finally:
             if kernel is not None:
                 kernel.shutdown()
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system has one).
-
-    ``os.cpu_count()`` counts the machine's cores, also those a container or
-    ``taskset`` keeps the process off; the default ``--jobs`` must not start
-    more kernels than the cores it can use.
-
-    Examples
-    --------
-    >>> 1 <= usable_cores() <= (os.cpu_count() or 1)
-    True
-    """
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return max(os.cpu_count() or 1, 1)
 
 
 def run_workbook(
