@@ -7,14 +7,16 @@ or, for odds ratios, read from a linear model's coefficients.
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from scipy.stats.mstats import mquantiles
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.inspection import partial_dependence, permutation_importance
+from sklearn.inspection import permutation_importance
 from sklearn.metrics import check_scoring
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -278,6 +280,16 @@ def partial_dependence_table(
     DataFrame
         Long format: ``feature, value, average_probability`` (``value`` as text
         for categorical features).
+
+    Notes
+    -----
+    The grid and the averages are those of
+    :func:`sklearn.inspection.partial_dependence` (``method="brute"``,
+    ``kind="average"``). scikit-learn predicts once per grid value; here the
+    sample is stacked once per grid value and predicted in one call per
+    feature (each row's prediction depends on that row only), which spares
+    the per-call cost of the pipeline (three quarters of the time on the
+    default report's thousand rows).
     """
     sample = X.sample(n=max_rows, random_state=seed) if len(X) > max_rows else X
     # scikit-learn refuses integer columns here (grid values would be rounded): use floats.
@@ -288,28 +300,71 @@ def partial_dependence_table(
     frames = []
     for feature in features:
         is_categorical = feature in categorical
+        values = _grid_values(sample[feature], is_categorical, grid_resolution, feature)
         with limited_threads(n_jobs):
-            result = partial_dependence(
-                model,
-                sample,
-                [feature],
-                categorical_features=[feature] if is_categorical else None,
-                grid_resolution=grid_resolution,
-                kind="average",
-                method="brute",
-                response_method="predict_proba",
-            )
-        values = result["grid_values"][0]
+            average = _stacked_average(model, sample, feature, values)
         frames.append(
             pd.DataFrame(
                 {
                     "feature": feature,
                     "value": [str(v) for v in values] if is_categorical else values.astype(float),
-                    "average_probability": result["average"][0],
+                    "average_probability": average,
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _grid_values(
+    column: pd.Series, is_categorical: bool, grid_resolution: int, feature: str
+) -> np.ndarray:
+    """The grid of scikit-learn's ``partial_dependence`` for one column (percentiles 5 and 95):
+    the distinct values for a categorical column or one with fewer than ``grid_resolution``
+    of them, else ``grid_resolution`` evenly spaced values between the two percentiles."""
+    if grid_resolution <= 1:
+        raise ValueError(f"grid_resolution must be at least 2, got {grid_resolution}")
+    values = column.to_numpy()
+    try:
+        uniques = np.unique(values)
+    except TypeError as error:
+        raise ValueError(
+            f"partial dependence: column {feature!r} mixes types (e.g. text and missing "
+            "values), so its values cannot be sorted into a grid"
+        ) from error
+    if is_categorical or uniques.shape[0] < grid_resolution:
+        return uniques
+    low, high = mquantiles(values, prob=(0.05, 0.95), axis=0)
+    if np.allclose(low, high):
+        raise ValueError(
+            f"partial dependence: the 5th and 95th percentiles of {feature!r} are equal "
+            f"({low:g}), so it has no range to draw"
+        )
+    return np.linspace(low, high, num=grid_resolution, endpoint=True)
+
+
+#: Rows predicted at once by :func:`partial_dependence_table` (grid values are stacked up to
+#: it): a dense one-hot pipeline on a category with hundreds of values stays within memory.
+STACKED_ROWS = 20_000
+
+
+def _stacked_average(model, sample: pd.DataFrame, feature: str, values: np.ndarray) -> np.ndarray:
+    """The mean predicted probability of the positive class over ``sample`` with ``feature``
+    set to each of ``values``: stacked copies of ``sample``, at most :data:`STACKED_ROWS`
+    rows (and at least one copy) per prediction."""
+    n_rows = len(sample)
+    position = sample.columns.get_loc(feature)
+    per_call = max(1, STACKED_ROWS // max(n_rows, 1))
+    averages = []
+    for start in range(0, len(values), per_call):
+        chunk = values[start : start + per_call]
+        stacked = pd.concat([sample] * len(chunk), ignore_index=True)
+        with warnings.catch_warnings():
+            # As scikit-learn's assignment: a text value set into a categorical column warns.
+            warnings.simplefilter("ignore", FutureWarning)
+            stacked.iloc[:, position] = np.repeat(chunk, n_rows)
+        probability = model.predict_proba(stacked)[:, 1]
+        averages.append(probability.reshape(len(chunk), n_rows).mean(axis=1))
+    return np.concatenate(averages)
 
 
 def odds_ratios(pipeline: Pipeline) -> pd.DataFrame:

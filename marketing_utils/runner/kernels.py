@@ -13,7 +13,12 @@ that core to start the kernels of the notebooks that will be ready next
 (:func:`warm_up_code`) so that the notebook finds its modules loaded. The
 imports run inside a function, so the notebook starts with an empty namespace
 and its own cells define every name; the warm-up is silent and stores no
-history, so execution counts and outputs are those of a cold start.
+history, so execution counts and outputs are those of a cold start. A
+notebook may also hand the warm-up work of its own: the cells it tags
+``warm-up`` (:data:`WARM_UP_TAG`) run there too, with the notebook's
+parameters, in a namespace of their own (03 starts its fold workers, whose
+imports take a second and a half, while 01 still runs). The notebook runs
+those cells again in its turn, so they must be cheap the second time.
 
 On Linux each kernel is a fork of one :class:`ForkServer` per run, a process
 that has loaded the kernel machinery and the notebooks' imports once
@@ -44,6 +49,7 @@ from queue import Empty
 
 __all__ = [
     "KERNEL_LOG",
+    "WARM_UP_TAG",
     "ForkServer",
     "KernelPool",
     "WarmKernel",
@@ -55,6 +61,8 @@ __all__ = [
 
 #: The kernel's process stderr, inside the run's private socket folder.
 KERNEL_LOG = "kernel-stderr.log"
+#: The tag of a notebook's code cells that a kernel started ahead of the notebook runs.
+WARM_UP_TAG = "warm-up"
 
 #: The runner's kernel managers, so that an interrupted parallel run can stop their kernels.
 _KERNELS: weakref.WeakSet = weakref.WeakSet()
@@ -280,14 +288,33 @@ def _current_server() -> ForkServer | None:
 
 
 def kill_kernels() -> None:
-    """Kill the kernel process of every kernel manager this runner started (interrupted runs)."""
+    """Kill every kernel this runner started, with its process group (interrupted runs).
+
+    Each kernel leads its own process group, and its workers (loky's fold workers and
+    resource tracker, started by the kernel or by its warm-up) are in it: killing the
+    kernel alone would leave them running, orphaned.
+    """
     with _KERNELS_LOCK:
         managers = list(_KERNELS)
     for manager in managers:
         process = getattr(getattr(manager, "provisioner", None), "process", None)
         if process is not None and process.poll() is None:
             with contextlib.suppress(OSError):  # ended meanwhile: the others still get killed
-                process.kill()
+                if not _kill_group(process.pid):
+                    process.kill()
+
+
+def _kill_group(pid: int) -> bool:
+    """SIGKILL the process group ``pid`` leads; False when it leads none (or on Windows)."""
+    if not hasattr(os, "killpg"):
+        return False
+    try:
+        if os.getpgid(pid) != pid or pid == os.getpgrp():
+            return False
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        return False
+    return True
 
 
 #: The runner's kernels (those started as ``python -m ipykernel_launcher``; not on
@@ -401,7 +428,7 @@ def _bound_names(node: ast.Import | ast.ImportFrom) -> list[str]:
     return [alias.asname or alias.name.split(".")[0] for alias in node.names]
 
 
-def warm_up_code(notebook: str | Path) -> str:
+def warm_up_code(notebook: str | Path, parameters: dict | None = None) -> str:
     """Code that loads the modules a notebook imports, without defining any name.
 
     Every top-level import statement of the notebook's code cells, then every
@@ -411,15 +438,23 @@ def warm_up_code(notebook: str | Path) -> str:
     notebook's to report, with its own traceback), inside a function that is
     deleted afterwards.
 
+    With ``parameters`` (the values the runner injects into the notebook),
+    the cells tagged :data:`WARM_UP_TAG` follow, in one ``try`` and a
+    namespace of their own: the notebook's imports, its ``parameters`` cell,
+    then ``parameters`` as papermill writes them, then those cells.
+
     Parameters
     ----------
     notebook : path
         The ``.ipynb`` file.
+    parameters : dict, optional
+        The notebook's injected parameters; without them no tagged cell runs
+        (the fork server loads modules only: its forks must not inherit work).
 
     Returns
     -------
     str
-        Python code; empty when the notebook imports nothing.
+        Python code; empty when the notebook imports nothing and has no cell to run.
 
     Examples
     --------
@@ -474,13 +509,50 @@ def warm_up_code(notebook: str | Path) -> str:
             and node.value.id in bound
         ]
     statements = list(dict.fromkeys(statements))  # each once, in order
-    if not statements:
-        return ""
     body = "".join(
         f"    try:\n        {statement}\n    except Exception:\n        pass\n"
         for statement in statements
     )
+    if parameters is not None:
+        imports = [ast.unparse(node) for tree in trees for node in _imports(tree)]
+        body += _warm_up_cells(cells, parameters, list(dict.fromkeys(imports)))
+    if not body:
+        return ""
     return f"def _workbook_warm_up():\n{body}_workbook_warm_up()\ndel _workbook_warm_up"
+
+
+def _warm_up_cells(cells: list[dict], parameters: dict, imports: list[str]) -> str:
+    """The ``try`` block of :func:`warm_up_code` running the cells tagged :data:`WARM_UP_TAG`;
+    empty when no cell has the tag or the code is not valid Python.
+
+    The cells run as one piece of code in a namespace of their own, after the notebook's
+    imports (already loaded: they only bind names there) and its parameters, so that
+    nothing they define reaches the notebook's namespace and their text runs unchanged.
+    """
+    from papermill.translators import PythonTranslator
+
+    def source(cell: dict) -> str:
+        text = cell.get("source", "")
+        return "".join(text) if isinstance(text, list) else text
+
+    def tagged(cell: dict, tag: str) -> bool:
+        return cell.get("cell_type") == "code" and tag in cell.get("metadata", {}).get("tags", [])
+
+    work = [source(cell) for cell in cells if tagged(cell, WARM_UP_TAG)]
+    if not work:
+        return ""
+    defaults = [source(cell) for cell in cells if tagged(cell, "parameters")]
+    code = "\n".join([*imports, *defaults, PythonTranslator.codify(parameters), *work])
+    try:
+        # Plain Python only: a line that IPython would read as a magic or a shell command
+        # (or as the continuation of one) leaves the cells to the notebook.
+        if any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
+            return ""
+        compile(code, "<warm-up>", "exec")
+    except SyntaxError:
+        return ""  # the notebook reports its own errors, with its own traceback
+    run = f'exec(compile({code!r}, "<warm-up>", "exec"), {{"__name__": "__warm_up__"}})'
+    return f"    try:\n        {run}\n    except Exception:\n        pass\n"
 
 
 class WarmKernel:
@@ -490,11 +562,12 @@ class WarmKernel:
     kernel and removes the folder.
     """
 
-    def __init__(self, notebook: Path, niceness: int = 0) -> None:
+    def __init__(self, notebook: Path, niceness: int = 0, parameters: dict | None = None) -> None:
         self._folder = tempfile.TemporaryDirectory(prefix="mwk-")
         self.socket_dir = Path(self._folder.name)
         self.manager = kernel_manager_class(self.socket_dir, niceness)(kernel_name="python3")
         self.notebook = Path(notebook)
+        self.parameters = parameters
 
     async def _start(self) -> None:
         # As nbclient starts its kernels: no IPython history database shared between kernels.
@@ -505,7 +578,7 @@ class WarmKernel:
         client.start_channels()
         try:
             await client.wait_for_ready(timeout=60)
-            code = warm_up_code(self.notebook)
+            code = warm_up_code(self.notebook, self.parameters)
             if code:
                 await self._wait_for(client, client.execute(code, silent=True, store_history=False))
         finally:
@@ -589,10 +662,12 @@ class KernelPool:
         """Kernels started and not yet taken by their notebook."""
         return len(self._warming)
 
-    def warm(self, stem: str, notebook: Path, niceness: int = 0) -> None:
+    def warm(
+        self, stem: str, notebook: Path, niceness: int = 0, parameters: dict | None = None
+    ) -> None:
         """Start a kernel for ``notebook`` in the background (``niceness``: see
-        :func:`kernel_manager_class`)."""
-        kernel = WarmKernel(notebook, niceness)
+        :func:`kernel_manager_class`; ``parameters``: see :func:`warm_up_code`)."""
+        kernel = WarmKernel(notebook, niceness, parameters)
         self._warming[stem] = (kernel, self._pool.submit(kernel.start))
 
     def claim(self, stem: str) -> Callable[[], WarmKernel | None] | None:

@@ -231,6 +231,8 @@ def _execute(
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    from ._sparse_saves import ENGINE_NAME
+
     # A warm kernel brings its socket folder; a cold start gets one for this notebook.
     folder = (
         tempfile.TemporaryDirectory(prefix="mwk-")
@@ -248,6 +250,7 @@ def _execute(
                 str(output),
                 parameters=parameters,
                 kernel_name="python3",
+                engine_name=ENGINE_NAME,
                 kernel_manager_class=managers,
                 cwd=str(spec.path.parent),
                 progress_bar=progress,
@@ -663,7 +666,10 @@ def _run_in(
             if store.exists("capabilities") and _skip_reason(spec, capabilities_for(spec)):
                 never_warm.add(spec.stem)  # checked once, not at every poll of the loop
                 continue
-            warm.warm(spec.stem, spec.path, niceness[spec.stem])
+            warm.warm(
+                spec.stem, spec.path, niceness[spec.stem],
+                params.notebook_parameters(spec, staging),
+            )  # fmt: skip
 
     # One environment for every kernel start (the threads must not set and restore it in turn).
     pages: list = []  # the HTML pages being rendered

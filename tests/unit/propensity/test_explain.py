@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
+from marketing_utils.propensity import explain
 from marketing_utils.propensity.calibration import fit_calibrated
 from marketing_utils.propensity.data import FeatureSpec
 from marketing_utils.propensity.explain import (
@@ -198,3 +199,65 @@ def test_permutation_importance_shuffles_the_raw_table_for_other_models():
         ours = permutation_importance_table(model, X, y, n_repeats=2, seed=1, max_rows=100)
         expected = _sklearn_table(model, X, y, n_repeats=2, seed=1, rows=100)
         pd.testing.assert_frame_equal(ours, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("stacked_rows", [20_000, 600])
+def test_partial_dependence_is_scikit_learns_bit_for_bit_on_a_calibrated_pipeline(
+    stacked_rows, monkeypatch
+):
+    # One stacked prediction per feature (or per few grid values: 600 rows is two copies of the
+    # 250-row sample, so three grid values run in two calls) must give scikit-learn's grid and
+    # averages exactly:
+    # integers (made floats), a numeric column with missing values and few distinct values,
+    # text and pandas categorical columns, a calibrated gradient-boosting pipeline.
+    from sklearn.inspection import partial_dependence
+
+    rng = np.random.default_rng(7)
+    n = 600
+    X = pd.DataFrame(
+        {
+            "orders": rng.integers(0, 40, n),
+            "spend": rng.gamma(2.0, 50.0, n),
+            "tenure": np.where(rng.random(n) < 0.1, np.nan, rng.integers(1, 6, n).astype(float)),
+            "region": pd.Series(rng.choice(["n", "s", "e"], n), dtype="str"),
+            "tier": pd.Categorical(rng.choice(["gold", "silver"], n)),
+        }
+    )
+    z = 0.05 * X["orders"] + 0.01 * X["spend"] - (X["region"] == "s") + (X["tier"] == "gold")
+    y = (rng.random(n) < _sigmoid(z.to_numpy() - 1.5)).astype(int)
+    spec = FeatureSpec(numeric=("orders", "spend", "tenure"), categorical=("region", "tier"))
+    model = fit_calibrated(
+        build_pipeline(spec, "hist_gradient_boosting", seed=0), X, y, method="sigmoid", cv_folds=3
+    )
+    features = ["orders", "spend", "tenure", "region", "tier"]
+    categorical = ["region", "tier"]
+    monkeypatch.setattr(explain, "STACKED_ROWS", stacked_rows)
+    table = partial_dependence_table(
+        model, X, features, categorical=categorical, max_rows=250, grid_resolution=8, seed=3
+    )
+    sample = X.sample(n=250, random_state=3).astype({"orders": float})
+    for feature in features:
+        ours = table[table["feature"] == feature]
+        theirs = partial_dependence(
+            model, sample, [feature],
+            categorical_features=[feature] if feature in categorical else None,
+            grid_resolution=8, kind="average", method="brute", response_method="predict_proba",
+        )  # fmt: skip
+        grid = theirs["grid_values"][0]
+        expected = [str(v) for v in grid] if feature in categorical else grid.astype(float)
+        if feature in categorical:
+            assert ours["value"].tolist() == expected
+        else:
+            np.testing.assert_array_equal(ours["value"].to_numpy(dtype=float), expected)
+        np.testing.assert_array_equal(ours["average_probability"].to_numpy(), theirs["average"][0])
+    # tenure has 5 values and missing ones: the grid is its distinct values, as scikit-learn's.
+    assert len(table[table["feature"] == "tenure"]) == 6
+
+
+def test_partial_dependence_names_the_feature_without_a_range():
+    X, y = _frame(200)
+    X["flat"] = 1.0
+    X.loc[:4, "flat"] = np.linspace(0, 1, 5)
+    model = _Additive().fit(X, y)
+    with pytest.raises(ValueError, match="'flat'"):
+        partial_dependence_table(model, X, ["flat"], grid_resolution=5)
