@@ -399,6 +399,12 @@ def lower_priority(process, niceness: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, min(19, current + niceness))
 
 
+def _cell_source(cell: dict) -> str:
+    """A cell's source as one string (nbformat stores it as a string or a list of lines)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
 def _cell_tree(source: str) -> ast.Module | None:
     """A code cell's syntax tree (IPython magics and shell lines left out); None if invalid."""
     python = "\n".join(
@@ -490,16 +496,17 @@ def warm_up_code(notebook: str | Path, parameters: dict | None = None) -> str:
     trees = []
     for cell in cells:
         if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            tree = _cell_tree("".join(source) if isinstance(source, list) else source)
+            tree = _cell_tree(_cell_source(cell))
             if tree is not None:
                 trees.append(tree)
-    statements: list[str] = []
+    imports: list[str] = []
     bound: set[str] = set()
     for tree in trees:
         for node in _imports(tree):
-            statements.append(ast.unparse(node))
+            imports.append(ast.unparse(node))
             bound.update(_bound_names(node))
+    imports = list(dict.fromkeys(imports))
+    statements = list(imports)
     for tree in trees:
         statements += [
             f"{node.value.id}.{node.attr}"
@@ -514,8 +521,7 @@ def warm_up_code(notebook: str | Path, parameters: dict | None = None) -> str:
         for statement in statements
     )
     if parameters is not None:
-        imports = [ast.unparse(node) for tree in trees for node in _imports(tree)]
-        body += _warm_up_cells(cells, parameters, list(dict.fromkeys(imports)))
+        body += _warm_up_cells(cells, parameters, imports)
     if not body:
         return ""
     return f"def _workbook_warm_up():\n{body}_workbook_warm_up()\ndel _workbook_warm_up"
@@ -531,23 +537,22 @@ def _warm_up_cells(cells: list[dict], parameters: dict, imports: list[str]) -> s
     """
     from papermill.translators import PythonTranslator
 
-    def source(cell: dict) -> str:
-        text = cell.get("source", "")
-        return "".join(text) if isinstance(text, list) else text
+    def tagged(tag: str) -> list[str]:
+        return [
+            _cell_source(cell)
+            for cell in cells
+            if cell.get("cell_type") == "code" and tag in cell.get("metadata", {}).get("tags", [])
+        ]
 
-    def tagged(cell: dict, tag: str) -> bool:
-        return cell.get("cell_type") == "code" and tag in cell.get("metadata", {}).get("tags", [])
-
-    work = [source(cell) for cell in cells if tagged(cell, WARM_UP_TAG)]
+    work = tagged(WARM_UP_TAG)
     if not work:
         return ""
-    defaults = [source(cell) for cell in cells if tagged(cell, "parameters")]
-    code = "\n".join([*imports, *defaults, PythonTranslator.codify(parameters), *work])
+    code = "\n".join([*imports, *tagged("parameters"), PythonTranslator.codify(parameters), *work])
+    # Plain Python only: a line that IPython would read as a magic or a shell command (or as
+    # the continuation of one) leaves the cells to the notebook.
+    if any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
+        return ""
     try:
-        # Plain Python only: a line that IPython would read as a magic or a shell command
-        # (or as the continuation of one) leaves the cells to the notebook.
-        if any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
-            return ""
         compile(code, "<warm-up>", "exec")
     except SyntaxError:
         return ""  # the notebook reports its own errors, with its own traceback
