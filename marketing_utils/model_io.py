@@ -103,14 +103,17 @@ def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPE
             f"model file {path} not found: run the notebook that saves it first "
             "(03_propensity_modeling saves 'propensity_model')"
         )
+    trusted = list(trusted)
+    skops_io = _skops_io()
     try:
-        found = untrusted_types(path)
-    except Exception as exc:  # zipfile, zlib and json raise several types for a damaged file
-        raise _damaged(path, exc) from None
-    _check_allowed(found, trusted, path)
-    try:
-        return _skops_io().load(path, trusted=found)
-    except Exception as exc:  # a member that fails its CRC is only found when read
+        # skops audits the file against the allow-list before it builds anything; a
+        # separate get_untrusted_types first would read and audit the file twice.
+        return skops_io.load(path, trusted=trusted)
+    except skops_io.exceptions.UntrustedTypesFoundException:
+        # Refused, nothing built: name every type outside the allow-list.
+        _check_allowed(untrusted_types(path), trusted, path)
+        raise
+    except Exception as exc:  # zipfile, zlib, json and a failed CRC raise several types
         raise _damaged(path, exc) from None
 
 
