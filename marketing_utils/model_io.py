@@ -96,6 +96,8 @@ def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPE
         When the file holds a type outside ``trusted``; nothing is loaded.
     DataValidationError
         When the file is damaged or truncated (not a readable skops archive).
+    TypeError
+        When ``trusted`` holds something other than type names.
     """
     path = Path(path)
     if not path.is_file():
@@ -104,17 +106,28 @@ def load_model(path: str | os.PathLike, *, trusted: Iterable[str] = TRUSTED_TYPE
             "(03_propensity_modeling saves 'propensity_model')"
         )
     trusted = list(trusted)
+    strangers = [name for name in trusted if not isinstance(name, str)]
+    if strangers:
+        raise TypeError(
+            f"trusted: expected type names as strings (as UntrustedModelError lists them), "
+            f"found {strangers[:3]!r}"
+        )
     skops_io = _skops_io()
     try:
         # skops audits the file against the allow-list before it builds anything; a
         # separate get_untrusted_types first would read and audit the file twice.
         return skops_io.load(path, trusted=trusted)
     except skops_io.exceptions.UntrustedTypesFoundException:
-        # Refused, nothing built: name every type outside the allow-list.
-        _check_allowed(untrusted_types(path), trusted, path)
-        raise
+        pass  # refused, nothing built: named below, without skops' exception chained
     except Exception as exc:  # zipfile, zlib, json and a failed CRC raise several types
         raise _damaged(path, exc) from None
+    try:
+        found = untrusted_types(path)
+    except Exception as exc:
+        raise _damaged(path, exc) from None
+    _check_allowed(found, trusted, path)
+    # Only a file replaced between the two reads gets here.
+    raise _damaged(path, RuntimeError("the file changed while it was read"))
 
 
 def _damaged(path: Path, exc: Exception) -> DataValidationError:

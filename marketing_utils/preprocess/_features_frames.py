@@ -456,21 +456,21 @@ def summarize_customers(
     values = list(dict.fromkeys([*([amount_col] if amount_col else []), *summed]))
     if polars:
         # Day numbers fit in 32 bits (they come from microseconds in 64 bits), and
-        # the narrower key makes Polars' two group-bys and the window cheaper:
-        # 5-10 % of the query's CPU time at 10^7 rows (docs/benchmarks.md).
+        # the narrower key makes Polars' two group-bys cheaper: 5-10 % of the
+        # query's CPU time at 10^7 rows (docs/benchmarks.md).
         rows = exact_sums(rows.with_columns(nw.col(DAY).cast(nw.Int32)), values)
-    sums = [nw.col(c).sum() for c in values]
+    daily_sums = [nw.col(c).sum() for c in values]
     packed = _customer_day_key(rows, customer_id_col, bounds) if polars else None
     if packed is not None:
         key, unpack = packed
-        daily = rows.group_by(key).agg(*sums).with_columns(*unpack).drop(_KEY)
+        daily = rows.group_by(key).agg(*daily_sums).with_columns(*unpack).drop(_KEY)
     else:
-        daily = group_by(rows, customer_id_col, DAY).agg(*sums)
+        daily = group_by(rows, customer_id_col, DAY).agg(*daily_sums)
     if daily_columns:
         daily = daily.with_columns(*daily_columns)
-    sums = {"total_spend": amount_col} if amount_col else {}
-    sums |= {c: c for c in [*summed, *daily_summed]}
-    summary = summarize_days(daily, customer_id_col, amount_col, sums=sums)
+    customer_sums = {"total_spend": amount_col} if amount_col else {}
+    customer_sums |= {c: c for c in [*summed, *daily_summed]}
+    summary = summarize_days(daily, customer_id_col, amount_col, sums=customer_sums)
     if not polars:
         return summary
     schema = summary.collect_schema()
@@ -596,11 +596,15 @@ def summarize_days(
     Gives the first and last purchase day, the number of purchase days, the
     ``sums`` (output name: daily column summed) and, with an amount, the mean
     of the daily totals of the repeat days (every day but the first), null
-    when there is none: lifetimes' conventions.
+    when there is none: lifetimes' conventions. The amounts have no missing
+    values (:func:`check_events`).
     """
     sums = dict(sums or {})
     if amount_col is not None and daily.implementation.is_polars():
-        return _summarize_days_polars(daily, customer_id_col, amount_col, sums)
+        amount_type = daily.collect_schema()[amount_col]
+        # Total minus first day is only exact, and so only the same, on exact numbers.
+        if amount_type.is_decimal() or amount_type.is_integer():
+            return _summarize_days_polars(daily, customer_id_col, amount_col, sums)
     aggregations = [
         nw.col(DAY).min().alias(FIRST_DAY),
         nw.col(DAY).max().alias(LAST_DAY),
@@ -634,8 +638,9 @@ def _summarize_days_polars(
     group-by; without the general formulation's window and its second pass,
     ``rfm_summary`` at 10^7 rows took 1.25 s instead of 1.32-1.38 s, and 2.2
     CPU s instead of 2.5-2.6 (``benchmarks/bench_features.py``, alternated).
-    The amounts are exact decimals (:data:`EXACT`), so the difference is the
-    sum of the repeat days to the last digit, as in the general formulation.
+    For decimal (:data:`EXACT`) or integer amounts only: on those the difference
+    is the sum of the repeat days to the last digit, as in the general
+    formulation (on floats a large first day would swallow small repeat days).
     """
     import polars as pl
 

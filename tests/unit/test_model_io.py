@@ -67,9 +67,21 @@ def test_file_with_a_type_off_the_allow_list_is_refused(tmp_path):
     assert "test_model_io._shift" in message
     assert "The file was not loaded" in message
     assert isinstance(error.value, WorkbookError)
+    # The workbook's error alone: skops' own refusal is not chained in front of it.
+    assert error.value.__context__ is None and error.value.__cause__ is None
     # A caller who trusts the file can allow the extra type explicitly.
     loaded = load_model(path, trusted=[*TRUSTED_TYPES, *untrusted_types(path)])
     assert loaded.predict([[3.0]]).tolist() == [1]
+
+
+def test_trusted_types_are_names_not_classes(tmp_path):
+    model = make_pipeline(FunctionTransformer(_shift), LogisticRegression())
+    model.fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
+    path = tmp_path / "foreign.skops"
+    sio.dump(model, path)
+    # A class would be trusted by skops but not by the allow-list check: refused up front.
+    with pytest.raises(TypeError, match="trusted: expected type names as strings"):
+        load_model(path, trusted=[*TRUSTED_TYPES, FunctionTransformer])
 
 
 def test_save_refuses_a_model_it_could_not_load_back(tmp_path):

@@ -130,6 +130,27 @@ def test_rfm_summary_hand_worked_example(engine, numbered_ids):
         assert raw.index.tolist() == [0, 1, 2]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("ids", [("x", "y"), ("C001", "C002")], ids=["letter ids", "numbered ids"])
+def test_rfm_summary_first_day_is_the_earliest_day_not_the_first_row_or_the_smallest(engine, ids):
+    first, second = ids
+    transactions = pd.DataFrame(
+        {
+            "customer_id": [first, first, first, second, second, first],
+            "timestamp": pd.to_datetime(
+                ["2024-01-05", "2024-01-01", "2024-01-03", "2024-01-02", "2024-01-02", "2024-01-01"]
+            ),
+            "amount": [5.0, 60.0, 7.0, 3.0, 4.0, 40.0],
+        }
+    )
+    result = as_pandas(rfm_summary(to_engine(transactions, engine)))
+    # first: days Jan 1 (60 + 40, listed second and last), Jan 3 (7), Jan 5 (5, listed first):
+    #   2 repeat days, recency 4, T 5 - 1 = 4, monetary (7 + 5) / 2 = 6; neither the
+    #   first row's day nor the smallest amount is the first day.
+    # second: one day (3 + 4) -> no repeat, T 5 - 2 = 3, monetary 0.
+    assert rfm_rows(result) == {first: (2.0, 4.0, 4.0, 6.0), second: (0.0, 0.0, 3.0, 0.0)}
+
+
 def test_rfm_summary_observation_end_is_an_inclusive_day():
     # The time of day is ignored, so the end is Jan 5 and Jan 5 counts in full.
     # a: days 1, 4 -> 1 repeat, recency 3, T 5 - 1 = 4, monetary 20.
