@@ -636,8 +636,8 @@ def _summarize_days_polars(
 
     Polars computes the first day's amount as a ``min_by`` within the one
     group-by; without the general formulation's window and its second pass,
-    ``rfm_summary`` at 10^7 rows took 1.25 s instead of 1.32-1.38 s, and 2.2
-    CPU s instead of 2.5-2.6 (``benchmarks/bench_features.py``, alternated).
+    ``rfm_summary`` at 10^7 rows took a median 1.26 s instead of 1.48 s, and
+    2.3 CPU s instead of 2.7, interleaved call by call (docs/benchmarks.md).
     For decimal (:data:`EXACT`) or integer amounts only: on those the difference
     is the sum of the repeat days to the last digit, as in the general
     formulation (on floats a large first day would swallow small repeat days).
