@@ -8,7 +8,6 @@ its own virtualenv) reads exactly the same data.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 import tempfile
@@ -187,23 +186,35 @@ def machine_info(note: str | None = None) -> dict:
 
 
 def tree_rss(process) -> int:
-    """Resident memory of a ``psutil.Process`` and all its children, in bytes."""
-    import psutil
+    """Resident memory of a ``psutil.Process`` and all its children, in bytes.
 
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            total += member.memory_info().rss
-    return total
+    The runner's own measure of a notebook's memory, so that a benchmark's
+    peak and the report's per-notebook peaks add up the same way.
+    """
+    from marketing_utils.runner._memory import tree_rss as runner_tree_rss
+
+    return runner_tree_rss(process)
 
 
 def notebook_columns(runs: list[dict]) -> tuple[list[str], list[list[str]]]:
-    """The notebook stems of every run, and each run's seconds per stem ("-" if absent)."""
+    """The notebook stems of every run, and each run's cell per stem ("-" if absent).
+
+    A cell is the notebook's seconds, followed by its peak memory in GB (kernel
+    and children, from the report's manifest) where the run recorded one:
+    ``31.8 s, 2.10 GB``.
+    """
     stems = sorted({stem for run in runs for stem in run.get("notebooks", {})})
     cells = []
     for run in runs:
-        values = [run.get("notebooks", {}).get(stem, "-") for stem in stems]
-        cells.append([f"{v:.1f}" if isinstance(v, float | int) else str(v) for v in values])
+        row = []
+        for stem in stems:
+            seconds = run.get("notebooks", {}).get(stem, "-")
+            if not isinstance(seconds, float | int):
+                row.append(str(seconds))
+                continue
+            peak = run.get("notebook_peak_gb", {}).get(stem)
+            row.append(f"{seconds:.1f} s" + ("" if peak is None else f", {peak:.2f} GB"))
+        cells.append(row)
     return stems, cells
 
 

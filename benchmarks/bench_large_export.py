@@ -15,7 +15,8 @@ into the temporary directory (never into the repository), on first use. For each
 ``source: files``, the folder as transactions and ``compute.engine: <engine>``
 is written next to it and the whole report is run with
 ``marketing-workbook run``, exactly as a user would. The time of each notebook
-comes from the report's ``manifest.json``; "total" is the wall time of the
+and its peak memory (its kernel and the kernel's children, as the runner
+samples them) come from the report's ``manifest.json``; "total" is the wall time of the
 command, including rendering. The parent samples the resident memory of the
 run *and all its children* (the notebook kernels, Dask workers) every 0.2 s:
 "peak RSS" is the largest sum seen. A run whose memory passes ``--limit-gb``
@@ -160,6 +161,11 @@ def _run(params_file: Path, run_dir: Path, limit_gb: float) -> dict:
         result["notebooks"] = {
             entry["stem"]: entry.get("seconds", entry.get("status"))
             for entry in manifest["notebooks"]
+        }
+        result["notebook_peak_gb"] = {
+            entry["stem"]: round(entry["peak_memory_mb"] / 2**10, 2)
+            for entry in manifest["notebooks"]
+            if "peak_memory_mb" in entry
         }
     return result
 

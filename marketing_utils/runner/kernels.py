@@ -322,12 +322,16 @@ def _kill_group(pid: int) -> bool:
 KERNEL_CLASS = "--IPKernelApp.kernel_class=marketing_utils.runner._kernel.WorkbookKernel"
 
 
-def kernel_manager_class(socket_dir: Path, niceness: int = 0):
+def kernel_manager_class(
+    socket_dir: Path, niceness: int = 0, on_launch: Callable[[int | None], None] | None = None
+):
     """A kernel manager whose kernel talks to the runner over Unix sockets in ``socket_dir``.
 
     ``niceness`` above 0 lowers the kernel's CPU priority by that much (Unix
     ``nice``; its child processes, such as joblib workers, inherit it): the
-    runner gives way to the notebooks the run's end waits for.
+    runner gives way to the notebooks the run's end waits for. ``on_launch``
+    is called with the kernel's process id once it is launched (the runner
+    samples its memory).
 
     Over TCP (Jupyter's default) every kernel start prints ipykernel's warning that
     the traffic is unencrypted, which a user of the runner cannot act on. The
@@ -376,6 +380,8 @@ def kernel_manager_class(socket_dir: Path, niceness: int = 0):
                     await super()._async_launch_kernel(kernel_cmd, **kw)
             if niceness > 0:
                 lower_priority(getattr(self.provisioner, "process", None), niceness)
+            if on_launch is not None:
+                on_launch(getattr(self.provisioner, "pid", None))
 
         @default("ip")
         def _default_ip(self) -> str:
@@ -609,6 +615,11 @@ class WarmKernel:
                 continue
             if reply["parent_header"].get("msg_id") == msg_id:
                 return
+
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id once it is started, else ``None``."""
+        return getattr(getattr(self.manager, "provisioner", None), "pid", None)
 
     def start(self) -> WarmKernel:
         """Start the kernel and load the notebook's modules (blocks until done)."""

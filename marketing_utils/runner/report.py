@@ -6,6 +6,8 @@ import html
 from pathlib import Path
 from typing import Any
 
+from ._memory import format_bytes
+
 __all__ = [
     "flatten_metrics",
     "format_headline",
@@ -323,8 +325,10 @@ def render_index(
         heading = esc(entry.get("title") or stem)
         if status == "ran":
             heading = f'<a href="{esc(entry["html"])}">{heading}</a>'
+            peak = entry.get("peak_memory_mb")
+            memory = "" if peak is None else f"peak memory {format_bytes(peak * 2**20)} · "
             meta = (
-                f'<span class="ran">ran</span> in {entry.get("seconds", 0):.1f} s · '
+                f'<span class="ran">ran</span> in {entry.get("seconds", 0):.1f} s · {memory}'
                 f'<a href="{esc(entry["html"])}">read the page</a> · '
                 f'<a href="{esc(entry["ipynb"])}">notebook</a>'
             )

@@ -28,6 +28,7 @@ from ..params.file import WorkbookParams, load_params
 from ..params.notebooks import LATE_READ_TAG, NotebookSpec, discover_notebooks
 from ..schema import CAPABILITY_DESCRIPTIONS
 from ..threads import usable_cores
+from ._memory import PeakMemory, format_bytes
 from .graph import (
     critical_chain,
     critical_path_order,
@@ -221,11 +222,13 @@ def _execute(
     before_cell: Callable[..., None] | None = None,
     niceness: int = 0,
     after_cell: Callable[..., None] | None = None,
+    memory: PeakMemory | None = None,
 ) -> None:
     """Run the notebook with papermill, in ``kernel`` when one was started ahead for it.
 
     ``before_cell(cell=..., cell_index=...)`` runs before each code cell and
     ``after_cell(cell=..., cell_index=..., execute_reply=...)`` after it (nbclient's hooks).
+    ``memory``, if given, is told the kernel's process id to sample.
     """
     import papermill
     from nbclient.exceptions import DeadKernelError
@@ -241,9 +244,13 @@ def _execute(
     )
     with _kernel_environment(), folder as socket_folder:
         socket_dir = Path(socket_folder)
-        managers = (
-            kernel_manager_class(socket_dir, niceness) if kernel is None else kernel.manager_class()
-        )
+        watch = None if memory is None else memory.watch
+        if kernel is None:
+            managers = kernel_manager_class(socket_dir, niceness, on_launch=watch)
+        else:
+            managers = kernel.manager_class()
+            if watch is not None:
+                watch(kernel.pid)
         try:
             papermill.execute_notebook(
                 str(spec.path),
@@ -532,10 +539,11 @@ def _run_one(
     waited: list[float] = []
     hook = None if late is None else _late_read_hook(spec.stem, *late[:2], waited, late[2])
     ended = None if late is None else _last_cell_hook(spec, late[1])
-    _execute(
-        spec, output, params.notebook_parameters(spec, staging), progress, started, hook, niceness,
-        after_cell=ended,
-    )  # fmt: skip
+    with PeakMemory() as memory:
+        _execute(
+            spec, output, params.notebook_parameters(spec, staging), progress, started, hook,
+            niceness, after_cell=ended, memory=memory,
+        )  # fmt: skip
     seconds = time.perf_counter() - tic
     section_metrics = Artifacts(staging).metrics().get(spec.section, {})
     # Printed even with --quiet: a warning is about the data, not progress.
@@ -546,7 +554,9 @@ def _run_one(
         if waited and waited[0] >= 0.05
         else ""
     )
-    _log(f"{label} {spec.stem}: done in {seconds:.1f} s{waited_note}", quiet)
+    peak = memory.peak_bytes
+    peak_note = "" if peak is None else f", peak memory {format_bytes(peak)}"
+    _log(f"{label} {spec.stem}: done in {seconds:.1f} s{waited_note}{peak_note}", quiet)
 
     def render() -> None:
         # The temporary folder is renamed when the run succeeds: readers see the final one.
@@ -564,6 +574,7 @@ def _run_one(
         "status": "ran",
         "seconds": round(seconds, 3),
         "warm_kernel": started is not None,  # started ahead, modules loaded
+        **({} if peak is None else {"peak_memory_mb": round(peak / 2**20, 1)}),
         **({"waited_seconds": round(waited[0], 3)} if waited else {}),
         "ipynb": f"notebooks/{spec.path.name}",
         "html": f"html/{spec.stem}.html",

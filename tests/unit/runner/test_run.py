@@ -208,3 +208,26 @@ def test_a_killed_kernel_is_a_clear_error_with_its_last_words(
         run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
     assert "last words before dying" in str(caught.value)
     assert not (tmp_path / "reports" / "demo").exists()
+
+
+def test_each_notebook_records_its_peak_memory(tmp_path, fixture_notebooks, params_file):
+    from .conftest import write_notebook
+
+    write_notebook(
+        fixture_notebooks / "04_heavy.ipynb",
+        'run_dir = "../runs/lab"',
+        # Bytes filled in (every page resident), held for a few of the sampler's intervals.
+        ['block = b"x" * (300 * 2**20)\nimport time\ntime.sleep(1.0)\ndel block'],
+        title="Heavy",
+    )
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    report = tmp_path / "reports" / "demo"
+    entries = {
+        e["stem"]: e for e in json.loads((report / "manifest.json").read_text())["notebooks"]
+    }
+    light, heavy = entries["03_maybe_fail"]["peak_memory_mb"], entries["04_heavy"]["peak_memory_mb"]
+    assert light > 20  # a Python kernel's own size, at least
+    assert heavy - light >= 290  # the 300 MB block, not rounded away
+    assert "peak_memory_mb" not in entries["02_uplift_like"]  # skipped: no kernel
+    index = (report / "index.html").read_text()
+    assert index.count("peak memory") == 3  # on each notebook that ran
