@@ -23,6 +23,15 @@ def _params(tmp_path: Path, extra: str = "", run_name: str = "demo") -> str:
     )
 
 
+def _run_with_notebook(tmp_path, folder, params_file, stem: str, source: str) -> Path:
+    """Add notebook ``stem`` (one code cell) to the fixture notebooks, run them; the report."""
+    from .conftest import write_notebook
+
+    write_notebook(folder / f"{stem}.ipynb", 'run_dir = "../runs/lab"', [source], title=stem)
+    run_workbook(params_file(_params(tmp_path)), notebooks_dir=folder, quiet=True)
+    return tmp_path / "reports" / "demo"
+
+
 def test_run_injects_sections_and_writes_report(tmp_path, fixture_notebooks, params_file):
     path = params_file(_params(tmp_path, "make:\n  value: 21\n  label: hello\n"))
     result = run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
@@ -152,15 +161,10 @@ def test_cli_failure_exit_code_and_message(tmp_path, fixture_notebooks, params_f
 def test_kernels_start_quietly_and_notebook_warnings_still_reach_the_report(
     tmp_path, fixture_notebooks, params_file, capfd
 ):
-    from .conftest import write_notebook
-
-    write_notebook(
-        fixture_notebooks / "04_warns.ipynb",
-        'run_dir = "../runs/lab"',
-        ['import warnings\nwarnings.warn("stock levels look odd", UserWarning)'],
-        title="Warns",
-    )
-    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    _run_with_notebook(
+        tmp_path, fixture_notebooks, params_file, "04_warns",
+        'import warnings\nwarnings.warn("stock levels look odd", UserWarning)',
+    )  # fmt: skip
     printed = capfd.readouterr().err
     assert "without encryption" not in printed
     assert "WARNING" not in printed
@@ -178,15 +182,10 @@ def test_kernel_process_diagnostics_stay_out_of_the_terminal(
 ):
     """What a kernel writes to its own process stderr (ipykernel's tornado logger at shutdown,
     C libraries) is not the notebook's output: it must not reach the user's terminal."""
-    from .conftest import write_notebook
-
-    write_notebook(
-        fixture_notebooks / "04_noisy_kernel.ipynb",
-        'run_dir = "../runs/lab"',
-        ['import os\nos.write(2, b"ERROR:tornado.general:Uncaught exception in callback\\n")'],
-        title="Noisy kernel",
-    )
-    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
+    _run_with_notebook(
+        tmp_path, fixture_notebooks, params_file, "04_noisy_kernel",
+        'import os\nos.write(2, b"ERROR:tornado.general:Uncaught exception in callback\\n")',
+    )  # fmt: skip
     assert "tornado" not in capfd.readouterr().err
 
 
@@ -211,17 +210,11 @@ def test_a_killed_kernel_is_a_clear_error_with_its_last_words(
 
 
 def test_each_notebook_records_its_peak_memory(tmp_path, fixture_notebooks, params_file):
-    from .conftest import write_notebook
-
-    write_notebook(
-        fixture_notebooks / "04_heavy.ipynb",
-        'run_dir = "../runs/lab"',
-        # Bytes filled in (every page resident), held for a few of the sampler's intervals.
-        ['block = b"x" * (300 * 2**20)\nimport time\ntime.sleep(1.0)\ndel block'],
-        title="Heavy",
-    )
-    run_workbook(params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, quiet=True)
-    report = tmp_path / "reports" / "demo"
+    # Bytes filled in (every page resident), held for a few of the sampler's intervals.
+    report = _run_with_notebook(
+        tmp_path, fixture_notebooks, params_file, "04_heavy",
+        'block = b"x" * (300 * 2**20)\nimport time\ntime.sleep(1.0)\ndel block',
+    )  # fmt: skip
     entries = {
         e["stem"]: e for e in json.loads((report / "manifest.json").read_text())["notebooks"]
     }
