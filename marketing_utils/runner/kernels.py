@@ -618,8 +618,12 @@ class WarmKernel:
 
     @property
     def pid(self) -> int | None:
-        """The kernel's process id once it is started, else ``None``."""
-        return getattr(getattr(self.manager, "provisioner", None), "pid", None)
+        """The kernel's process id while it runs, else ``None`` (not started, or ended)."""
+        provisioner = getattr(self.manager, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        if process is None or process.poll() is not None:
+            return None  # an ended kernel's id may already belong to another process
+        return getattr(provisioner, "pid", None)
 
     def start(self) -> WarmKernel:
         """Start the kernel and load the notebook's modules (blocks until done)."""

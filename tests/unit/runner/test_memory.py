@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,20 +53,23 @@ def _wait_for(path: Path, timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def holder(tmp_path):
+    """Start a holder process in a folder of its own (``name``); every holder ends at teardown."""
     started = []
 
-    def start(own: int, child: int) -> subprocess.Popen:
+    def start(own: int, child: int, name: str = "holder") -> subprocess.Popen:
+        folder = tmp_path / name
+        folder.mkdir()
         process = subprocess.Popen(
-            [sys.executable, "-c", _HOLDER, str(own), str(child), str(tmp_path)]
+            [sys.executable, "-c", _HOLDER, str(own), str(child), str(folder)]
         )
-        started.append(process)
-        _wait_for(tmp_path / "ready")
+        started.append((process, folder))
+        _wait_for(folder / "ready")
         return process
 
     yield start
-    (tmp_path / "free").write_text("")
-    (tmp_path / "done").write_text("")
-    for process in started:
+    for process, folder in started:
+        (folder / "free").write_text("")
+        (folder / "done").write_text("")
         process.wait(timeout=30)
 
 
@@ -84,8 +88,8 @@ def test_the_peak_outlives_the_memory_it_saw(tmp_path, holder):
     with PeakMemory(interval=0.05) as memory:
         memory.watch(process.pid)
         time.sleep(0.3)
-        (tmp_path / "free").write_text("")
-        _wait_for(tmp_path / "freed")
+        (tmp_path / "holder" / "free").write_text("")
+        _wait_for(tmp_path / "holder" / "freed")
         time.sleep(0.3)
         after = tree_rss(psutil.Process(process.pid))
     assert after < 150 * MB  # freed
@@ -103,15 +107,62 @@ def test_nothing_watched_or_an_ended_process_gives_no_peak():
     assert memory.peak_bytes is None
 
 
-def test_only_the_first_watched_process_counts(tmp_path, holder):
-    process = holder(own=200, child=0)
+def test_only_the_first_watched_process_counts(holder):
+    first = holder(own=50, child=0, name="first")
+    second = holder(own=300, child=0, name="second")
+    with PeakMemory(interval=0.05) as memory:
+        memory.watch(first.pid)
+        memory.watch(second.pid)
+        time.sleep(0.2)
+    assert 50 * MB <= memory.peak_bytes < 150 * MB
+
+
+def _sampler_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "peak-memory" and t.is_alive()]
+
+
+def test_no_sampler_thread_outlives_its_context(holder):
+    process = holder(own=10, child=0)
     with PeakMemory(interval=0.05) as memory:
         memory.watch(process.pid)
-        memory.watch(None)
-        memory.watch(psutil.Process().pid)  # this test's own process: ignored
-        time.sleep(0.2)
-    this_process = psutil.Process().memory_info().rss  # the holder is its child: not counted
-    assert 200 * MB <= memory.peak_bytes < 200 * MB + this_process
+        assert len(_sampler_threads()) == 1
+    assert _sampler_threads() == []
+    memory.watch(process.pid)  # after the end: ignored, no thread started
+    assert _sampler_threads() == []
+
+
+def test_an_error_while_sampling_keeps_the_peak_and_never_reaches_the_run(monkeypatch, holder):
+    from marketing_utils.runner import _memory
+
+    process = holder(own=10, child=0)
+    reads = iter([123 * MB, 456 * MB])
+
+    def failing_reads(_process):
+        value = next(reads, None)
+        if value is None:
+            raise RuntimeError("a read that fails")
+        return value
+
+    monkeypatch.setattr(_memory, "tree_rss", failing_reads)
+    with PeakMemory(interval=0.02) as memory:
+        memory.watch(process.pid)
+        time.sleep(0.3)
+        assert _sampler_threads() == []  # the failing read ended the sampling thread
+    assert memory.peak_bytes == 456 * MB
+
+
+def test_a_failing_start_leaves_the_run_unmeasured(monkeypatch, holder):
+    from marketing_utils.runner import _memory
+
+    process = holder(own=10, child=0)
+
+    def no_threads(*args, **kwargs):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(_memory.threading, "Thread", no_threads)
+    with PeakMemory() as memory:
+        memory.watch(process.pid)  # must not raise
+    assert memory.peak_bytes is not None  # the first sample, read before the thread
 
 
 @pytest.mark.parametrize(
