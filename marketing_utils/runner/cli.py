@@ -25,7 +25,14 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         action="extend",
         metavar="NOTEBOOK",
-        help="run only these notebooks (repeatable: --only a --only b runs both)",
+        help="run only these notebooks (repeatable: --only a --only b runs both); the others "
+        "keep the last report's pages and artifacts",
+    )
+    run.add_argument(
+        "--with-dependants",
+        action="store_true",
+        help="with --only: also rerun every notebook that reads what the named ones write "
+        "(without it, a warning and the index name those left with the previous inputs)",
     )
     run.add_argument("--notebooks", metavar="DIR", help="notebooks folder (default: the project's)")
     code = run.add_mutually_exclusive_group()
@@ -350,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
                 hide_code=args.hide_code,
                 quiet=args.quiet,
                 jobs=args.jobs,
+                with_dependants=args.with_dependants,
             )
             print(result.index)
     except WorkbookError as exc:

@@ -250,7 +250,7 @@ h1{margin-bottom:.2rem}.sub{color:#52606d;margin-top:0}
 h2{margin-top:2rem;border-bottom:2px solid #d9e2ec;padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%;margin:.6rem 0}
 th,td{border-bottom:1px solid #d9e2ec;padding:.35rem .6rem;text-align:left;vertical-align:top}
-th{background:#f0f4f8}.ok,.ran{color:#1d7a4d}.skipped{color:#9a6700}.failed{color:#b42318}
+th{background:#f0f4f8}.ok,.ran{color:#1d7a4d}.skipped{color:#9a6700}.failed,.stale{color:#b42318}.stale{font-weight:bold}
 .metrics td:last-child{text-align:right;font-variant-numeric:tabular-nums}
 .headline td.value{font-size:1.25rem;font-weight:650;white-space:nowrap;text-align:right;
 font-variant-numeric:tabular-nums}
@@ -327,8 +327,19 @@ def render_index(
             heading = f'<a href="{esc(entry["html"])}">{heading}</a>'
             peak = entry.get("peak_memory_mb")
             memory = "" if peak is None else f"peak memory {format_bytes(peak * 2**20)} · "
+            kept = (
+                f"kept from the run of {esc(str(entry['kept_from']))} · "
+                if entry.get("kept_from")
+                else ""
+            )
+            if entry.get("stale_inputs"):
+                kept += (
+                    '<span class="stale">stale</span>: reads what '
+                    f"{esc(', '.join(entry['stale_inputs']))} wrote in a later run; rerun it "
+                    f"(--only {esc(stem)}) · "
+                )
             meta = (
-                f'<span class="ran">ran</span> in {entry.get("seconds", 0):.1f} s · {memory}'
+                f'<span class="ran">ran</span> in {entry.get("seconds", 0):.1f} s · {memory}{kept}'
                 f'<a href="{esc(entry["html"])}">read the page</a> · '
                 f'<a href="{esc(entry["ipynb"])}">notebook</a>'
             )

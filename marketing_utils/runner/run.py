@@ -57,7 +57,7 @@ from .safety import (
     terminate_as_exception,
 )
 
-__all__ = ["RunResult", "run_workbook", "select_notebooks", "usable_cores"]
+__all__ = ["RunResult", "run_workbook", "select_notebooks", "stale_dependants", "usable_cores"]
 
 _VERSIONED = (
     "marketing-workbook",
@@ -118,11 +118,20 @@ def _versions() -> dict[str, str | None]:
     return found
 
 
-def select_notebooks(specs: list[NotebookSpec], only: list[str] | None) -> list[NotebookSpec]:
-    """The notebooks to run: all, or those named by ``--only`` (stem or section name)."""
+def select_notebooks(
+    specs: list[NotebookSpec], only: list[str] | None, *, with_dependants: bool = False
+) -> list[NotebookSpec]:
+    """The notebooks to run: all, or those named by ``--only`` (stem or section name).
+
+    With ``with_dependants``, every notebook that reads what a named one
+    writes, directly or through others, runs too. Without it, those keep the
+    previous run's pages and artifacts, which describe the previous run's
+    inputs (after a rerun of 01, whose pseudonyms are new each run, they no
+    longer even join): :func:`stale_dependants` names them.
+    """
     if not only:
         return specs
-    chosen, names = [], {s.stem for s in specs} | {s.section for s in specs}
+    names = {s.stem for s in specs} | {s.section for s in specs}
     unknown = [name for name in only if name.removesuffix(".ipynb") not in names]
     if unknown:
         raise RunError(
@@ -130,10 +139,31 @@ def select_notebooks(specs: list[NotebookSpec], only: list[str] | None) -> list[
             f"notebooks: {', '.join(s.stem for s in specs)}"
         )
     wanted = {name.removesuffix(".ipynb") for name in only}
-    for spec in specs:
-        if spec.stem in wanted or spec.section in wanted:
-            chosen.append(spec)
-    return chosen
+    chosen = {spec.stem for spec in specs if spec.stem in wanted or spec.section in wanted}
+    if with_dependants:
+        for stem, needs in dependencies(specs).items():  # in notebook order: earlier first
+            if needs & chosen:
+                chosen.add(stem)
+    return [spec for spec in specs if spec.stem in chosen]
+
+
+def stale_dependants(
+    specs: list[NotebookSpec], selected: list[NotebookSpec]
+) -> dict[str, list[str]]:
+    """The notebooks not run that read, directly or not, what a selected notebook writes.
+
+    Returns each one's stem with the selected notebooks it depends on, in notebook order.
+    """
+    rerun = {spec.stem for spec in selected}
+    upstream: dict[str, set[str]] = {}
+    for stem, needs in dependencies(specs).items():  # in notebook order: earlier first
+        upstream[stem] = (needs & rerun).union(*(upstream[n] for n in needs))
+    order = [spec.stem for spec in specs]
+    return {
+        stem: sorted(upstream[stem], key=order.index)
+        for stem in order
+        if stem not in rerun and upstream[stem]
+    }
 
 
 def _parameters_given(params: WorkbookParams, spec: NotebookSpec) -> set[str]:
@@ -295,6 +325,7 @@ def run_workbook(
     hide_code: bool | None = None,
     quiet: bool = False,
     jobs: int | None = None,
+    with_dependants: bool = False,
 ) -> RunResult:
     """Run the workbook for one params file and write ``<output_dir>/<run_name>/``.
 
@@ -303,8 +334,9 @@ def run_workbook(
     params : path or WorkbookParams
         The params file (validated whole before any notebook runs).
     only : list of str, optional
-        Run only these notebooks; the artifacts of the others are taken from
-        the last good report of the same run name.
+        Run only these notebooks and, with ``with_dependants``, the notebooks
+        that read what they write (:func:`select_notebooks`); the artifacts
+        of the others are taken from the last good report of the same run name.
     notebooks_dir : path, optional
         Where the notebooks are (default: the project's ``notebooks/``).
     hide_code : bool, optional
@@ -316,6 +348,10 @@ def run_workbook(
         not depend on each other (see :mod:`~marketing_utils.runner.graph`);
         default: the number of cores this process may use (:func:`usable_cores`); 1 runs them one after the other. The
         report, its order and the artifacts are those of a sequential run.
+    with_dependants : bool, default False
+        With ``only``: also rerun the notebooks downstream of the named ones.
+        Without it, each notebook left with the previous run's inputs is named
+        in a warning and marked on the index.
 
     Returns
     -------
@@ -337,7 +373,12 @@ def run_workbook(
     specs = discover_notebooks(notebooks_dir)
     if not isinstance(params, WorkbookParams):
         params = load_params(params, notebooks_dir)
-    selected = select_notebooks(specs, only)
+    selected = select_notebooks(specs, only, with_dependants=with_dependants)
+    if only:
+        named = select_notebooks(specs, only, with_dependants=False)
+        added = [spec.stem for spec in selected if spec not in named]
+        if added:
+            _log(f"--only: also rerunning {', '.join(added)}, which read what it writes", quiet)
     hide = params.report.hide_code if hide_code is None else hide_code
     output_dir = params.output_dir
     # Before anything runs or is created: the report path must be safe to replace.
@@ -609,9 +650,23 @@ def _run_in(
     # The notebooks whose dependants may go on: ran, skipped or not selected.
     progress_of_run = _Progress({spec.stem for spec in specs if spec not in selected})
     done = progress_of_run.done
+    stale = {k: v for k, v in stale_dependants(specs, selected).items() if k in previous_entries}
+    if stale:  # printed even with --quiet: the report mixes two runs' inputs
+        print(
+            f"warning: {', '.join(stale)} read what this run rewrites but keep the previous "
+            "run's pages and artifacts; add --with-dependants to rerun them",
+            file=sys.stderr,
+            flush=True,
+        )
     for spec in specs:
         if spec not in selected and spec.stem in previous_entries:
-            by_stem[spec.stem] = previous_entries[spec.stem]
+            kept = dict(previous_entries[spec.stem])
+            kept.setdefault("kept_from", previous_manifest.get("finished"))
+            # Stale since an earlier --only run, or since this one: it stays stale until rerun.
+            inputs = {*kept.get("stale_inputs", []), *stale.get(spec.stem, [])}
+            if inputs:
+                kept["stale_inputs"] = [s.stem for s in specs if s.stem in inputs]
+            by_stem[spec.stem] = kept
     # Among notebooks ready at the same time, the head of the longest chain of work starts
     # first, timed by the last report of this name (the folder the run will replace).
     last = params.output_dir / params.run_name / "manifest.json"

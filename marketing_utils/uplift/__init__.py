@@ -1,9 +1,11 @@
 """Stage 05, campaign uplift: the experiment, uplift learners, metrics and the targeting policy.
 
 Notebook ``05_campaign_uplift`` calls :func:`campaign_uplift` (:mod:`.stage`) and
-the figures of :mod:`.plots`; :mod:`.learners` holds the meta-learners.
+the figures of :mod:`.plots`; :mod:`.learners` holds the meta-learners and
+:mod:`.decision` turns the stage's numbers into its headline and decision.
 """
 
+from .decision import recommended_share, significance, uplift_decision
 from .experiment import (
     NOT_FEATURES,
     arm_effects,
@@ -64,13 +66,16 @@ __all__ = [
     "qini_coefficient",
     "qini_curve",
     "rank_weights",
+    "recommended_share",
     "save_uplift",
     "select_arm",
+    "significance",
     "top_group_composition",
     "truth_agreement",
     "uplift_at_k",
     "uplift_auc_score",
     "uplift_by_decile",
     "uplift_curve",
+    "uplift_decision",
     "uplift_table",
 ]

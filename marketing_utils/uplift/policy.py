@@ -32,7 +32,7 @@ from .metrics import _weighted_rates, check_uplift_inputs, rank_weights, top_cou
 __all__ = ["policy_comparison", "top_group_composition", "truth_agreement"]
 
 
-def _policy_row(policy, share, weights, y, t, value, cost, true_uplift) -> dict:
+def _policy_row(policy, share, weights, y, t, value, cost, true_uplift, spend) -> dict:
     rates = _weighted_rates(y, t, weights)
     contacted = float(weights.sum())
     uplift = rates["uplift"] if contacted > 0 else 0.0
@@ -49,6 +49,10 @@ def _policy_row(policy, share, weights, y, t, value, cost, true_uplift) -> dict:
         true_incremental = float(np.sum(weights * true_uplift))
         row["true_incremental_responses"] = true_incremental
         row["true_profit"] = value * true_incremental - cost * contacted
+    if spend is not None:
+        spend_uplift = _weighted_rates(spend, t, weights)["uplift"] if contacted > 0 else np.nan
+        row["observed_spend_uplift"] = spend_uplift
+        row["incremental_spend"] = contacted * spend_uplift if contacted > 0 else 0.0
     return row
 
 
@@ -62,6 +66,7 @@ def policy_comparison(
     value_per_response: float = 20.0,
     cost_per_contact: float = 1.0,
     true_uplift=None,
+    spend=None,
 ) -> pd.DataFrame:
     """Incremental responses and profit of targeting policies on held-out data.
 
@@ -84,6 +89,11 @@ def policy_comparison(
     true_uplift : array-like of float, optional
         The true uplift per customer (synthetic data): adds
         ``true_incremental_responses`` and ``true_profit``.
+    spend : array-like of float, optional
+        What each held-out customer spent in the campaign's window: adds
+        ``observed_spend_uplift`` (treated minus control mean spend among the
+        contacted) and ``incremental_spend`` (that times the number contacted),
+        which the profit does not count.
 
     Returns
     -------
@@ -92,7 +102,7 @@ def policy_comparison(
         "everyone", "no one"), ``share_contacted``, ``n_contacted``,
         ``observed_uplift`` (rate difference among the contacted),
         ``incremental_responses``, ``profit`` and, with ``true_uplift``, the
-        true counterparts.
+        true counterparts; with ``spend``, the spend columns.
     """
     y, u, t = check_uplift_inputs(y_true, uplift, treatment, "policy_comparison")
     score = np.asarray(propensity, dtype=float)
@@ -111,7 +121,16 @@ def policy_comparison(
                 f"parameter 'true_uplift': expected {len(y)} finite numbers, found {len(truth)} "
                 "values or missing ones",
             )
-    economics = (y, t, value_per_response, cost_per_contact, truth)
+    spent = None
+    if spend is not None:
+        spent = np.asarray(spend, dtype=float)
+        if len(spent) != len(y) or not np.isfinite(spent).all():
+            raise DataValidationError(
+                "policy_comparison",
+                f"parameter 'spend': expected {len(y)} finite numbers, found {len(spent)} values "
+                "or missing ones",
+            )
+    economics = (y, t, value_per_response, cost_per_contact, truth, spent)
     n = len(y)
     rows = []
     for share in shares:

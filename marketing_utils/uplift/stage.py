@@ -348,6 +348,7 @@ def campaign_uplift(
         value_per_response=value_per_response,
         cost_per_contact=cost_per_contact,
         true_uplift=scored["true_uplift"] if has_truth else None,
+        spend=test.get("spend"),
     )
     composition = None
     if has_truth:

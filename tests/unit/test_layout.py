@@ -25,6 +25,7 @@ PLUMBING = {
     "plotting",
     "privacy",
     "profile",
+    "readable",  # dicts printed for a reader, not as Python reprs
     "sampling",
     "schema",
     "threads",  # one BLAS thread around the small fits of 06 and 07 (issue 23)

@@ -224,3 +224,56 @@ def test_each_notebook_records_its_peak_memory(tmp_path, fixture_notebooks, para
     assert "peak_memory_mb" not in entries["02_uplift_like"]  # skipped: no kernel
     index = (report / "index.html").read_text()
     assert index.count("peak memory") == 3  # on each notebook that ran
+
+
+def test_only_marks_the_notebooks_left_with_the_previous_inputs(
+    tmp_path, fixture_notebooks, params_file, capfd
+):
+    path = params_file(_params(tmp_path, "make:\n  value: 4\n"))
+    first = run_workbook(path, notebooks_dir=fixture_notebooks, quiet=True)
+    finished = json.loads((first.report_dir / "manifest.json").read_text())["finished"]
+    capfd.readouterr()
+    # 03_maybe_fail reads what 01_make writes (it declares no reads, so it reads everything).
+    run_workbook(path, notebooks_dir=fixture_notebooks, only=["make"], quiet=True)
+    warning = capfd.readouterr().err
+    assert "warning: 02_uplift_like, 03_maybe_fail read what this run rewrites" in warning
+    assert "--with-dependants" in warning
+    entries = {
+        e["stem"]: e
+        for e in json.loads((first.report_dir / "manifest.json").read_text())["notebooks"]
+    }
+    assert entries["03_maybe_fail"]["stale_inputs"] == ["01_make"]
+    assert entries["03_maybe_fail"]["kept_from"] == finished
+    assert "kept_from" not in entries["01_make"] and "stale_inputs" not in entries["01_make"]
+    index = (first.report_dir / "index.html").read_text()
+    assert index.count('<span class="stale">stale</span>: reads what 01_make wrote') == 1
+    # Rerunning 01 again with its dependants: nothing stale, nothing kept.
+    result = run_workbook(
+        path, notebooks_dir=fixture_notebooks, only=["make"], quiet=True, with_dependants=True
+    )
+    assert "warning" not in capfd.readouterr().err
+    ran = {e["stem"]: e for e in result.notebooks}
+    assert "stale_inputs" not in ran["03_maybe_fail"] and "kept_from" not in ran["03_maybe_fail"]
+    assert "stale" not in (result.report_dir / "index.html").read_text().replace(".stale", "")
+
+
+def test_select_notebooks_with_and_without_dependants():
+    from marketing_utils.params.notebooks import NotebookSpec
+    from marketing_utils.runner.run import select_notebooks, stale_dependants
+
+    def nb(stem, reads, writes):
+        return NotebookSpec(Path(stem), stem, stem[3:], reads=reads, writes=writes)
+
+    specs = [nb("01_a", [], ["capabilities", "t"]), nb("02_b", ["t"], ["s"]),
+             nb("03_c", ["t"], ["u"]), nb("04_d", ["s"], ["v"]), nb("05_e", ["v"], [])]  # fmt: skip
+    stems = lambda chosen: [s.stem for s in chosen]  # noqa: E731
+    assert stems(select_notebooks(specs, ["02_b"])) == ["02_b"]
+    assert stems(select_notebooks(specs, ["b"], with_dependants=True)) == ["02_b", "04_d", "05_e"]
+    assert stems(select_notebooks(specs, ["03_c"], with_dependants=True)) == ["03_c"]
+    assert stale_dependants(specs, select_notebooks(specs, ["02_b"])) == {
+        "04_d": ["02_b"], "05_e": ["02_b"]
+    }  # fmt: skip
+    assert stale_dependants(specs, [specs[0], specs[3]]) == {
+        "02_b": ["01_a"], "03_c": ["01_a"], "05_e": ["01_a", "04_d"]
+    }  # fmt: skip
+    assert stale_dependants(specs, specs) == {}

@@ -121,3 +121,27 @@ def test_top_group_composition_accepts_series_with_missing_groups():
     table = top_group_composition(groups, {"r": [4.0, 3.0, 2.0, 1.0]}, top=0.5, min_group_size=1)
     top = table[table["ranking"] == "r"].set_index("group")
     assert top.loc["a", "customers"] == 1 and top.loc["(missing)", "customers"] == 1
+
+
+def test_policy_comparison_spend_hand_worked():
+    # spend        A=30 B=10 C=50 D=20 E=0 F=40
+    spend = np.array([30, 10, 50, 20, 0, 40], dtype=float)
+    table = policy_comparison(
+        RESPONSE, TREATMENT, UPLIFT, PROPENSITY, shares=(0.5,), spend=spend
+    ).set_index("policy")
+    # Uplift top 3 = A, B, C: treated A, C spend (30 + 50) / 2 = 40, control B 10 -> +30 each.
+    assert table.loc["uplift model", "observed_spend_uplift"] == pytest.approx(30.0)
+    assert table.loc["uplift model", "incremental_spend"] == pytest.approx(90.0)
+    # Response top 3 = F, E, D: treated E 0, control D and F (20 + 40) / 2 = 30 -> -30 each.
+    assert table.loc["response model", "incremental_spend"] == pytest.approx(-90.0)
+    # Everyone: treated (30 + 50 + 0) / 3, control (10 + 20 + 40) / 3 -> +10 / 3 each, 6 customers.
+    assert table.loc["everyone", "incremental_spend"] == pytest.approx(20.0)
+    assert table.loc["no one", "incremental_spend"] == 0.0
+    assert "incremental_spend" not in policy_comparison(
+        RESPONSE, TREATMENT, UPLIFT, PROPENSITY, shares=(0.5,)
+    )
+
+
+def test_policy_comparison_rejects_missing_spend():
+    with pytest.raises(DataValidationError, match="'spend'.*6 finite numbers"):
+        policy_comparison(RESPONSE, TREATMENT, UPLIFT, PROPENSITY, spend=[1, 2, np.nan, 4, 5, 6])
