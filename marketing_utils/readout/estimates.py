@@ -30,9 +30,11 @@ Which interval, and why
   strata would give valid but wider intervals (over 4,000 simulated
   campaigns, 95.5% coverage instead of 95%).
 
-The return on spend is a linear function of the incremental revenue per
-contact (the cost per contact is fixed), so its interval is the revenue
-interval divided by that cost, exactly.
+The return on spend (incremental margin per unit spent, ``m * delta_r / c``
+with the margin share ``m``; see :func:`marketing_utils.readout.stage.campaign_readout`)
+is a linear function of the incremental revenue per contact (the cost per
+contact and the margin are fixed), so its interval is the revenue interval
+times ``m / c``, exactly.
 """
 
 from __future__ import annotations

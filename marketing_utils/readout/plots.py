@@ -73,9 +73,16 @@ def qini_plot(qini: dict, n_customers: int) -> plt.Figure:
 
 
 def mde_plot(
-    power: pd.DataFrame, current_share: float | None = None, observed_lift: float | None = None
+    power: pd.DataFrame,
+    current_share: float | None = None,
+    observed_lift: float | None = None,
+    min_effect: float | None = None,
 ) -> plt.Figure:
-    """Minimum detectable lift against holdout share (the planner's chart)."""
+    """Minimum detectable lift against holdout share (the planner's chart).
+
+    ``observed_lift`` and ``min_effect`` (the minimum effect of interest the
+    next test is sized for) are drawn as horizontal lines, in points.
+    """
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.plot(100 * power["holdout_share"], 100 * power["mde"], marker="o", color=PALETTE[0],
             label="minimum detectable lift")  # fmt: skip
@@ -85,6 +92,9 @@ def mde_plot(
         )
     if observed_lift is not None and observed_lift > 0:
         ax.axhline(100 * observed_lift, color=PALETTE[2], ls="--", lw=1, label="lift measured now")
+    if min_effect is not None and min_effect > 0:
+        ax.axhline(100 * min_effect, color=PALETTE[3], ls="-.", lw=1,
+                   label="minimum effect the next test is sized for")  # fmt: skip
     ax.legend(fontsize=8)
     finish(ax, "How small a lift can a test of this size detect?", "holdout share (%)",
            "detectable lift (percentage points)")  # fmt: skip

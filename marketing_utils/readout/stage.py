@@ -4,6 +4,11 @@ The notebook ``10_campaign_readout`` makes one call, :func:`campaign_readout`,
 on an export (the deployed list with its holdout) and the campaign's
 outcomes, then walks through the result; every number it shows is computed
 here.
+
+Units: a conversion rate is a share (0.267 = 26.7% of the contacted); an
+effect on it, the difference of two rates, is written in **percentage
+points** (``+0.205`` = ``+20.50 points``), never in percent, which would read
+as a relative change.
 """
 
 from __future__ import annotations
@@ -27,6 +32,17 @@ __all__ = ["ReadoutResult", "campaign_readout"]
 #: Group columns the readout breaks the effect down by, when the export has them.
 BREAKDOWNS = ("decile", "offer", "segment")
 _OTHER = "other (small groups)"
+#: Share of the measured lift the next test is sized to detect when no minimum effect is given.
+MIN_EFFECT_SHARE = 0.5
+#: The disclaimer every headline of a readout on simulated outcomes starts with.
+SIMULATED = (
+    "In a simulated readout (outcomes drawn from the synthetic ground truth, not a real campaign)"
+)
+
+
+def _points(value: float) -> str:
+    """An effect on a conversion rate in percentage points, signed: 0.205 -> ``+20.50``."""
+    return f"{value * 100:+.2f}"
 
 
 @dataclass(frozen=True)
@@ -46,22 +62,91 @@ class ReadoutResult:
     truth: dict | None = None
     settings: dict = field(default_factory=dict)
     ranking: dict | None = None
+    prediction: dict | None = None
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the outcomes were simulated from the synthetic ground truth (not a real campaign)."""
+        return bool(self.settings.get("simulated", False))
+
+    def spend_text(self) -> str:
+        """The return on spend in one sentence, with what break-even is."""
+        o, s = self.overall, self.spend
+        text = (
+            f"Incremental revenue {o['incremental_revenue_per_contact']:+,.2f} per contact "
+            f"({o['revenue_ci_low']:+,.2f} to {o['revenue_ci_high']:+,.2f}); at "
+            f"{s['cost_per_contact']:,.2f} per contact that is {s['revenue_per_unit_spent']:.2f} of "
+            "revenue per unit spent"
+        )
+        if s["margin"] is not None:
+            low, high = s["return_on_spend_ci"]
+            return (
+                f"{text}; on a {s['margin']:.0%} margin the return on spend is "
+                f"{s['return_on_spend']:.2f} ({low:.2f} to {high:.2f}) of margin per unit spent "
+                f"(1.0 pays back the contacts, i.e. {s['break_even_revenue_per_unit_spent']:.2f} of "
+                "revenue per unit spent)."
+            )
+        if s["break_even_margin"] is None:
+            return (
+                f"{text}: revenue, not margin, and no incremental revenue to pay back the contacts."
+            )
+        return (
+            f"{text}: revenue, not margin (no margin given); it pays back the contacts when the "
+            f"margin on revenue is above {s['break_even_margin']:.1%} (1 / {s['revenue_per_unit_spent']:.2f})."
+        )
+
+    def prediction_text(self) -> str | None:
+        """How the plan's predicted effect compares with the measured interval (None: no prediction)."""
+        p = self.prediction
+        if p is None:
+            return None
+        level = self.settings["confidence"]
+        where = (
+            f"above the {level:.0%} interval ({_points(p['ci'][0])} to {_points(p['ci'][1])} points): "
+            "the plan over-estimated the effect"
+            if p["verdict"] == "over-estimated"
+            else f"below the {level:.0%} interval ({_points(p['ci'][0])} to {_points(p['ci'][1])} "
+            "points): the plan under-estimated the effect"
+            if p["verdict"] == "under-estimated"
+            else f"inside the {level:.0%} interval: the measured effect is consistent with the plan"
+        )
+        return f"The plan predicted {_points(p['predicted'])} points per contact ({p['column']}), {where}."
+
+    def next_test_text(self) -> str:
+        """What this test detects and how many customers the next one needs, in points."""
+        nt = self.next_test
+        lines = [
+            f"This test ({nt['customers']:,} customers, holdout {nt['holdout_share']:.0%}) detects a lift "
+            f"of {_points(nt['mde_current'])} points with {nt['power']:.0%} power over a baseline of "
+            f"{nt['baseline_rate']:.2%}."
+        ]
+        if nt["required"] is not None:
+            r = nt["required"]
+            lines.append(
+                f"To detect {_min_effect_text(nt)} with this holdout share and {nt['power']:.0%} power, "
+                f"the next test needs {r['total']:,} customers ({r['treated']:,} contacted, "
+                f"{r['holdout']:,} held out)."
+            )
+        else:
+            lines.append(
+                "No positive lift was measured and no minimum effect of interest is given: "
+                "nothing to size the next test on."
+            )
+        return "\n".join(lines)
 
     def briefing(self) -> str:
         """The result in a few sentences, for the marketing manager."""
         o, level = self.overall, self.settings["confidence"]
         lines = [
+            f"{SIMULATED}:" if self.simulated else None,
             f"Contacted {int(o['treated']):,} customers and held out {int(o['holdout']):,}: "
             f"{o['treated_rate']:.2%} of the contacted converted against {o['holdout_rate']:.2%} of the holdout.",
-            f"Incremental conversion rate {o['incremental_rate']:+.2%} per contact "
-            f"({level:.0%} interval {o['ci_low']:+.2%} to {o['ci_high']:+.2%}), "
+            f"Incremental conversion rate {_points(o['incremental_rate'])} points per contact "
+            f"({level:.0%} interval {_points(o['ci_low'])} to {_points(o['ci_high'])} points), "
             f"about {o['incremental_conversions']:,.0f} conversions the campaign added.",
-            f"Incremental revenue {o['incremental_revenue_per_contact']:+,.2f} per contact "
-            f"({o['revenue_ci_low']:+,.2f} to {o['revenue_ci_high']:+,.2f}); at "
-            f"{self.spend['cost_per_contact']:,.2f} per contact the return on spend is "
-            f"{self.spend['return_on_spend']:.2f} ({self.spend['return_on_spend_ci'][0]:.2f} to "
-            f"{self.spend['return_on_spend_ci'][1]:.2f}) per unit spent.",
+            self.spend_text(),
         ]
+        lines = [line for line in lines if line is not None]
         if o["ci_low"] > 0:
             lines.append("The campaign worked: the whole interval is above zero.")
         elif o["ci_high"] < 0:
@@ -69,18 +154,22 @@ class ReadoutResult:
         else:
             lines.append(
                 "The test cannot tell whether the campaign worked: the interval includes zero "
-                f"(it could detect about {self.next_test['mde_current']:+.2%} with 80% power)."
+                f"(it could detect about {_points(self.next_test['mde_current'])} points with "
+                f"{self.next_test['power']:.0%} power)."
             )
+        if self.prediction is not None:
+            lines.append(self.prediction_text())
         if self.truth is not None:
             t = self.truth
             if t["ci_covers_truth"]:
                 lines.append(
-                    f"Synthetic data: the true effect is {t['incremental_rate']:+.2%}; the interval covers it "
-                    f"(the estimate is {t['z_score']:+.2f} standard errors from it)."
+                    f"Synthetic data: the true effect is {_points(t['incremental_rate'])} points; the interval "
+                    f"covers it (the estimate is {t['z_score']:+.2f} standard errors from it)."
                 )
             else:
                 lines.append(
-                    f"Synthetic data: the true effect is {t['incremental_rate']:+.2%}; the interval MISSES it: "
+                    f"Synthetic data: the true effect is {_points(t['incremental_rate'])} points; the interval "
+                    "MISSES it: "
                     f"the estimate is {t['z_score']:+.2f} standard errors from it, which happens by chance in "
                     f"{t['miss_probability']:.1%} of campaigns (a {self.settings['confidence']:.0%} interval "
                     f"misses in {1 - self.settings['confidence']:.0%}). Rerunning this campaign many times "
@@ -98,14 +187,13 @@ class ReadoutResult:
         """
         metrics = self.metrics()
         keys = (
-            "incremental_rate", "ci_low", "ci_high", "return_on_spend", "return_on_spend_ci",
-            "ranking_held", "ranking_difference", "ranking_difference_ci", "mde_current_share",
-            "true_effect", "ci_covers_truth", "true_effect_z",
+            "outcomes", "incremental_rate", "ci_low", "ci_high", "margin", "return_on_spend",
+            "return_on_spend_ci", "revenue_per_unit_spent", "break_even_margin", "predicted_effect",
+            "prediction_vs_interval", "ranking_held", "ranking_difference", "ranking_difference_ci",
+            "mde_current_share", "next_test_min_effect", "next_test_customers", "true_effect",
+            "ci_covers_truth", "true_effect_z",
         )  # fmt: skip
-        summary = {k: metrics[k] for k in keys if k in metrics}
-        required = self.next_test["required"]
-        if required is not None:
-            summary["next_test_customers"] = int(required["total"])
+        summary = {k: metrics[k] for k in keys if metrics.get(k) is not None}
         return {"complete_metrics": "readout", **summary}
 
     def headline(self) -> tuple[list[dict], str]:
@@ -119,36 +207,45 @@ class ReadoutResult:
             spend, whether the predicted ranking held (when the list carries
             one) and the customers the next test needs.
         decision : str
-            What to do, from the interval and the return on spend.
+            What to do, from the interval and the return on spend. On simulated
+            outcomes it starts with :data:`SIMULATED`, so that the report index
+            never reads as if a real campaign ran.
         """
         o, spend, nt, level = self.overall, self.spend, self.next_test, self.settings["confidence"]
         comparison = (
-            f"{level:.0%} interval {o['ci_low'] * 100:+.2f} to {o['ci_high'] * 100:+.2f} points"
+            f"{level:.0%} interval {_points(o['ci_low'])} to {_points(o['ci_high'])} points"
         )
+        if self.prediction is not None:
+            p = self.prediction
+            comparison += (
+                f"; the plan predicted {_points(p['predicted'])} points: "
+                + {
+                    "over-estimated": "above the interval (the plan over-estimated the effect)",
+                    "under-estimated": "below the interval (the plan under-estimated the effect)",
+                    "within": "inside the interval",
+                }[p["verdict"]]
+            )
         if self.truth is not None:
             covered = "covers" if self.truth["ci_covers_truth"] else "misses"
             comparison += (
                 f"; synthetic truth {self.truth['incremental_rate'] * 100:+.2f} points: the interval "
                 f"{covered} it ({self.truth['z_score']:+.1f} standard errors)"
             )
-        low, high = spend["return_on_spend_ci"]
+        reading = (
+            f"{o['treated_rate']:.1%} of the {int(o['treated']):,} contacted converted, "
+            f"{o['holdout_rate']:.1%} of the {int(o['holdout']):,} held out"
+        )
         figures = [
             {
                 "label": "incremental conversion rate",
                 "value": float(o["incremental_rate"]),
                 "format": "points",
-                "reading": f"{o['treated_rate']:.1%} of the {int(o['treated']):,} contacted converted, "
-                f"{o['holdout_rate']:.1%} of the {int(o['holdout']):,} held out",
+                "reading": f"simulated outcomes (synthetic ground truth, not a real campaign): {reading}"
+                if self.simulated
+                else reading,
                 "comparison": comparison,
             },
-            {
-                "label": "return on spend",
-                "value": float(spend["return_on_spend"]),
-                "format": "ratio",
-                "reading": f"incremental revenue per unit spent on contacts "
-                f"({spend['cost_per_contact']:,.2f} per contact)",
-                "comparison": f"{level:.0%} interval {low:.2f} to {high:.2f}; 1.0 pays back the contacts",
-            },
+            _spend_figure(spend, level),
         ]
         if self.ranking is not None:
             r = self.ranking
@@ -170,10 +267,10 @@ class ReadoutResult:
                     "label": "customers for the next test",
                     "value": int(nt["required"]["total"]),
                     "format": "integer",
-                    "reading": f"to detect {nt['target_lift'] * 100:+.2f} points with {nt['power']:.0%} power, "
+                    "reading": f"to detect {_min_effect_text(nt)} with {nt['power']:.0%} power, "
                     f"holdout share {nt['holdout_share']:.0%}",
                     "comparison": f"this test: {nt['customers']:,} customers, detects "
-                    f"{nt['mde_current'] * 100:+.2f} points",
+                    f"{_points(nt['mde_current'])} points",
                 }
             )
         else:
@@ -184,33 +281,56 @@ class ReadoutResult:
                     "format": "points",
                     "reading": f"{nt['customers']:,} customers, holdout share {nt['holdout_share']:.0%}, "
                     f"{nt['power']:.0%} power",
-                    "comparison": "no positive lift measured to size the next test on",
+                    "comparison": "no positive lift measured and no minimum effect given to size "
+                    "the next test on",
                 }
             )
         effect = (
-            f"the campaign added {o['incremental_rate'] * 100:+.2f} conversions per 100 contacts "
-            f"({level:.0%} interval {o['ci_low'] * 100:+.2f} to {o['ci_high'] * 100:+.2f})"
+            f"the campaign added {_points(o['incremental_rate'])} conversions per 100 contacts "
+            f"({level:.0%} interval {_points(o['ci_low'])} to {_points(o['ci_high'])})"
         )
-        if o["ci_low"] > 0 and low > 1:
+        pays = _pays_back(spend)
+        if spend["margin"] is not None:
+            low, high = spend["return_on_spend_ci"]
+            effect += (
+                f", return on spend {spend['return_on_spend']:.2f} on a {spend['margin']:.0%} margin "
+                "(1.0 pays back)"
+            )
+        else:
+            effect += (
+                f", {spend['revenue_per_unit_spent']:.2f} of revenue per unit spent (not margin)"
+            )
+        if o["ci_low"] > 0 and pays == "yes":
             action = "Roll it out to the list, keeping a random holdout in every send."
-        elif o["ci_low"] > 0 and high < 1:
+        elif o["ci_low"] > 0 and pays == "no":
             action = (
                 f"It raises conversion but does not pay back its contacts (return on spend interval "
-                f"{low:.2f} to {high:.2f}): do not roll it out as it is; contact only the groups whose "
-                "own interval pays, or cut the cost per contact."
+                f"{low:.2f} to {high:.2f} on margin): do not roll it out as it is; contact only the "
+                "groups whose own interval pays, or cut the cost per contact."
             )
-        elif o["ci_low"] > 0:
+        elif o["ci_low"] > 0 and pays == "not clear":
             action = (
                 "It works but may not pay back its contacts (return on spend interval "
-                f"{low:.2f} to {high:.2f}): cut the cost per contact or contact only the groups "
-                "whose own interval pays before rolling out."
+                f"{low:.2f} to {high:.2f} on margin): cut the cost per contact or contact only the "
+                "groups whose own interval pays before rolling out."
+            )
+        elif o["ci_low"] > 0:
+            action = "It works; whether it pays back depends on the margin, which is not given" + (
+                f": roll it out only if the margin on revenue is above {spend['break_even_margin']:.1%}."
+                if spend["break_even_margin"] is not None
+                else ", and it added no revenue: do not roll it out for revenue."
             )
         elif o["ci_high"] < 0:
             action = "Stop it: the contacts lowered conversion."
         else:
-            size = f"{nt['required']['total']:,} customers" if nt["required"] else "a larger list"
+            size = (
+                f"{nt['required']['total']:,} customers (to detect {_min_effect_text(nt)})"
+                if nt["required"]
+                else "a larger list"
+            )
             action = f"Do not roll it out yet: rerun it as a test with {size} to tell the effect from zero."
-        decision = f"{effect[0].upper()}{effect[1:]}, return on spend {spend['return_on_spend']:.2f}. {action}"
+        opening = f"{SIMULATED}: {effect}" if self.simulated else f"{effect[0].upper()}{effect[1:]}"
+        decision = f"{opening}. {action}"
         if self.ranking is not None:
             decision += {
                 "yes": " The predicted ranking held (the top half gained more): keep targeting by it.",
@@ -219,6 +339,20 @@ class ReadoutResult:
                 "not clear": " Whether the predicted ranking held is not clear: re-rank by uplift "
                 "(05, 09) or test it on a larger list.",
             }[self.ranking["verdict"]]
+        p = self.prediction
+        if p is not None and p["verdict"] != "within":
+            decision += (
+                f" {'But the' if self.ranking is not None else 'The'} plan {p['verdict']} the effect: "
+                f"it predicted {_points(p['predicted'])} points, "
+                f"{'above' if p['verdict'] == 'over-estimated' else 'below'} the {level:.0%} interval"
+            )
+            ratio = p["measured_over_predicted"]
+            decision += (
+                f"; scale its expected uplift by about {ratio:.2f} (measured / predicted) before "
+                "planning on it."
+                if ratio is not None and ratio > 0
+                else "; re-estimate the uplift (05, 09) before planning on it."
+            )
         return figures, decision
 
     def campaign_table(self) -> pd.DataFrame:
@@ -246,8 +380,11 @@ class ReadoutResult:
             "incremental_revenue_per_contact": float(o["incremental_revenue_per_contact"]),
             "revenue_ci_low": float(o["revenue_ci_low"]),
             "revenue_ci_high": float(o["revenue_ci_high"]),
-            "return_on_spend": self.spend["return_on_spend"],
-            "return_on_spend_ci": list(self.spend["return_on_spend_ci"]),
+            "outcomes": "simulated" if self.simulated else "observed",
+            "margin": self.spend["margin"],
+            "revenue_per_unit_spent": self.spend["revenue_per_unit_spent"],
+            "revenue_per_unit_spent_ci": list(self.spend["revenue_per_unit_spent_ci"]),
+            "break_even_margin": self.spend["break_even_margin"],
             "n_exported": int(counts["exported"]),
             "n_treated": int(o["treated"]),
             "n_holdout": int(o["holdout"]),
@@ -255,7 +392,17 @@ class ReadoutResult:
             "outcome_rows_never_exported": int(counts["excluded: customer never exported"]),
             "mde_current_share": self.next_test["mde_current"],
             "holdout_share": self.info.get("holdout_share"),
+            "next_test_min_effect": self.next_test["min_effect"],
+            "next_test_min_effect_basis": self.next_test["min_effect_basis"],
         }
+        if self.spend["margin"] is not None:
+            metrics["return_on_spend"] = self.spend["return_on_spend"]
+            metrics["return_on_spend_ci"] = list(self.spend["return_on_spend_ci"])
+        if self.next_test["required"] is not None:
+            metrics["next_test_customers"] = int(self.next_test["required"]["total"])
+        if self.prediction is not None:
+            metrics["predicted_effect"] = self.prediction["predicted"]
+            metrics["prediction_vs_interval"] = self.prediction["verdict"]
         if self.qini is not None:
             metrics["qini_coefficient"] = self.qini["coefficient"]
             metrics["qini_ranking"] = self.qini["ranking"]
@@ -274,6 +421,88 @@ class ReadoutResult:
             if "incremental_revenue_per_contact" in self.truth:
                 metrics["true_revenue_per_contact"] = self.truth["incremental_revenue_per_contact"]
         return metrics
+
+
+def _min_effect_text(next_test: dict) -> str:
+    """The effect the next test is sized for, and where it comes from: ``+10.25 points (half ...)``."""
+    effect = f"{_points(next_test['min_effect'])} points"
+    if next_test["min_effect_basis"] == "given":
+        return f"{effect} (the minimum effect of interest given)"
+    share = next_test["min_effect_share"]
+    part = "half" if share == 0.5 else f"{share:.0%}"
+    return f"{effect} ({part} of the {_points(next_test['measured_lift'])} points measured here)"
+
+
+def _pays_back(spend: dict) -> str:
+    """``"yes"``, ``"no"`` or ``"not clear"`` from the margin return on spend; ``"unknown"`` without a margin."""
+    if spend["margin"] is None:
+        return "unknown"
+    low, high = spend["return_on_spend_ci"]
+    return "yes" if low > 1 else "no" if high < 1 else "not clear"
+
+
+def _spend_figure(spend: dict, level: float) -> dict:
+    """The headline figure of the return on spend: on margin when the margin is known."""
+    ratio, (r_low, r_high) = spend["revenue_per_unit_spent"], spend["revenue_per_unit_spent_ci"]
+    per_contact = f"{spend['cost_per_contact']:,.2f} per contact"
+    if spend["margin"] is not None:
+        low, high = spend["return_on_spend_ci"]
+        return {
+            "label": "return on spend (on margin)",
+            "value": float(spend["return_on_spend"]),
+            "format": "ratio",
+            "reading": f"incremental margin per unit spent on contacts: {ratio:.2f} of revenue per unit "
+            f"spent ({per_contact}) x a {spend['margin']:.0%} margin",
+            "comparison": f"{level:.0%} interval {low:.2f} to {high:.2f}; 1.0 pays back the contacts "
+            f"(break-even: {spend['break_even_revenue_per_unit_spent']:.2f} of revenue per unit spent)",
+        }
+    break_even = spend["break_even_margin"]
+    return {
+        "label": "incremental revenue per unit spent",
+        "value": float(ratio),
+        "format": "ratio",
+        "reading": f"incremental revenue, not margin, per unit spent on contacts ({per_contact}); "
+        "no margin given",
+        "comparison": f"{level:.0%} interval {r_low:.2f} to {r_high:.2f}; "
+        + (
+            f"pays back the contacts only when the margin on revenue is above {break_even:.1%} "
+            f"(break-even = 1 / margin)"
+            if break_even is not None
+            else "no incremental revenue: the contacts do not pay back"
+        ),
+    }
+
+
+def _prediction(joined: pd.DataFrame, overall: pd.Series) -> dict | None:
+    """The plan's predicted effect on the list against the measured interval.
+
+    The prediction is the mean ``expected_uplift`` over the joined customers
+    (contacted and held out): the same quantity, the average effect of
+    contacting this list, that the stratum-weighted difference estimates.
+    ``verdict``: ``"over-estimated"`` when it lies above the interval,
+    ``"under-estimated"`` below, ``"within"`` inside. None when the list
+    carries no expected uplift (a targeting list ranks by a propensity score,
+    which predicts no effect) or the interval is undefined.
+    """
+    column = "expected_uplift"
+    if column not in joined or joined[column].isna().any() or len(joined) == 0:
+        return None
+    low, high = float(overall["ci_low"]), float(overall["ci_high"])
+    if np.isnan(low) or np.isnan(high):
+        return None
+    predicted = float(joined[column].astype(float).mean())
+    measured = float(overall["incremental_rate"])
+    verdict = (
+        "over-estimated" if predicted > high else "under-estimated" if predicted < low else "within"
+    )
+    return {
+        "column": column,
+        "predicted": predicted,
+        "measured": measured,
+        "ci": (low, high),
+        "verdict": verdict,
+        "measured_over_predicted": measured / predicted if predicted > 0 else None,
+    }
 
 
 def _merge_small(joined: pd.DataFrame, by: str, min_size: int) -> pd.Series:
@@ -359,12 +588,15 @@ def campaign_readout(
     campaign_start: str | pd.Timestamp | None = None,
     missing_outcomes: str = "not_converted",
     cost_per_contact: float = 1.0,
+    margin: float | None = None,
     confidence: float = 0.95,
     alpha: float = 0.05,
     power: float = 0.8,
-    target_lift: float | None = None,
+    min_effect: float | None = None,
+    min_effect_share: float = MIN_EFFECT_SHARE,
     min_group_size: int = 20,
     true_effect: dict | None = None,
+    simulated: bool | None = None,
     where: str = "outcomes",
 ) -> ReadoutResult:
     """Read out a campaign: effects with intervals, return on spend, predictions, next test.
@@ -379,16 +611,34 @@ def campaign_readout(
         See :func:`marketing_utils.readout.join.join_outcomes`.
     cost_per_contact : float
         Cost of one contact (currency units), for the return on spend.
+    margin : float, optional
+        Share of the incremental revenue that is margin, in (0, 1] (stage
+        08's ``margin``). Given, the **return on spend** is the incremental
+        margin per unit spent on contacts, ``margin * delta_r / c``, so that
+        1.0 pays the contacts back. None: only the incremental revenue per
+        unit spent, ``delta_r / c``, is reported; it pays back above
+        ``1 / margin``, and the break-even margin ``c / delta_r`` is given.
     confidence : float
         Coverage of the intervals.
     alpha, power : float
         Of the next test's planner.
-    target_lift : float, optional
-        Lift the next test must detect; default the observed one (if positive).
+    min_effect : float, optional
+        Minimum effect of interest the next test must detect, as a change of
+        the conversion rate (0.02 = +2 points). None: ``min_effect_share`` of
+        the lift measured here (no sizing when that is not positive). Sizing
+        for the measured lift itself would plan a test too small to see any
+        smaller, realistic effect (and half the time too small for the true one).
+    min_effect_share : float
+        Share of the measured lift used when ``min_effect`` is None
+        (:data:`MIN_EFFECT_SHARE`, half).
     min_group_size : int
         Groups smaller than this are merged into "other (small groups)".
     true_effect : dict, optional
         From :func:`marketing_utils.readout.simulate.true_effects` on synthetic data.
+    simulated : bool, optional
+        Whether the outcomes were simulated from the synthetic ground truth;
+        the briefing and the headline then say so. None: simulated when
+        ``true_effect`` is given (a real campaign has no ground truth).
 
     Returns
     -------
@@ -396,6 +646,25 @@ def campaign_readout(
     """
     if not cost_per_contact > 0:
         raise ValueError(f"cost_per_contact: expected a cost > 0, found {cost_per_contact!r}")
+    if margin is not None and not (
+        isinstance(margin, int | float) and not isinstance(margin, bool) and 0 < margin <= 1
+    ):
+        raise ValueError(
+            f"margin: expected the share of revenue that is margin, in (0, 1], or None, found {margin!r}"
+        )
+    if min_effect is not None and not (
+        isinstance(min_effect, int | float)
+        and not isinstance(min_effect, bool)
+        and 0 < min_effect < 1
+    ):
+        raise ValueError(
+            "min_effect: expected an increase of the conversion rate strictly between 0 and 1 "
+            f"(0.02 = +2 points), or None, found {min_effect!r}"
+        )
+    if not (isinstance(min_effect_share, int | float) and 0 < min_effect_share <= 1):
+        raise ValueError(
+            f"min_effect_share: expected a share of the measured lift in (0, 1], found {min_effect_share!r}"
+        )
     joined, ledger = join_outcomes(
         export,
         outcomes,
@@ -415,19 +684,32 @@ def campaign_readout(
     revenue = (
         overall[["incremental_revenue_per_contact", "revenue_ci_low", "revenue_ci_high"]]
         / cost_per_contact
-    )
+    ).astype(float)
+    ratio, ratio_low, ratio_high = (float(v) for v in revenue)
     spend = {
         "cost_per_contact": float(cost_per_contact),
         "cost": float(cost_per_contact * overall["treated"]),
         "incremental_revenue": float(overall["incremental_revenue"]),
-        "return_on_spend": float(revenue.iloc[0]),
-        "return_on_spend_ci": (float(revenue.iloc[1]), float(revenue.iloc[2])),
+        "margin": None if margin is None else float(margin),
+        "revenue_per_unit_spent": ratio,
+        "revenue_per_unit_spent_ci": (ratio_low, ratio_high),
+        # Margin per unit spent: 1.0 pays back; None without a margin.
+        "return_on_spend": None if margin is None else margin * ratio,
+        "return_on_spend_ci": None if margin is None else (margin * ratio_low, margin * ratio_high),
+        "break_even_revenue_per_unit_spent": None if margin is None else 1 / margin,
+        "break_even_margin": 1 / ratio if ratio > 0 else None,
     }
     n = int(overall["customers"])
     share = float(overall["holdout"]) / n
     baseline = float(np.clip(overall["holdout_rate"], 0.001, 0.999))
     # A difference of two equal rates can come out as 1e-17, not 0: no lift to plan for.
-    lift = target_lift if target_lift is not None else round(float(overall["incremental_rate"]), 12)
+    measured = round(float(overall["incremental_rate"]), 12)
+    if min_effect is not None:
+        effect, basis = float(min_effect), "given"
+    elif measured > 0:
+        effect, basis = min_effect_share * measured, "share of the measured lift"
+    else:
+        effect, basis = None, None
     next_test = {
         "baseline_rate": baseline,
         "alpha": alpha,
@@ -435,10 +717,13 @@ def campaign_readout(
         "customers": n,
         "holdout_share": share,
         "mde_current": minimum_detectable_lift(n, share, baseline, alpha=alpha, power=power),
-        "target_lift": lift,
+        "measured_lift": measured,
+        "min_effect": effect,
+        "min_effect_basis": basis,
+        "min_effect_share": min_effect_share,
         "required": (
-            required_customers(baseline, lift, share, alpha=alpha, power=power)
-            if 0 < lift < 1 - baseline else None
+            required_customers(baseline, effect, share, alpha=alpha, power=power)
+            if effect is not None and 0 < effect < 1 - baseline else None
         ),
     }  # fmt: skip
     truth = None
@@ -469,9 +754,12 @@ def campaign_readout(
         spend=spend,
         truth=truth,
         ranking=_ranking(joined, qini["ranking"] if qini else None, confidence),
+        prediction=_prediction(joined, overall),
         settings={
             "confidence": confidence,
             "cost_per_contact": cost_per_contact,
+            "margin": margin,
             "min_group_size": min_group_size,
+            "simulated": bool(true_effect is not None if simulated is None else simulated),
         },
     )

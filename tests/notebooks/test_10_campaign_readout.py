@@ -116,15 +116,29 @@ def test_notebook_records_its_headline_and_decision(readout_run):
     figures = section["headline"]
     assert 2 <= len(figures) <= 4
     labels = [f["label"] for f in figures]
-    assert labels[:2] == ["incremental conversion rate", "return on spend"]
+    assert labels[:2] == ["incremental conversion rate", "return on spend (on margin)"]
     assert figures[0]["value"] == pytest.approx(readout["incremental_rate"])
+    # On the notebook's default margin (0.3, as 08's): margin, not revenue, per unit spent.
+    assert readout["margin"] == 0.3
     assert figures[1]["value"] == pytest.approx(readout["return_on_spend"])
+    assert readout["return_on_spend"] == pytest.approx(0.3 * readout["revenue_per_unit_spent"])
+    assert "1.0 pays back the contacts" in figures[1]["comparison"]
     assert ("covers it" if readout["ci_covers_truth"] else "misses it") in figures[0]["comparison"]
     # The list is ranked by the true propensity: the ranking check is recorded and shown.
     assert figures[2]["label"] == "predicted ranking held"
     assert figures[2]["value"] == readout["ranking_held"] in ("yes", "no", "not clear")
     assert labels[3] in ("customers for the next test", "smallest lift this test detects")
-    assert section["decision"].startswith("The campaign added")
+    if (
+        labels[3] == "customers for the next test"
+    ):  # sized for half the lift measured, not all of it
+        assert readout["next_test_min_effect"] == pytest.approx(0.5 * readout["incremental_rate"])
+        assert "(half of the" in figures[3]["reading"]
+    # The outcomes were simulated from the synthetic ground truth: the decision says so first.
+    assert readout["outcomes"] == "simulated"
+    assert section["decision"].startswith(
+        "In a simulated readout (outcomes drawn from the synthetic ground truth, not a real "
+        "campaign): the campaign added"
+    )
     assert section["complete_metrics"] == "readout"
     assert section["incremental_rate"] == readout["incremental_rate"]
     assert abs(readout["true_effect_z"]) < 4
