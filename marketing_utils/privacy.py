@@ -304,9 +304,17 @@ def suppress_small_groups(
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# Spelled out against harvesters: "anna.smith at example.com", "anna [at] example [dot] com".
+_EMAIL_SPELLED = re.compile(
+    r"\b[\w.+-]+\s*(?:\[at\]|\(at\)|\bat\b)\s*[\w-]+(?:\s*(?:\.|\[dot\]|\(dot\))\s*[a-z]{2,})+\b",
+    re.IGNORECASE,
+)
 # 9 to 15 digits, optionally grouped by spaces, dots, dashes or brackets, optionally "+".
 _PHONE = re.compile(r"(?<![\w.])(\+|00)?\(?\d[\d ()./-]{7,}\d(?![\w.])")
-_DATE_LIKE = re.compile(r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b")
+_DATE = r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})"
+# A date, or a date and the hour of a time ("2024-01-02 10" of "2024-01-02 10:30"): not a phone.
+# A date followed by more digit groups ("06.01.00.07.13") is a phone number written with dots.
+_DATE_LIKE = re.compile(rf"^\s*{_DATE}(\s+\d{{1,2}})?\s*$")
 _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Herr|Frau|Mme|Mlle|Sr|Sra)\.? [A-Z][a-z]+")
 _TITLE_WORD = re.compile(r"\b[A-Z][a-z]+\b")
 
@@ -340,10 +348,31 @@ def _first_names() -> frozenset[str]:
 
 def _is_phone(text: str) -> bool:
     for match in _PHONE.finditer(text):
-        digits = sum(char.isdigit() for char in match.group(0))
-        if 9 <= digits <= 15 and not _DATE_LIKE.match(match.group(0)):
+        found = match.group(0)
+        if 9 <= sum(char.isdigit() for char in found) <= 15 and not _DATE_LIKE.match(found):
             return True
     return False
+
+
+def _is_email(text: str) -> bool:
+    return bool(_EMAIL.search(text) or _EMAIL_SPELLED.search(text))
+
+
+# A short value of two or three words and nothing else ("DUPONT JEAN", "jean dupont").
+_SHORT_NAME = re.compile(r"^\s*[A-Za-z'-]+(\s+[A-Za-z'-]+){1,2}\s*$")
+
+
+def _is_short_name(text: str) -> bool:
+    """Two or three words, the first or the last a common first name in any case: a name."""
+    if not _SHORT_NAME.match(text):
+        return False
+    words = text.split()
+    return any(word.capitalize() in _first_names() for word in (words[0], words[-1]))
+
+
+def _digits_of(values: pd.Series) -> pd.Series:
+    """Integer values as digit strings (9 to 15 digits reads as a phone stored as a number)."""
+    return values.dropna().astype("int64").abs().astype(str)
 
 
 def mask_value(text: str) -> str:
@@ -374,11 +403,15 @@ def mask_value(text: str) -> str:
 
 
 def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
-    """Whether a text column holds e-mail addresses, phone numbers or personal names.
+    """Whether a column holds e-mail addresses, phone numbers or personal names.
 
-    Patterns: an e-mail address; a phone number (9 to 15 digits, possibly
-    grouped, not a date); a name after an honorific ("Mr Smith") or a common
-    first name written with a capital ("called Maria").
+    Patterns: an e-mail address, also spelled out ("anna at example.com"); a
+    phone number (9 to 15 digits, possibly grouped by spaces, dots, dashes or
+    brackets, not a date), or an integer column whose values mostly have 9 to
+    15 digits (a phone read as a number); a name after an honorific ("Mr
+    Smith"), a common first name written with a capital ("called Maria"), or
+    a value of two or three words that starts or ends with a common first
+    name in any case ("DUPONT JEAN", "jean dupont").
 
     Parameters
     ----------
@@ -392,19 +425,56 @@ def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
         "e-mail addresses", "phone numbers" and "personal names"; None when
         the column holds none.
     """
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    if pd.api.types.is_integer_dtype(values):
+        # A phone column read as numbers (its leading zero already lost): most values have
+        # 9 to 15 digits. Counts, codes and amounts rarely do.
+        digits = _digits_of(values)
+        long = digits.str.len().between(9, 15)
+        if len(digits) and long.mean() > 0.5:
+            return (
+                "phone numbers (stored as numbers)",
+                int(long.sum()),
+                mask_value(digits[long].iloc[0]),
+            )
+        return None
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return None
     texts = pd.Series(values.dropna().unique()).astype(str)
     first_names = _first_names()
 
     def has_name(text: str) -> bool:
-        return bool(_HONORIFIC.search(text)) or any(
-            word in first_names for word in _TITLE_WORD.findall(text)
+        return (
+            bool(_HONORIFIC.search(text))
+            or any(word in first_names for word in _TITLE_WORD.findall(text))
+            or _is_short_name(text)
         )
 
     checks = (
-        ("e-mail addresses", lambda text: bool(_EMAIL.search(text))),
+        ("e-mail addresses", _is_email),
         ("phone numbers", _is_phone),
         ("personal names", has_name),
     )
+    return _first_kind_found(values, texts, checks)
+
+
+def contact_data_in(values: pd.Series) -> tuple[str, int, str] | None:
+    """Whether a free-text column (a product description, a category) holds e-mails or phones.
+
+    Product text may name people ("Paul Smith shirt", "UNION JACK FLAG"), so
+    names are not looked for; an e-mail address or a phone number has no
+    place in it. Same return as :func:`personal_data_in`.
+    """
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return None
+    texts = pd.Series(values.dropna().unique()).astype(str)
+    return _first_kind_found(
+        values, texts, (("e-mail addresses", _is_email), ("phone numbers", _is_phone))
+    )
+
+
+def _first_kind_found(values: pd.Series, texts: pd.Series, checks) -> tuple[str, int, str] | None:
     for kind, check in checks:
         hits = [text for text in texts if check(text)]
         if hits:

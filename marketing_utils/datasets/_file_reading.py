@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataValidationError
+from ..privacy import mask_value
 from .paths import _PARQUET_SUFFIXES, resolve_files
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -63,6 +64,11 @@ def _decodes(raw: bytes, encoding: str) -> bool:
     return True
 
 
+def _row_text(row) -> str:
+    """A row pandas moved into the index, as the text it came from (fields joined by commas)."""
+    return ",".join(map(str, row)) if isinstance(row, tuple) else str(row)
+
+
 def _locate_decode_error(path: Path, encoding: str, delimiter: str) -> tuple[str | None, list]:
     """Line, bytes and (when the line splits cleanly) column of the first undecodable byte."""
     with open(path, "rb") as handle:
@@ -86,7 +92,11 @@ def _locate_decode_error(path: Path, encoding: str, delimiter: str) -> tuple[str
                         ),
                         None,
                     )
-                return column, [f"line {number}: {text}", exc.object[exc.start : exc.end]]
+                # The line masked (it may hold personal data); the bad bytes as they are.
+                return column, [
+                    f"line {number}: {mask_value(text)}",
+                    exc.object[exc.start : exc.end],
+                ]
     return None, []
 
 
@@ -194,10 +204,20 @@ def _read_any(path: Path, where: str, delimiter: str | None, encoding: str, read
     _refuse_duplicate_names(path, where, separator, encoding)
     # pandas turns the surplus leading fields of rows longer than the header into an index.
     if not isinstance(frame.index, pd.RangeIndex):
+        header = str(frame.columns[0]) if frame.shape[1] == 1 else ""
+        others = [mark for mark in _LIKELY_DELIMITERS if mark in header and mark != separator]
+        if others:  # one column whose name holds another delimiter: the delimiter is wrong
+            raise DataValidationError(
+                where,
+                f"expected several columns, found one whose name contains {others[0]!r}; "
+                f"set the option delimiter={others[0]!r}",
+                column=header,
+            )
         raise DataValidationError(
             where,
             f"expected at most {frame.shape[1]} fields per row (as in the header), found rows "
             "with more; check the `delimiter` option and the quoting of values",
-            examples=frame.index[:3].tolist(),
+            # Masked: a row of an export may hold anything, names and e-mails included.
+            examples=[mask_value(_row_text(row)) for row in frame.index[:3]],
         )
     return frame

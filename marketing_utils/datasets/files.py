@@ -32,7 +32,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataValidationError
-from ..privacy import personal_data_in
+from ..privacy import contact_data_in, personal_data_in
 from ..schema import PII_COLUMNS, TABLE_COLUMNS, MarketingData, raw_schema
 from ._file_reading import _read
 from ._file_values import _normalize_ids, _parse_binary, _parse_dates, _parse_numbers, _shown
@@ -276,15 +276,34 @@ def load_table_file(
     dropped = [name for name in frame.columns if name not in leading and name not in keep]
     for name in extras:
         _refuse_personal_data(frame[name], where, name)
+    for name in _FREE_TEXT_COLUMNS:
+        if name in frame:
+            _refuse_contact_data(frame[name], where, name)
     result = validate_raw_table(frame[leading + extras], table, where=where)
     result.attrs["dropped_columns"] = dropped
     return result
 
 
+#: Mapped columns of free text that reach the artifacts as they are.
+_FREE_TEXT_COLUMNS = ("description", "category")
+
+
+def _refuse_contact_data(values: pd.Series, where: str, column: str) -> None:
+    """Product text must not carry e-mails or phones (it reaches the artifacts and 06's lists)."""
+    found = contact_data_in(values)
+    if found is not None:
+        kind, count, example = found
+        raise DataValidationError(
+            where,
+            f"expected product text without personal data, found {kind} in {count} row(s) "
+            f"(example, masked: {example!r}); remove them from the column in the export "
+            "(it reaches the artifacts and the recommendation lists as it is)",
+            column=column,
+        )
+
+
 def _refuse_personal_data(values: pd.Series, where: str, column: str) -> None:
     """A kept column must not carry direct identifiers (they would reach the artifacts)."""
-    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
-        return
     found = personal_data_in(values)
     if found is not None:
         kind, count, example = found

@@ -407,6 +407,19 @@ def test_load_files_rejects_unknown_options_and_nothing_to_load(tmp_path):
         load_files()
 
 
+def test_a_semicolon_file_read_with_commas_names_the_delimiter_and_shows_no_row(tmp_path):
+    # The decimal commas split each row into more fields than the one-column header.
+    text = "contact;amount;customer_id;timestamp\njean.dupont@example.com;1,5;A;2024-01-01\n"
+    path = _write(tmp_path / "tx.csv", text)
+    message = _raises(
+        lambda: load_table_file(path, "transactions"),
+        path=path,
+        column="contact;amount;customer_id;timestamp",
+        problem="set the option delimiter=';'",
+    )
+    assert "jean.dupont" not in message and "example.com" not in message
+
+
 def test_rows_longer_than_the_header_are_not_read_as_an_index(tmp_path):
     # pandas would silently use the surplus leading fields as the index and shift the values.
     path = _write(tmp_path / "tx.csv", "customer_id,timestamp,amount\na,2024-01-01,1,5,6\n")
@@ -437,6 +450,10 @@ def test_unmapped_columns_are_dropped_and_listed_unless_kept(tmp_path):
         (["+33 6 12 34 56 78", "-"], "phone numbers", "+3* * ** ** ** 78"),
         (["called Maria about the order", "-"], "personal names", "ca**** ***** ***** *** *****"),
         (["Mr Smith", "-"], "personal names", "Mr *****"),
+        (["06.01.00.07.13", "-"], "phone numbers", "06.**.**.**.13"),
+        (["DUPONT JEAN", "-"], "personal names", "DU**** ****"),
+        (["jean dupont", "-"], "personal names", "je** ******"),
+        (["anna.smith at example.com", "-"], "e-mail addresses", "an**.***** ** *******.***"),
     ],
 )
 def test_kept_columns_with_personal_data_are_refused_with_a_masked_example(
@@ -449,6 +466,33 @@ def test_kept_columns_with_personal_data_are_refused_with_a_masked_example(
     assert info.value.column == "notes"
     assert f"found {kind} in 1 row(s) (example, masked: {example!r})" in str(info.value)
     assert values[0] not in str(info.value)
+
+
+def test_a_kept_phone_column_read_as_numbers_is_refused(tmp_path):
+    # Written without quotes, the leading zero goes and the reader sees integers.
+    path = _write(tmp_path / "customers.csv", "customer_id,tel\nA1,0601000713\nA2,0612345678\n")
+    with pytest.raises(DataValidationError) as info:
+        load_files(customers={"path": path, "keep_columns": ["tel"]})
+    assert info.value.column == "tel"
+    assert "found phone numbers (stored as numbers) in 2 row(s)" in str(info.value)
+    assert "601000713" not in str(info.value)
+
+
+def test_product_text_with_e_mails_or_phones_is_refused_but_names_pass(tmp_path):
+    text = "customer_id,timestamp,amount,Description\n"
+    rows = ["A1,2024-01-01,1,UNION JACK FLAG", "A2,2024-01-02,2,Paul Smith shirt"]
+    clean = _write(tmp_path / "clean.csv", text + "\n".join(rows) + "\n")
+    tx = load_table_file(clean, "transactions", columns={"description": "Description"})
+    assert tx["description"].tolist() == ["UNION JACK FLAG", "Paul Smith shirt"]
+    rows.append("A3,2024-01-03,3,Gift for Jean <jean.dupont1@example.com>")
+    leaky = _write(tmp_path / "leaky.csv", text + "\n".join(rows) + "\n")
+    message = _raises(
+        lambda: load_table_file(leaky, "transactions", columns={"description": "Description"}),
+        path=leaky,
+        column="description",
+        problem="expected product text without personal data, found e-mail addresses in 1 row(s)",
+    )
+    assert "jean.dupont1" not in message
 
 
 def test_kept_columns_without_personal_data_pass(tmp_path):
