@@ -90,6 +90,29 @@ class RunResult:
         return self.report_dir / "index.html"
 
 
+def _input_fingerprints(paths) -> dict[str, dict]:
+    """Each input file's sha256, size and modification time (to notice a change later)."""
+    fingerprints = {}
+    for path in paths:
+        with contextlib.suppress(OSError):  # gone already: 01 names it when it reads the data
+            stat = path.stat()
+            fingerprints[str(path)] = {
+                "sha256": _sha256(path), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns
+            }  # fmt: skip
+    return fingerprints
+
+
+def _changed_inputs(before: dict[str, dict], paths) -> list[str]:
+    """The input files added, removed, resized or touched since ``before`` was taken."""
+    now = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            now[str(path)] = (stat.st_size, stat.st_mtime_ns)
+    then = {path: (seen["bytes"], seen["mtime_ns"]) for path, seen in before.items()}
+    return sorted(path for path in then.keys() | now.keys() if then.get(path) != now.get(path))
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -633,6 +656,8 @@ def _run_in(
     jobs: int = 1,
 ) -> RunResult:
     started = datetime.now(UTC)
+    # The input files as the notebooks will read them: fingerprinted before any runs.
+    inputs = _input_fingerprints(params.input_files())
     store = Artifacts(staging)
     previous_manifest = {}
     if (staging / "manifest.json").exists():
@@ -823,13 +848,23 @@ def _run_in(
         "versions": _versions(),
         "git_commit": _git_commit(Path(__file__).resolve().parent),
         "inputs": {
-            str(p): {"sha256": _sha256(p), "bytes": p.stat().st_size} for p in params.input_files()
+            path: {k: v for k, v in seen.items() if k != "mtime_ns"}
+            for path, seen in inputs.items()
         },
         "notebooks": entries,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "hide_code": hide,
     }
+    changed = _changed_inputs(inputs, params.input_files())
+    if changed:  # printed even with --quiet: the report may mix two versions of the data
+        manifest["inputs_changed_during_run"] = changed
+        print(
+            f"warning: input files changed while the report ran: {', '.join(changed)}; the "
+            "manifest records them as they were at the start; rerun on a stable copy",
+            file=sys.stderr,
+            flush=True,
+        )
     (staging / "manifest.json").write_text(
         json.dumps(to_jsonable(manifest), indent=2, sort_keys=True), encoding="utf-8"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -277,3 +278,35 @@ def test_select_notebooks_with_and_without_dependants():
         "02_b": ["01_a"], "03_c": ["01_a"], "05_e": ["01_a", "04_d"]
     }  # fmt: skip
     assert stale_dependants(specs, specs) == {}
+
+
+def test_the_manifest_fingerprints_the_inputs_before_the_run_and_names_a_change(
+    tmp_path, fixture_notebooks, params_file, capfd
+):
+    from .conftest import write_notebook
+
+    export = tmp_path / "export"
+    export.mkdir()
+    first = export / "part1.csv"
+    first.write_text("customer_id,timestamp,amount\nA,2024-01-01,1\n")
+    original = hashlib.sha256(first.read_bytes()).hexdigest()
+    # A notebook that changes the export while the report runs (another process would).
+    write_notebook(
+        fixture_notebooks / "04_meddles.ipynb",
+        'run_dir = "../runs/lab"',
+        [f"from pathlib import Path\nPath({str(first)!r}).write_text('changed')\n"
+         f"Path({str(export / 'part2.csv')!r}).write_text('new')"],
+        title="Meddles",
+    )  # fmt: skip
+    text = (
+        f"run_name: demo\noutput_dir: {tmp_path / 'reports'}\nseed: 7\ndata:\n  source: files\n"
+        f"  transactions:\n    path: {export}/*.csv\n"
+    )
+    run_workbook(params_file(text), notebooks_dir=fixture_notebooks, quiet=True)
+    manifest = json.loads((tmp_path / "reports" / "demo" / "manifest.json").read_text())
+    assert manifest["inputs"] == {str(first): {"sha256": original, "bytes": 44}}
+    changed = [str(first), str(export / "part2.csv")]
+    assert manifest["inputs_changed_during_run"] == changed
+    assert f"warning: input files changed while the report ran: {', '.join(changed)}" in (
+        capfd.readouterr().err
+    )
