@@ -171,6 +171,34 @@ def _unknown_customers_warning(
     return f"{message}; check that both files come from the same export"
 
 
+def _split_ids_warning(ids: pd.Series) -> str | None:
+    """A warning when transaction ids differ only by spaces, leading zeros or case.
+
+    ``"000005 "``, ``"000005"`` and ``"5"`` are three customers to the
+    workbook: it never merges ids on a guess, but says so, since an export
+    that writes one customer's id in several ways splits their history.
+    """
+    distinct = pd.Series(ids.dropna().astype("str").unique())
+    if len(distinct) < 2:
+        return None
+    from ..privacy import mask_value
+
+    for cause, variant in _id_variants():
+        variants = variant(distinct)
+        clashing = variants.duplicated(keep=False)
+        if clashing.any():
+            groups = int(variants[clashing].nunique())
+            first = variants[clashing].iloc[0]
+            pair = distinct[variants == first].iloc[:2].tolist()
+            return (
+                f"transactions: {groups} customer(s) appear under ids that differ only by "
+                f"{cause} (e.g. {mask_value(pair[0])!r} and {mask_value(pair[1])!r}, masked); "
+                "they count as different customers: make each customer's id identical "
+                "throughout the export"
+            )
+    return None
+
+
 def _products_overlap_warning(transactions: pd.DataFrame, products: pd.DataFrame) -> str | None:
     """A warning when the products table describes few of the products sold."""
     if "product_id" not in transactions or "product_id" not in products:
@@ -300,6 +328,7 @@ def _clean_transactions(
         remove("unknown_customer", ~known)
     else:
         ledger.add("unknown_customer", "removed", 0)
+    warning = warning or _split_ids_warning(remaining["customer_id"])
     remove("missing_timestamp", remaining["timestamp"].isna())
     cutoff = _future_cutoff(observation_end, remaining["timestamp"])
     remove("future_dated", remaining["timestamp"] >= cutoff)

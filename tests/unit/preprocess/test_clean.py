@@ -449,3 +449,30 @@ def test_clean_cdnow_real_log(datasets_dir):
     assert summary["removed"] == 80 and summary["changed"] == 0
     assert summary["rows_kept"] == 69_659 - 80 == len(result.data.transactions)
     assert result.data.info["observation_end"] == "1998-06-30"
+
+
+@pytest.mark.parametrize(
+    ("ids", "cause", "customers"),
+    [
+        (["000005 ", "000005", "c1"], "surrounding spaces", 1),
+        (["000005", "5", "007", "7", "c1"], "leading zeros", 2),
+        (["ab1234", "AB1234", "c1"], "Unicode forms or letter case", 1),
+    ],
+)
+def test_ids_that_differ_only_in_writing_are_kept_apart_with_a_warning(ids, cause, customers):
+    raw = pd.DataFrame(
+        {"customer_id": ids, "timestamp": T("2024-01-05"), "amount": range(1, len(ids) + 1)}
+    ).astype({"timestamp": "datetime64[ns]", "amount": "float64"})
+    result = clean_data(MarketingData(transactions=raw), observation_end=END)
+    assert result.data.transactions["customer_id"].nunique() == len(ids)  # never merged
+    (warning,) = result.warnings
+    assert warning.startswith(
+        f"transactions: {customers} customer(s) appear under ids that differ only by {cause}"
+    )
+    assert ids[0].strip() not in warning  # masked
+
+
+def test_distinct_ids_give_no_split_warning():
+    raw = pd.DataFrame({"customer_id": ["100", "200", "c1"], "timestamp": T("2024-01-05"),
+                        "amount": [1.0, 2.0, 3.0]}).astype({"timestamp": "datetime64[ns]"})  # fmt: skip
+    assert clean_data(MarketingData(transactions=raw), observation_end=END).warnings == []
