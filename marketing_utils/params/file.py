@@ -242,6 +242,16 @@ def _check_data_files(data: BaseModel) -> tuple[dict, list[str]]:
             return
         if not _input_paths(path):
             problems.append(f"{where}: input file not found: {path} (given as {options['path']!r})")
+        elif path.is_dir() or glob.has_magic(str(path)):
+            # A folder or a glob is read whole: one that the reader refuses (mixed formats,
+            # other files beside the data) fails here, before anything runs.
+            from ..datasets.paths import resolve_files
+            from ..errors import DataValidationError
+
+            try:
+                resolve_files(path)
+            except DataValidationError as exc:
+                problems.append(f"{where}: {exc}")
         options["path"] = str(path)
 
     if "path" in values:

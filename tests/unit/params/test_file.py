@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from marketing_utils.errors import ParamsError
@@ -260,3 +261,25 @@ def test_cli_validate_reports_misspelled_key(tmp_path):
     assert out.returncode == 2
     assert "unknown key 'sede'" in out.stderr and "did you mean 'seed'" in out.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_folder_the_reader_would_refuse_fails_validation(tmp_path):
+    root = Path(__file__).resolve().parents[3]
+    export = tmp_path / "export"
+    export.mkdir()
+    pd.DataFrame({"customer_id": ["A"], "timestamp": ["2024-01-01"], "amount": [1.0]}).to_parquet(
+        export / "part1.parquet"
+    )
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        f"run_name: m\noutput_dir: {tmp_path / 'out'}\ndata:\n  source: files\n"
+        f"  transactions:\n    path: {export}\n"
+    )
+    assert load_params(params, root / "notebooks").run_name == "m"  # Parquet only: fine
+    (export / "README.txt").write_text("what the export holds")
+    with pytest.raises(ParamsError) as caught:
+        load_params(params, root / "notebooks")
+    assert f"data.transactions.path: {export}: expected a directory of Parquet files only" in str(
+        caught.value
+    )
+    assert "README.txt" in str(caught.value)
