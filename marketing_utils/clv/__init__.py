@@ -16,7 +16,14 @@ from .io import CLV_ARTIFACT, load_clv, save_clv
 from .mle import ConvergenceError, FitResult
 from .pareto_nbd import fit_pareto_nbd
 from .stage import CLV_COLUMNS, ClvResult, customer_lifetime_value
-from .tiers import at_risk, clv_by_segment, clv_priced_targeting, lorenz_curve, value_tiers
+from .tiers import (
+    at_risk,
+    clv_by_segment,
+    clv_priced_targeting,
+    lorenz_curve,
+    targeting_table,
+    value_tiers,
+)
 from .value import clv_table, discounted_clv
 
 __all__ = [
@@ -39,6 +46,7 @@ __all__ = [
     "lorenz_curve",
     "retention_matrix",
     "save_clv",
+    "targeting_table",
     "true_survival",
     "value_tiers",
 ]

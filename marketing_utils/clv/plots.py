@@ -16,6 +16,7 @@ __all__ = [
     "clv_discount_figure",
     "cohort_heatmap",
     "conditional_expectations_figure",
+    "duration_label",
     "expected_purchases_heatmap",
     "lorenz_figure",
     "p_alive_figure",
@@ -25,6 +26,27 @@ __all__ = [
 ]
 
 _UNIT_NAMES = {"W": "weeks", "D": "days"}
+
+
+def duration_label(periods: float, time_unit: str = "W") -> str:
+    """A duration as a reader says it: ``104 weeks``, ``52 weeks``, ``1 week``, ``2.5 weeks``.
+
+    Durations of 10 periods or more are rounded to whole periods (104.14 weeks
+    reads "104 weeks"); shorter ones keep one decimal unless they are whole.
+
+    Examples
+    --------
+    >>> [duration_label(v) for v in (104.142857, 52.142857, 1.0, 2.5)]
+    ['104 weeks', '52 weeks', '1 week', '2.5 weeks']
+    >>> duration_label(364.0, "D")
+    '364 days'
+    """
+    unit = _UNIT_NAMES[time_unit]
+    value = float(periods)
+    shown = (
+        f"{value:.0f}" if abs(value) >= 10 or round(value, 1) == round(value) else f"{value:.1f}"
+    )
+    return f"{shown} {unit[:-1] if shown == '1' else unit}"
 
 
 def expected_purchases_heatmap(
@@ -38,10 +60,13 @@ def expected_purchases_heatmap(
     values = bgnbd.conditional_expected_purchases(params, horizon, xx, np.where(xx > 0, tt, 0), T)
     fig, ax = plt.subplots(figsize=(7.5, 5))
     mesh = ax.pcolormesh(x, tx, values, shading="nearest", cmap="viridis")
-    fig.colorbar(mesh, ax=ax, label=f"expected purchases in the next {horizon:g} {unit}")
+    fig.colorbar(
+        mesh, ax=ax, label=f"expected purchases in the next {duration_label(horizon, time_unit)}"
+    )
     finish(
         ax,
-        f"Expected purchases by frequency and recency (customers observed {T:g} {unit})",
+        "Expected purchases by frequency and recency "
+        f"(customers observed {duration_label(T, time_unit)})",
         "frequency (repeat purchases)",
         f"recency (age at the last purchase, {unit})",
     )
@@ -62,7 +87,7 @@ def p_alive_figure(
     fig.colorbar(mesh, ax=ax, label="P(alive)")
     finish(
         ax,
-        f"Probability of being alive (customers observed {T:g} {unit})",
+        f"Probability of being alive (customers observed {duration_label(T, time_unit)})",
         "frequency (repeat purchases)",
         f"recency (age at the last purchase, {unit})",
     )

@@ -69,8 +69,15 @@ class ClvResult:
         return self.clv[CLV_COLUMNS].copy()
 
     def metrics(self) -> dict[str, Any]:
-        """Headline metrics; nested keys read as ``bgnbd.r``, ``holdout.predicted_repeat``."""
+        """Headline metrics; nested keys read as ``bgnbd.r``, ``holdout.predicted_repeat.bgnbd``.
+
+        Every holdout figure is keyed by the prediction it belongs to (``bgnbd``,
+        ``pareto_nbd`` and the naive baselines ``rate_forward``, ``gap_rule``),
+        so that no figure of one model reads as the other's; ``purchase_model``
+        names the one behind the value.
+        """
         model_row = self.holdout.set_index("prediction")
+        models = [m for m in ("bgnbd", "pareto_nbd") if m in model_row.index]
         out: dict[str, Any] = {
             "calibration_end": str(self.calibration_end.date()),
             "holdout_end": str(self.holdout_end.date()),
@@ -82,22 +89,25 @@ class ClvResult:
             out[name] = {k: round(v, 6) for k, v in fit.params.items()}
             out[name]["log_likelihood"] = round(fit.log_likelihood, 3)
             out[name]["std_errors"] = {k: round(v, 6) for k, v in fit.std_errors.items()}
-        bg = model_row.loc["bgnbd"]
         out["holdout"] = {
-            "periods": float(self.calho["duration_holdout"].iloc[0]),
-            "predicted_repeat": round(float(bg["predicted_total"]), 3),
-            "actual_repeat": float(bg["actual_total"]),
-            "relative_error": round(float(bg["relative_error"]), 4),
+            "periods": round(float(self.calho["duration_holdout"].iloc[0]), 4),
+            "actual_repeat": float(model_row["actual_total"].iloc[0]),
+            "predicted_repeat": {
+                name: round(float(row["predicted_total"]), 3) for name, row in model_row.iterrows()
+            },
+            "relative_error": {
+                name: round(float(row["relative_error"]), 4) for name, row in model_row.iterrows()
+            },
             "mae": {name: round(float(row["mae"]), 5) for name, row in model_row.iterrows()},
         }
-        if "pareto_nbd" in model_row.index:
-            out["holdout"]["pareto_nbd_predicted_repeat"] = round(
-                float(model_row.loc["pareto_nbd", "predicted_total"]), 3
-            )
         cond = self.conditional.set_index("label")
         out["conditional_expectation_error"] = {
-            label: round(float(row["bgnbd"] / row["actual"] - 1), 4) if row["actual"] else None
-            for label, row in cond.iterrows()
+            model: {
+                label: round(float(row[model] / row["actual"] - 1), 4) if row["actual"] else None
+                for label, row in cond.iterrows()
+            }
+            for model in models
+            if model in cond
         }
         out["spend_frequency_correlation"] = round(self.spend_correlation, 4)
         top = self.tiers.iloc[0]

@@ -18,11 +18,13 @@ from .mle import FitResult
 from .value import DAYS_PER_MONTH, purchase_model
 
 __all__ = [
-    "headline",
     "bgnbd_worked_example",
     "clv_worked_example",
     "gamma_gamma_worked_example",
+    "headline",
     "headline_actions",
+    "holdout_error",
+    "targeting_verdict",
 ]
 
 
@@ -105,18 +107,74 @@ def clv_worked_example(
     )
 
 
-def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency units") -> list[str]:
-    """The business actions the numbers support, as sentences built from the metrics."""
+_NAMES = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+
+
+def holdout_error(metrics: dict) -> tuple[str, float, float, float]:
+    """The model behind the value, its predicted and the actual holdout repeat purchases, and its error.
+
+    The one place the headline figure, the decision and the actions take the
+    holdout error from, so that they state the same number.
+
+    Returns
+    -------
+    model : str
+        ``metrics["purchase_model"]``.
+    predicted, actual : float
+        Holdout repeat purchases, that model's prediction and what happened.
+    error : float
+        ``predicted / actual - 1`` (NaN without holdout purchases).
+    """
     holdout = metrics["holdout"]
-    actual = holdout["actual_repeat"]
-    predicted = {"bgnbd": holdout["predicted_repeat"]}
-    if "pareto_nbd_predicted_repeat" in holdout:
-        predicted["pareto_nbd"] = holdout["pareto_nbd_predicted_repeat"]
-    chosen = metrics["purchase_model"]
-    error = predicted[chosen] / actual - 1 if actual else float("nan")
-    names = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+    model = metrics["purchase_model"]
+    predicted = float(holdout["predicted_repeat"][model])
+    actual = float(holdout["actual_repeat"])
+    error = predicted / actual - 1 if actual else float("nan")
+    return model, predicted, actual, error
+
+
+def _error_words(error: float) -> str:
+    """``over-predicted ... by 8.5%``: the error as computed, to the headline's precision."""
+    if math.isnan(error):  # no holdout purchases
+        return "could not be checked against the holdout (no repeat purchases in it)"
+    direction = "over-predicted" if error > 0 else "under-predicted"
+    return f"{direction} the holdout repeat purchases by {abs(error):.1%}"
+
+
+def targeting_verdict(targeting: dict, currency: str = "currency units") -> str:
+    """Whether to price stage 04's targeting in lifetime value, from :func:`~.tiers.clv_priced_targeting`.
+
+    Recommends the CLV-priced rule only for a material gain (its ``material``
+    flag); a negligible or negative difference keeps 04's list.
+    """
+    gain, extra = targeting["gain"], targeting["extra_contacts"]
+    relative = targeting.get("relative_gain")
+    size = f"{gain:+,.0f} {currency}" + (f" ({relative:+.1%})" if relative is not None else "")
+    compared = (
+        f"{targeting['expected_clv_priced']:,.0f} against {targeting['expected_clv_fixed']:,.0f} "
+        f"of expected net lifetime value, contacting {targeting['contacted_clv']:,} customers "
+        f"instead of {targeting['contacted_fixed']:,} ({extra:+,})"
+    )
+    if targeting["material"]:
+        return f"Price targeting in lifetime value (p x CLV >= cost): it adds {size}, {compared}."
+    threshold = targeting.get("material_gain")
+    below = f" (under the {threshold:.0%} that counts as material)" if threshold else ""
+    size = f"a negligible {size}{below}" if gain >= 0 else size
+    return (
+        f"Keep 04's targeting: pricing it in lifetime value changes the expected value by "
+        f"{size}, {compared}."
+    )
+
+
+def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency units") -> list[str]:
+    """The business actions the numbers support, as sentences built from the metrics.
+
+    With ``metrics["targeting"]`` (:func:`~.tiers.clv_priced_targeting`), the
+    last action is :func:`targeting_verdict`.
+    """
+    chosen, predicted, actual, error = holdout_error(metrics)
     actions = [
-        f"The model behind the value ({names[chosen]}) predicted {predicted[chosen]:,.0f} "
+        f"The model behind the value ({_NAMES[chosen]}) predicted {predicted:,.0f} "
         f"repeat purchases in the holdout against {actual:,.0f} that happened ({error:+.1%}): "
         + (
             "trust it for planning at that accuracy."
@@ -128,9 +186,11 @@ def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency un
         "retention budget first.",
         f"{n_at_risk} customers had a high past value and a low probability of being alive: "
         "contact them with a win-back offer worth less than their expected value.",
-        f"Price targeting in lifetime value: the mean customer is worth "
-        f"{metrics['clv']['mean']:,.2f} {currency} of discounted margin over the horizon.",
+        f"The mean customer is worth {metrics['clv']['mean']:,.2f} {currency} of discounted "
+        "margin over the horizon.",
     ]
+    if metrics.get("targeting") is not None:
+        actions.append(targeting_verdict(metrics["targeting"], currency))
     return actions
 
 
@@ -140,7 +200,9 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
     Figures: the holdout repeat purchases of the model behind the value against
     the actual; P(alive) ROC AUC against the truth (synthetic data only; with
     BG/NBD's for comparison); the share of the holdout spend the top 20% by
-    predicted value held.
+    predicted value held. The decision states the same holdout error as the
+    first figure, and recommends pricing the targeting in lifetime value only
+    when ``metrics["targeting"]`` shows a material gain.
 
     Returns
     -------
@@ -150,15 +212,7 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
         One or two sentences, built from the numbers.
     """
     holdout = metrics["holdout"]
-    chosen = metrics["purchase_model"]
-    predicted = (
-        holdout["pareto_nbd_predicted_repeat"]
-        if chosen == "pareto_nbd"
-        else holdout["predicted_repeat"]
-    )
-    actual = holdout["actual_repeat"]
-    error = predicted / actual - 1 if actual else float("nan")
-    names = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
+    chosen, predicted, actual, error = holdout_error(metrics)
     unit = {"W": "week", "D": "day"}.get(metrics.get("time_unit"), "period")
     mae = holdout["mae"]
     figures = [
@@ -166,7 +220,7 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
             "label": "holdout repeat purchases, predicted vs actual",
             "value": error,
             "format": "percent",
-            "reading": f"{names[chosen]} predicted {predicted:,.0f} repeat purchases in the "
+            "reading": f"{_NAMES[chosen]} predicted {predicted:,.0f} repeat purchases in the "
             f"{holdout['periods']:.0f}-{unit} holdout; {actual:,.0f} happened",
             "comparison": f"holdout MAE per customer {mae[chosen]:.3f} against "
             f"{mae['rate_forward']:.3f} (rate carried forward) and {mae['gap_rule']:.3f} "
@@ -176,14 +230,14 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
     truth = metrics.get("truth")
     if truth is not None:
         by_model = truth["p_alive_auc_by_model"]
-        others = ", ".join(f"{names[m]} {v:.3f}" for m, v in by_model.items() if m != chosen)
+        others = ", ".join(f"{_NAMES[m]} {v:.3f}" for m, v in by_model.items() if m != chosen)
         figures.append(
             {
                 "label": "P(alive) ROC AUC against the truth",
                 "value": truth["p_alive_auc"],
                 "format": "number",
-                "reading": f"how well {names[chosen]}'s P(alive) ranks the customers truly alive "
-                "at the end of calibration above those who had dropped out",
+                "reading": f"how well {_NAMES[chosen]}'s P(alive) ranks the customers truly "
+                "alive at the end of calibration above those who had dropped out",
                 "comparison": "0.5 is a random ranking" + (f"; {others}" if others else ""),
             }
         )
@@ -199,14 +253,30 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
     )
     trusted = abs(error) <= 0.15
     decision = (
-        f"The value ({names[chosen]}) predicted the holdout within {abs(error):.0%} and its top "
-        f"20% held {top:.0%} of the holdout spend: "
-        + (
-            "give the retention budget to the top tier first, win back the "
-            f"{n_at_risk:,} high-value customers at risk, and price targeting in lifetime value."
-            if trusted
-            else "the holdout error is above 15%, so rank customers by the value but do not "
+        f"The value ({_NAMES[chosen]}) {_error_words(error)} ({predicted:,.0f} predicted, "
+        f"{actual:,.0f} happened) and its top 20% held {top:.0%} of the holdout spend: "
+    )
+    if not trusted:
+        return figures, decision + (
+            "the holdout error is above 15%, so rank customers by the value but do not "
             "plan budgets on its level until the tracking plot is understood."
         )
+    decision += (
+        f"give the retention budget to the top tier first and win back the {n_at_risk:,} "
+        "high-value customers at risk."
     )
+    targeting = metrics.get("targeting")
+    if targeting is not None:
+        relative = targeting.get("relative_gain")
+        change = f"{relative:+.1%}" if relative is not None else f"{targeting['gain']:+,.0f}"
+        extra = targeting["extra_contacts"]
+        contacts = f"contacting {abs(extra):,} {'more' if extra >= 0 else 'fewer'} customers"
+        if targeting["material"]:
+            decision += f" Price targeting in lifetime value: {change} expected value, {contacts}."
+        else:
+            size = "a negligible " if targeting["gain"] >= 0 else ""
+            decision += (
+                " Keep 04's targeting: pricing it in lifetime value changes the expected value "
+                f"by {size}{change}, {contacts}."
+            )
     return figures, decision

@@ -8,7 +8,8 @@
 - :func:`at_risk`: high past value, low probability of being alive.
 - :func:`clv_by_segment`: the CLV joined to stage 02's segments, small groups merged.
 - :func:`clv_priced_targeting`: stage 04's decision rule priced in lifetime
-  value instead of a fixed value per conversion.
+  value instead of a fixed value per conversion, and whether the difference
+  is material; :func:`targeting_table` shows the two rules side by side.
 """
 
 from __future__ import annotations
@@ -20,18 +21,24 @@ from marketing_utils.errors import DataValidationError
 from marketing_utils.privacy import suppress_small_groups
 
 __all__ = [
+    "MATERIAL_GAIN",
     "TIERS",
     "at_risk",
     "clv_by_segment",
     "clv_priced_targeting",
     "gini",
     "lorenz_curve",
+    "targeting_table",
     "tier_labels",
     "value_tiers",
 ]
 
 #: Tier names and the share of customers (ranked by predicted CLV) in each.
 TIERS = (("top 20%", 0.2), ("next 30%", 0.3), ("bottom 50%", 0.5))
+
+#: Smallest gain of the CLV-priced targeting, as a share of the fixed rule's
+#: expected value, that is worth changing a list for (see :func:`clv_priced_targeting`).
+MATERIAL_GAIN = 0.01
 
 
 def _need(frame: pd.DataFrame, columns: list[str], where: str) -> None:
@@ -225,6 +232,7 @@ def clv_priced_targeting(
     *,
     cost_per_contact: float,
     value_per_conversion: float,
+    material_gain: float = MATERIAL_GAIN,
 ) -> dict:
     """Stage 04's break-even rule, priced in lifetime value instead of one order.
 
@@ -234,13 +242,37 @@ def clv_priced_targeting(
     rule becomes ``p * CLV >= c``: it drops customers whose orders are cheap or
     who will soon leave, and adds valuable ones with a lower probability.
 
+    Both lists are valued the same way (expected lifetime value of the
+    responders net of the contact costs), so their difference is what pricing
+    in lifetime value adds. A difference below ``material_gain`` of the fixed
+    rule's value is called negligible: the lifetime values themselves carry
+    the purchase model's holdout error (several percent), so a gain of a
+    fraction of a percent is no reason to change a list.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Stage 03's ``scores`` (``customer_id``, ``score``).
+    clv : pandas.DataFrame
+        The ``clv`` table (``customer_id``, ``clv``).
+    cost_per_contact, value_per_conversion : float
+        Stage 04's ``c`` and ``v``.
+    material_gain : float, default 0.01
+        Smallest gain, as a share of the fixed rule's expected value, that
+        counts as a material difference.
+
     Returns
     -------
     dict
         ``n_scored`` (customers with both a score and a CLV), ``contacted_fixed``,
-        ``contacted_clv``, ``overlap``, and the expected lifetime value of the
-        responders per contacted list (``expected_clv_fixed``, ``expected_clv_priced``)
-        net of the contact costs.
+        ``contacted_clv``, ``overlap``, the expected lifetime value of the
+        responders per contacted list net of the contact costs
+        (``expected_clv_fixed``, ``expected_clv_priced``), ``extra_contacts``
+        (priced minus fixed), ``gain`` (priced minus fixed value),
+        ``relative_gain`` (``gain`` over the fixed value; None when that is
+        not positive), ``material`` (``gain`` at least ``material_gain``
+        of the fixed value; any positive gain when that is not positive) and
+        ``material_gain`` itself.
     """
     _need(scores, ["customer_id", "score"], "scores")
     _need(clv, ["customer_id", "clv"], "clv table")
@@ -249,6 +281,8 @@ def clv_priced_targeting(
             "cost_per_contact, value_per_conversion: expected >= 0 and > 0, found "
             f"{cost_per_contact!r}, {value_per_conversion!r}"
         )
+    if not 0 <= material_gain < 1:
+        raise ValueError(f"material_gain: expected a share in [0, 1), found {material_gain!r}")
     latest = scores.drop_duplicates("customer_id", keep="last")
     both = latest[["customer_id", "score"]].merge(clv[["customer_id", "clv"]], on="customer_id")
     p, value = both["score"].to_numpy(dtype=float), both["clv"].to_numpy(dtype=float)
@@ -258,11 +292,47 @@ def clv_priced_targeting(
     def net(mask: np.ndarray) -> float:
         return float((p[mask] * value[mask]).sum() - cost_per_contact * mask.sum())
 
+    value_fixed, value_priced = net(fixed), net(priced)
+    gain = value_priced - value_fixed
+    base = value_fixed if value_fixed > 0 else None
     return {
         "n_scored": len(both),
         "contacted_fixed": int(fixed.sum()),
         "contacted_clv": int(priced.sum()),
         "overlap": int((fixed & priced).sum()),
-        "expected_clv_fixed": net(fixed),
-        "expected_clv_priced": net(priced),
+        "expected_clv_fixed": value_fixed,
+        "expected_clv_priced": value_priced,
+        "extra_contacts": int(priced.sum() - fixed.sum()),
+        "gain": gain,
+        "relative_gain": gain / base if base is not None else None,
+        "material": bool(gain >= material_gain * base if base is not None else gain > 0),
+        "material_gain": float(material_gain),
     }
+
+
+def targeting_table(priced: dict) -> pd.DataFrame:
+    """The two targeting rules side by side, from :func:`clv_priced_targeting`'s result.
+
+    One row per rule (``fixed value per conversion (04)``, ``priced in lifetime
+    value``) and their difference; columns ``contacts``, ``expected_net_value``
+    (the responders' lifetime value net of the contact costs) and
+    ``value_per_contact`` (NaN for a rule that contacts nobody).
+    """
+    contacts = np.array([priced["contacted_fixed"], priced["contacted_clv"]])
+    value = np.array([priced["expected_clv_fixed"], priced["expected_clv_priced"]], dtype=float)
+    per_contact = np.divide(value, contacts, out=np.full(2, np.nan), where=contacts > 0)
+    return pd.DataFrame(
+        {
+            "contacts": [*contacts, contacts[1] - contacts[0]],
+            "expected_net_value": [*value, value[1] - value[0]],
+            "value_per_contact": [*per_contact, per_contact[1] - per_contact[0]],
+        },
+        index=pd.Index(
+            [
+                "fixed value per conversion (04)",
+                "priced in lifetime value",
+                "difference (priced - fixed)",
+            ],
+            name="targeting rule",
+        ),
+    )

@@ -5,10 +5,12 @@
 * :mod:`.policies`: the simple policies a plan is compared with;
 * :mod:`.offpolicy`: IPW value of an assignment on a randomized test;
 * :mod:`.stage`: :func:`plan_campaign`, what the notebook calls;
+* :mod:`.headline`: the report index's figures and decision, the plan's figures formatted;
 * :mod:`.plots`, :mod:`.io`: figures and artifacts.
 """
 
 from .estimate import SINGLE_OFFER, calibrate_uplift, campaign_arms, offer_uplift, uplift_models
+from .headline import headline, honest_value_text, plan_table
 from .io import save_planning
 from .offpolicy import ipw_incremental_value, ipw_value, ipw_with_bootstrap
 from .optimize import (
@@ -36,6 +38,8 @@ __all__ = [
     "compare_policies",
     "efficient_frontier",
     "everyone",
+    "headline",
+    "honest_value_text",
     "ipw_incremental_value",
     "ipw_value",
     "ipw_with_bootstrap",
@@ -45,6 +49,7 @@ __all__ = [
     "calibrate_uplift",
     "offer_uplift",
     "plan_campaign",
+    "plan_table",
     "plan_value",
     "response_values",
     "save_planning",

@@ -136,7 +136,13 @@ class PlanningResult:
         )
 
     def metrics(self) -> dict:
-        """Headline metrics; the ``plan`` block is what other checks read."""
+        """Headline metrics; the ``plan`` block is what other checks read.
+
+        ``plan`` holds the flattering ``expected_incremental_profit`` (on the
+        estimated uplift) and the honest values next to it: ``true_profit``
+        and ``oracle_true_profit`` on synthetic data, the IPW ``ipw_value``
+        with its interval on any randomized campaign.
+        """
         table = self.policies.set_index("policy")
         plan_row = table.loc["optimized plan"]
         response_name = next(p for p in table.index if p.startswith("top-k by response"))
@@ -151,8 +157,11 @@ class PlanningResult:
                 float(plan_row[honest]) / baseline if baseline > 0 else None
             )
             gain = float(plan_row[honest]) - baseline
+        if "true_profit" in table:
+            plan["true_profit"] = float(plan_row["true_profit"])
         if self.oracle is not None:
             oracle = float(self.settings["oracle_true_profit"])
+            plan["oracle_true_profit"] = oracle
             plan["profit_share_of_oracle"] = (
                 float(plan_row["true_profit"]) / oracle if oracle > 0 else None
             )

@@ -19,8 +19,18 @@ def _check_interface(metrics):
     ):
         for name in names:
             assert math.isfinite(metrics[model][name]) and metrics[model][name] > 0, (model, name)
-    assert metrics["holdout"]["predicted_repeat"] > 0
-    assert metrics["holdout"]["actual_repeat"] > 0
+    holdout = metrics["holdout"]
+    assert holdout["actual_repeat"] > 0
+    # each holdout figure is keyed by its model: the index cannot mix BG/NBD and Pareto/NBD
+    for model in ("bgnbd", "pareto_nbd", "rate_forward", "gap_rule"):
+        assert holdout["predicted_repeat"][model] > 0
+        error = holdout["predicted_repeat"][model] / holdout["actual_repeat"] - 1
+        assert abs(holdout["relative_error"][model] - error) < 1e-4
+    # the headline's error and the decision's are the chosen model's, stated alike
+    chosen = metrics["purchase_model"]
+    first = metrics["headline"][0]
+    assert abs(first["value"] - holdout["relative_error"][chosen]) < 1e-4
+    assert f"by {abs(first['value']):.1%} (" in metrics["decision"]
 
 
 def test_synthetic_run_records_the_models_and_saves_the_value(ci_report):
@@ -40,6 +50,11 @@ def test_synthetic_run_records_the_models_and_saves_the_value(ci_report):
     assert figures["P(alive) ROC AUC against the truth"] == truth["p_alive_auc"]
     assert 0.2 < figures["holdout spend held by the top 20% by predicted value"] <= 1
     assert metrics["decision"].startswith("The value (")
+    # the targeting comparison is recorded with its verdict, and the decision follows it
+    targeting = metrics["targeting"]
+    assert targeting["gain"] == targeting["expected_clv_priced"] - targeting["expected_clv_fixed"]
+    priced = "Price targeting in lifetime value" in metrics["decision"]
+    assert priced == (targeting["material"] and "above 15%" not in metrics["decision"])
 
 
 def test_clv_artifact_has_the_columns_later_stages_read(ci_report):
@@ -65,7 +80,7 @@ def test_cdnow_holdout_within_15_percent(cdnow_report):
     assert metrics["calibration_end"] == "1997-09-30" and metrics["holdout_end"] == "1998-06-30"
     assert metrics["holdout"]["periods"] == 39.0
     holdout = metrics["holdout"]
-    assert abs(holdout["predicted_repeat"] / holdout["actual_repeat"] - 1) < 0.15
+    assert abs(holdout["predicted_repeat"]["bgnbd"] / holdout["actual_repeat"] - 1) < 0.15
     labels = [f["label"] for f in metrics["headline"]]
     assert "P(alive) ROC AUC against the truth" not in labels  # no truth on real data
     assert labels[0] == "holdout repeat purchases, predicted vs actual"

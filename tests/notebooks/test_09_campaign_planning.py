@@ -60,6 +60,8 @@ def test_synthetic_two_offer_plan(offers_report):
     plan = metrics["plan"]
     assert set(plan) == {
         "expected_incremental_profit",
+        "true_profit",
+        "oracle_true_profit",
         "profit_share_of_oracle",
         "profit_vs_response_topk",
         "ipw_value",
@@ -90,7 +92,14 @@ def test_synthetic_two_offer_plan(offers_report):
     assert 2 <= len(headline) <= 4
     assert headline[0]["value"] == pytest.approx(plan["expected_incremental_profit"])
     labels = [figure["label"] for figure in headline]
-    assert "share of the oracle plan's true profit" in labels
+    # The honest value next to the flattering one: the true profit, and the IPW interval.
+    assert labels[1] == "true incremental profit of the plan"
+    assert headline[1]["value"] == pytest.approx(plan["true_profit"])
+    assert f"{plan['profit_share_of_oracle']:.1%} of the oracle" in headline[1]["comparison"]
+    assert headline[0]["comparison"].endswith(
+        f"true profit {plan['true_profit']:,.0f} (synthetic truth); IPW estimate "
+        f"{plan['ipw_value']:,.0f}, 95% CI {plan['ipw_ci_low']:,.0f} to {plan['ipw_ci_high']:,.0f}"
+    )
     assert labels[-1] == "marginal return of the budget"
     assert headline[-1]["value"] == pytest.approx(metrics["budget_shadow_price"])
     counts = contacts["offer"].value_counts()

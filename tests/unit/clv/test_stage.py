@@ -35,8 +35,23 @@ def test_metrics_interface(result):
     for key in ("r", "alpha", "s", "beta"):
         assert metrics["pareto_nbd"][key] > 0
     holdout = metrics["holdout"]
-    assert holdout["actual_repeat"] == result.calho["frequency_holdout"].sum()
-    assert holdout["predicted_repeat"] == pytest.approx(result.predictions["bgnbd"].sum(), abs=1e-3)
+    actual = result.calho["frequency_holdout"].sum()
+    assert holdout["actual_repeat"] == actual
+    # Every holdout figure is keyed by the model it belongs to: none reads as another model's.
+    assert set(holdout["predicted_repeat"]) == set(result.predictions)
+    for name, predicted in result.predictions.items():
+        assert holdout["predicted_repeat"][name] == pytest.approx(predicted.sum(), abs=1e-3)
+        assert holdout["relative_error"][name] == pytest.approx(
+            predicted.sum() / actual - 1, abs=1e-4
+        )
+    assert holdout["predicted_repeat"]["bgnbd"] != holdout["predicted_repeat"]["pareto_nbd"]
+    assert "pareto_nbd_predicted_repeat" not in holdout
+    conditional = result.conditional.set_index("label")
+    for model in ("bgnbd", "pareto_nbd"):
+        errors = metrics["conditional_expectation_error"][model]
+        assert errors["1"] == pytest.approx(
+            conditional.loc["1", model] / conditional.loc["1", "actual"] - 1, abs=1e-4
+        )
     assert metrics["time_unit"] == "W" and metrics["purchase_model"] in ("bgnbd", "pareto_nbd")
     # 2023-01-01 .. 2025-12-31 (last purchase day): calibration the first two thirds
     assert metrics["calibration_end"] == "2024-12-30"

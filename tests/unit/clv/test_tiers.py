@@ -12,6 +12,7 @@ from marketing_utils.clv.tiers import (
     clv_priced_targeting,
     gini,
     lorenz_curve,
+    targeting_table,
     tier_labels,
     value_tiers,
 )
@@ -85,6 +86,7 @@ def test_targeting_priced_in_lifetime_value_by_hand():
     scores = pd.DataFrame({"customer_id": ["a", "b", "c"], "score": [0.5, 0.1, 0.2]})
     value = pd.DataFrame({"customer_id": ["a", "b", "c"], "clv": [1.0, 20.0, 4.0]})
     # fixed: p * 10 >= 1 for all three; priced: p * CLV = 0.5, 2, 0.8: only b
+    # net values: fixed 0.5 + 2 + 0.8 - 3 = 0.3; priced 2 - 1 = 1.0; gain 0.7 = 233% of 0.3
     out = clv_priced_targeting(scores, value, cost_per_contact=1.0, value_per_conversion=10.0)
     assert out == {
         "n_scored": 3,
@@ -93,4 +95,50 @@ def test_targeting_priced_in_lifetime_value_by_hand():
         "overlap": 1,
         "expected_clv_fixed": pytest.approx(0.3),
         "expected_clv_priced": pytest.approx(1.0),
+        "extra_contacts": -2,
+        "gain": pytest.approx(0.7),
+        "relative_gain": pytest.approx(0.7 / 0.3),
+        "material": True,
+        "material_gain": 0.01,
     }
+
+
+def test_a_gain_below_the_material_share_is_negligible():
+    # fixed contacts a (p*10 = 5 >= 1) and b (p*10 = 1 >= 1): net 0.5*100 + 0.1*2 - 2 = 48.2
+    # priced contacts a and c (p*CLV = 50, 0.1*2 = 0.2 < 1, 0.02*60 = 1.2): 50 + 1.2 - 2 = 49.2
+    scores = pd.DataFrame({"customer_id": ["a", "b", "c"], "score": [0.5, 0.1, 0.02]})
+    value = pd.DataFrame({"customer_id": ["a", "b", "c"], "clv": [100.0, 2.0, 60.0]})
+    out = clv_priced_targeting(scores, value, cost_per_contact=1.0, value_per_conversion=10.0)
+    assert out["expected_clv_fixed"] == pytest.approx(48.2)
+    assert out["expected_clv_priced"] == pytest.approx(49.2)
+    assert out["gain"] == pytest.approx(1.0) and out["extra_contacts"] == 0
+    assert out["relative_gain"] == pytest.approx(1.0 / 48.2)  # 2.1%
+    assert out["material"] is True  # above the default 1%
+    strict = clv_priced_targeting(
+        scores, value, cost_per_contact=1.0, value_per_conversion=10.0, material_gain=0.05
+    )
+    assert strict["material"] is False and strict["material_gain"] == 0.05
+    with pytest.raises(ValueError, match="material_gain"):
+        clv_priced_targeting(
+            scores, value, cost_per_contact=1.0, value_per_conversion=10.0, material_gain=1.5
+        )
+
+
+def test_targeting_table_shows_both_rules_and_the_difference():
+    priced = {
+        "contacted_fixed": 4,
+        "contacted_clv": 5,
+        "expected_clv_fixed": 100.0,
+        "expected_clv_priced": 110.0,
+    }
+    table = targeting_table(priced)
+    assert table.index.tolist() == [
+        "fixed value per conversion (04)",
+        "priced in lifetime value",
+        "difference (priced - fixed)",
+    ]
+    assert table["contacts"].tolist() == [4, 5, 1]
+    assert table["expected_net_value"].tolist() == [100.0, 110.0, 10.0]
+    assert table["value_per_contact"].tolist() == [25.0, 22.0, -3.0]
+    empty = targeting_table({**priced, "contacted_clv": 0, "expected_clv_priced": 0.0})
+    assert np.isnan(empty.loc["priced in lifetime value", "value_per_contact"])

@@ -66,6 +66,8 @@ def test_metrics_and_contact_file(result):
     plan = metrics["plan"]
     assert set(plan) == {
         "expected_incremental_profit",
+        "true_profit",
+        "oracle_true_profit",
         "profit_share_of_oracle",
         "profit_vs_response_topk",
         "ipw_value",
@@ -74,6 +76,10 @@ def test_metrics_and_contact_file(result):
         "best_single_offer_value",
     }
     policies = result.policies.set_index("policy")
+    # The honest values sit next to the flattering expected profit.
+    assert plan["true_profit"] == policies.loc["optimized plan", "true_profit"]
+    assert plan["oracle_true_profit"] == result.settings["oracle_true_profit"]
+    assert plan["ipw_value"] == policies.loc["optimized plan", "ipw_value"]
     assert plan["profit_share_of_oracle"] == pytest.approx(
         policies.loc["optimized plan", "true_profit"] / result.settings["oracle_true_profit"]
     )
@@ -148,3 +154,25 @@ def test_response_values_from_clv_by_hand():
     assert info["value_source"] == "margin" and (values == 20.0).all()
     with pytest.raises(DataValidationError, match=r"value_source.*'clv' artifact"):
         response_values(ids, value_per_response=20.0, value_source="clv", clv=None)
+
+
+def test_headline_shows_the_honest_value_next_to_the_expected_profit(result):
+    from marketing_utils.planning import headline
+
+    metrics = result.metrics()
+    plan = metrics["plan"]
+    figures, decision = headline(result, metrics)
+    assert 2 <= len(figures) <= 4
+    first, honest = figures[0], figures[1]
+    assert first["value"] == plan["expected_incremental_profit"]
+    assert first["comparison"] == (
+        "estimated uplift, which flatters the plan; honest value: "
+        f"true profit {plan['true_profit']:,.0f} (synthetic truth); IPW estimate "
+        f"{plan['ipw_value']:,.0f}, 95% CI {plan['ipw_ci_low']:,.0f} to {plan['ipw_ci_high']:,.0f}"
+    )
+    assert honest["label"] == "true incremental profit of the plan"
+    assert honest["value"] == plan["true_profit"]
+    assert honest["comparison"].startswith(f"{plan['profit_share_of_oracle']:.1%} of the oracle")
+    assert f"{plan['ipw_value']:,.0f}" in honest["reading"]
+    n = metrics["n_contacts"]
+    assert decision.startswith(f"Contact {n:,} customers: ")
