@@ -1,13 +1,14 @@
 """Stage 07, demand forecasting: demand series, baselines, models and backtests.
 
-Notebook ``07_demand_forecasting`` calls :func:`forecast_demand` (:mod:`.stage`) and
-the figures of :mod:`.plots`.
+Notebook ``07_demand_forecasting`` calls :func:`forecast_demand` (:mod:`.stage`),
+the figures of :mod:`.plots` and :func:`stage_headline` (:mod:`.headline`).
 """
 
 from .data import OTHER_GROUP, UNSEGMENTED
+from .headline import series_count_figure, stage_headline
 from .metrics import forecast_scores, mae, mape, mase, mase_scale, rmse, smape
 from .models import drift, holt_winters, linear_trend_fourier, seasonal_naive
-from .series import BASELINE
+from .series import BASELINE, MASE_DECIMALS, format_mase, rounded_mase
 from .stage import (
     FREQUENCIES,
     METRICS,
@@ -45,6 +46,7 @@ __all__ = [
     "DemandSeries",
     "FREQUENCIES",
     "Frequency",
+    "MASE_DECIMALS",
     "METRICS",
     "MODEL_NAMES",
     "ORACLE",
@@ -60,6 +62,7 @@ __all__ = [
     "forecast_demand",
     "forecast_scores",
     "forecast_series",
+    "format_mase",
     "get_frequency",
     "holt_winters",
     "linear_trend_fourier",
@@ -74,8 +77,11 @@ __all__ = [
     "prediction_interval",
     "rmse",
     "rolling_origin_splits",
+    "rounded_mase",
     "seasonal_naive",
+    "series_count_figure",
     "smape",
+    "stage_headline",
     "truth_expected_demand",
     "verdict",
 ]

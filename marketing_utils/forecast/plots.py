@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..plotting import PALETTE, finish
-from .series import BASELINE, SeriesForecast
+from .series import BASELINE, SeriesForecast, format_mase
 from .stage import DemandForecast, DemandSeries
 from .truth import OracleComparison
 
@@ -72,7 +72,7 @@ def forecast_figure(
             color=shades[i % len(shades)],
             lw=1.5,
             ls="--",
-            label=f"backtest origin {origin} (MASE {mase_by_origin[origin]:.2f})",
+            label=f"backtest origin {origin} (MASE {format_mase(mase_by_origin[origin])})",
         )
     future = result.forecast
     ax.fill_between(
@@ -129,12 +129,38 @@ def backtest_errors_figure(result: SeriesForecast, metric: str = "mase") -> plt.
     return fig
 
 
+#: Candidate ticks of a logarithmic MASE axis: 1-2-5 steps, read as plain numbers.
+_LOG_TICKS = np.array([m * 10.0**e for e in range(-3, 4) for m in (1, 2, 5)])
+
+
+def _log_axis_ticks(values: np.ndarray, reference: float = 1.0) -> tuple[tuple, np.ndarray]:
+    """Limits and readable major ticks of a log axis showing ``values`` and ``reference``.
+
+    Matplotlib labels the minor ticks of a log axis spanning a decade or two
+    with mathtext ("3×10⁻¹"), and those labels run into each other; plain
+    1-2-5 ticks (0.2, 0.5, 1, 2) never do. The limits are the 1-2-5 ticks just
+    outside the values; when more than seven ticks would crowd the axis, only
+    the powers of ten are labelled.
+    """
+    finite = values[np.isfinite(values) & (values > 0)]
+    low = min(float(finite.min()) if finite.size else reference, reference) / 1.1
+    high = max(float(finite.max()) if finite.size else reference, reference) * 1.1
+    candidates = _LOG_TICKS
+    low = float(candidates[candidates <= low].max()) if (candidates <= low).any() else low
+    high = float(candidates[candidates >= high].min()) if (candidates >= high).any() else high
+    ticks = candidates[(candidates >= low) & (candidates <= high)]
+    if len(ticks) > 7:
+        ticks = ticks[np.isclose(np.log10(ticks), np.round(np.log10(ticks)))]
+    return (low, high), ticks
+
+
 def series_mase_figure(forecast: DemandForecast, measure: str = "revenue") -> plt.Figure:
     """Best model's backtest MASE against the baseline's, for every series of ``measure``.
 
     The MASE axis is logarithmic (series differ by orders of magnitude, and
-    ratios are what matter); a series whose MASE is undefined (no sales in a
-    training window) is marked as such.
+    ratios are what matter), with plain 1-2-5 ticks (0.2, 0.5, 1, 2, ...); a
+    series whose MASE is undefined (its in-sample seasonal naive error is 0 at
+    some backtest origin, mostly: no sales before it) is marked as such.
     """
     rows = forecast.series[forecast.series["measure"] == measure].iloc[::-1]
     labels = [f"{d}: {g}" for d, g in zip(rows["dimension"], rows["group"], strict=True)]
@@ -146,6 +172,13 @@ def series_mase_figure(forecast: DemandForecast, measure: str = "revenue") -> pl
     )
     ax.scatter(rows["best_mase"], y, color=PALETTE[0], label="best model", zorder=3)
     ax.set_xscale("log")
+    limits, ticks = _log_axis_ticks(
+        np.concatenate([rows["best_mase"].to_numpy(float), rows["baseline_mase"].to_numpy(float)])
+    )
+    ax.set_xlim(*limits)
+    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(mticker.NullFormatter())
     for yi, (value, model) in enumerate(zip(rows["best_mase"], rows["best_model"], strict=True)):
         if np.isfinite(value):
             ax.annotate(
@@ -158,7 +191,7 @@ def series_mase_figure(forecast: DemandForecast, measure: str = "revenue") -> pl
             )
         else:
             ax.annotate(
-                "MASE undefined (no sales in a training window)",
+                "MASE undefined (in-sample naive error 0): not counted",
                 (1.0, yi),
                 fontsize=7,
                 va="center",
@@ -206,7 +239,7 @@ def oracle_figure(
         expected.reindex(shown).to_numpy(),
         color=PALETTE[2],
         lw=2,
-        label=f"true expected (MASE {comparison.oracle_mase:.2f})",
+        label=f"true expected (MASE {format_mase(comparison.oracle_mase)})",
     )
     for i, (_, rows) in enumerate(best.groupby("origin")):
         ax.plot(
@@ -215,7 +248,7 @@ def oracle_figure(
             color=PALETTE[0],
             lw=1.5,
             ls="--",
-            label=f"{result.best_model} backtest (MASE {comparison.best_mase:.2f})"
+            label=f"{result.best_model} backtest (MASE {format_mase(comparison.best_mase)})"
             if i == 0
             else None,
         )

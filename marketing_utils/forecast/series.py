@@ -20,10 +20,48 @@ from .backtest import METRICS, Backtest, backtest, prediction_interval
 from .data import Frequency, get_frequency
 from .models import make_models
 
-__all__ = ["BASELINE", "SeriesForecast", "forecast_series", "verdict"]
+__all__ = [
+    "BASELINE",
+    "MASE_DECIMALS",
+    "SeriesForecast",
+    "format_mase",
+    "forecast_series",
+    "rounded_mase",
+    "verdict",
+]
 
 #: The model every other model must beat.
 BASELINE = "seasonal_naive"
+
+#: How :attr:`SeriesForecast.undefined_mase` starts when nothing was sold before an origin.
+NO_SALES = "no sales before the backtest origin"
+
+#: Decimals of every MASE a reader sees (sentences, headline, tables, figures): one
+#: rounding everywhere, so the same number never reads 1.27 in one place and 1.28 in another.
+MASE_DECIMALS = 2
+
+
+def rounded_mase(value: float) -> float:
+    """A MASE rounded as it is shown (:data:`MASE_DECIMALS`); NaN stays NaN.
+
+    Examples
+    --------
+    >>> rounded_mase(1.275306)
+    1.28
+    """
+    return round(float(value), MASE_DECIMALS)
+
+
+def format_mase(value: float) -> str:
+    """A MASE as a reader sees it everywhere: :data:`MASE_DECIMALS` decimals, or "undefined".
+
+    Examples
+    --------
+    >>> format_mase(1.275306), format_mase(0.608374), format_mase(float("nan"))
+    ('1.28', '0.61', 'undefined')
+    """
+    value = float(value)
+    return "undefined" if not np.isfinite(value) else f"{rounded_mase(value):.{MASE_DECIMALS}f}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +87,11 @@ class SeriesForecast:
         Length of the history.
     notes : list of str
         Fallbacks and exclusions for this series, in plain words.
+    undefined_mase : str
+        Why the MASE of this series is undefined at some backtest origin
+        (empty when it is defined at every origin), in a few words: e.g. "no
+        sales before the backtest origin 2025-06-30" (the in-sample seasonal
+        naive error, MASE's denominator, is then 0).
     """
 
     name: str
@@ -59,6 +102,28 @@ class SeriesForecast:
     level: float
     n_periods: int
     notes: list[str] = field(default_factory=list)
+    undefined_mase: str = ""
+
+    @property
+    def mase_defined(self) -> bool:
+        """Whether the best model's and the baseline's backtest MASE are both defined."""
+        summary = self.backtest.summary.set_index("model")
+        if BASELINE not in summary.index:
+            return False
+        return bool(
+            np.isfinite(summary.loc[self.best_model, "mase"])
+            and np.isfinite(summary.loc[BASELINE, "mase"])
+        )
+
+    def summary_table(self) -> pd.DataFrame:
+        """Every model's mean backtest scores, rounded as a reader sees them (best first).
+
+        MASE keeps :data:`MASE_DECIMALS` decimals (as in every sentence and the
+        headline), MAE and RMSE are in the series' units (whole numbers),
+        sMAPE and MAPE in percent with two decimals.
+        """
+        table = self.backtest.summary.round({"mae": 0, "rmse": 0, "smape": 2, "mape": 2})
+        return table.assign(mase=table["mase"].map(rounded_mase)).reset_index(drop=True)
 
     def summary_row(self) -> dict:
         """Best model, its backtest MASE and the baseline's, for the series table."""
@@ -75,7 +140,31 @@ class SeriesForecast:
         # The best model is the one with the lowest backtest MASE, so it beats the
         # baseline exactly when it is not the baseline (ties go to the baseline).
         row["beats_baseline"] = bool(baseline is not None and self.best_model != BASELINE)
+        # A series whose MASE is undefined was ranked on MAE: it is left out of the
+        # counts of series beating the baseline (see DemandForecast.metrics).
+        row["mase_defined"] = self.mase_defined
         return row
+
+
+def _undefined_mase_reason(series: pd.Series, scores: pd.DataFrame, season_length: int) -> str:
+    """Why MASE is undefined at some origins of a backtest, in a few words ("" when it never is).
+
+    MASE divides by the in-sample error of the seasonal naive forecast on the
+    training window; it is undefined when that error is 0: the window repeats
+    itself exactly at the seasonal lag, most often because nothing was sold
+    before the origin (a segment of customers who all bought for the first
+    time later).
+    """
+    undefined = scores.loc[scores["mase"].isna(), "origin_period"].drop_duplicates()
+    if undefined.empty:
+        return ""
+    values = series.to_numpy(dtype=float)
+    positions = series.index.get_indexer(pd.DatetimeIndex(undefined))
+    last = max(pd.Timestamp(series.index[p]).date() for p in positions)
+    if all(not np.any(values[:p] != 0) for p in positions):
+        return f"{NO_SALES} {last}"
+    lag = "one season" if season_length > 1 else "one period"
+    return f"the history before the backtest origin {last} repeats itself exactly {lag} apart"
 
 
 def _future_periods(index: pd.DatetimeIndex, spec: Frequency, horizon: int) -> pd.DatetimeIndex:
@@ -174,6 +263,7 @@ def forecast_series(
         season_length=season_length,
     )
     notes.extend(f"model {m} left out: {why}" for m, why in result.excluded.items())
+    undefined = _undefined_mase_reason(series, result.scores, season_length)
     best = result.best_model
     point = np.clip(models[best](values, horizon), 0.0, None)
     errors = result.predictions.loc[result.predictions["model"] == best, "error"].to_numpy()
@@ -187,7 +277,15 @@ def forecast_series(
         }
     )
     return SeriesForecast(
-        name, result, best, season_length, forecast, interval_level, len(values), notes
+        name,
+        result,
+        best,
+        season_length,
+        forecast,
+        interval_level,
+        len(values),
+        notes,
+        undefined_mase=undefined,
     )
 
 
@@ -199,21 +297,22 @@ def verdict(result: SeriesForecast) -> str:
     """One honest sentence: does the best model beat the (seasonal) naive baseline?
 
     "Beats" means a lower mean backtest MASE (MAE when MASE is undefined), the
-    criterion that picks the best model.
+    criterion that picks the best model. MASE is shown with :data:`MASE_DECIMALS`
+    decimals, as everywhere else (:func:`format_mase`).
     """
     row = result.summary_row()
     baseline = "seasonal naive" if result.season_length > 1 else "naive"
     if not row["beats_baseline"]:
         return (
             f"{result.name}: no model beats the {baseline} baseline on the backtest "
-            f"(baseline MASE {_number(row['baseline_mase'], 3)}, "
+            f"(baseline MASE {format_mase(row['baseline_mase'])}, "
             f"MAE {_number(row['baseline_mae'], 0)}); the forecast is the baseline's, and the "
             "other models are unproven on this series."
         )
     gain = 1.0 - row["best_mae"] / row["baseline_mae"] if row["baseline_mae"] > 0 else np.nan
     return (
         f"{result.name}: {result.best_model} beats the {baseline} baseline on the backtest: "
-        f"MASE {_number(row['best_mase'], 3)} against {_number(row['baseline_mase'], 3)}, "
+        f"MASE {format_mase(row['best_mase'])} against {format_mase(row['baseline_mase'])}, "
         f"MAE {_number(row['best_mae'], 0)} against {_number(row['baseline_mae'], 0)}"
         + (f" ({gain:.0%} lower)." if np.isfinite(gain) else ".")
     )

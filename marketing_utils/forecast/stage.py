@@ -39,7 +39,7 @@ from .data import (
     period_totals,
 )
 from .models import MODEL_NAMES, make_models
-from .series import SeriesForecast, forecast_series, verdict
+from .series import SeriesForecast, forecast_series, format_mase, rounded_mase, verdict
 
 __all__ = [
     "FREQUENCIES",
@@ -55,13 +55,29 @@ __all__ = [
     "demand_series",
     "forecast_demand",
     "forecast_series",
+    "format_mase",
     "get_frequency",
     "make_models",
+    "measures_phrase",
     "period_totals",
     "prediction_interval",
     "rolling_origin_splits",
     "verdict",
 ]
+
+
+def measures_phrase(measures: Sequence[str]) -> str:
+    """How the measures of a count of series are named ("revenue and orders counted separately").
+
+    Examples
+    --------
+    >>> measures_phrase(["revenue"]), measures_phrase(["revenue", "orders"])
+    ('revenue', 'revenue and orders counted separately')
+    """
+    measures = list(measures)
+    if len(measures) == 1:
+        return measures[0]
+    return " and ".join(measures) + " counted separately"
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,92 @@ class DemandForecast:
             },
         }
 
+    def group_series(self) -> pd.DataFrame:
+        """The category and segment series (every series but the totals), with their scores."""
+        return self.series[self.series["dimension"] != "total"]
+
+    def series_counts(self) -> dict:
+        """How many category and segment series beat the baseline, counted honestly.
+
+        Only series whose backtest MASE is defined (best model's and
+        baseline's) are compared; a series whose MASE is undefined (its
+        in-sample seasonal naive error is 0 at some origin, see
+        :attr:`SeriesForecast.undefined_mase`) is neither a success nor a
+        failure, and is listed under ``mase_undefined`` with the reason.
+        The total series are left out: the headline reports them on their own.
+
+        Returns
+        -------
+        dict
+            ``group_series`` (category and segment series, every measure),
+            ``compared`` (those with a defined MASE), ``beating_baseline``
+            (of the compared), ``mase_undefined`` (their number) and
+            ``mase_undefined_series`` (series name → why).
+        """
+        groups = self.group_series()
+        defined = groups["mase_defined"].astype(bool)
+        undefined = {}
+        for dimension, group, measure in groups.loc[
+            ~defined, ["dimension", "group", "measure"]
+        ].itertuples(index=False):
+            result = self.results[(dimension, group, measure)]
+            undefined[result.name] = result.undefined_mase or (
+                "the baseline could not be scored on this series"
+            )
+        return {
+            "group_series": int(len(groups)),
+            "compared": int(defined.sum()),
+            "beating_baseline": int((groups["beats_baseline"].astype(bool) & defined).sum()),
+            "mase_undefined": int((~defined).sum()),
+            "mase_undefined_series": undefined,
+        }
+
+    def series_verdict(self) -> str:
+        """What section 7's counts say, in words: compared, beaten, and left out and why."""
+        counts = self.series_counts()
+        if not counts["group_series"]:
+            return "No category or segment series: only the totals were forecast."
+        measures = measures_phrase(dict.fromkeys(self.group_series()["measure"]))
+        sentence = (
+            f"{counts['beating_baseline']} of the {counts['compared']} category and segment "
+            f"series ({measures}) with a defined MASE have a model that beats the seasonal "
+            "naive baseline on the backtest (the total series are not counted)."
+        )
+        if counts["mase_undefined"]:
+            # "segment: new (revenue)" and "(orders)" with the same reason read as one group.
+            groups: dict[tuple[str, str], list[str]] = {}
+            for name, why in counts["mase_undefined_series"].items():
+                group, _, measure = name.rpartition(" (")
+                groups.setdefault((group, why), []).append(measure.rstrip(")"))
+            listed = "; ".join(
+                f"{group} ({', '.join(measures)}): {why}"
+                for (group, why), measures in groups.items()
+            )
+            sentence += (
+                f" {counts['mase_undefined']} more series have an undefined MASE (the in-sample "
+                "seasonal naive error, its denominator, is 0 at a backtest origin) and are not "
+                f"counted: {listed}."
+            )
+        return sentence
+
+    def series_table(self) -> pd.DataFrame:
+        """The series table as a reader sees it: MASE rounded as everywhere else."""
+        shown = [
+            "dimension",
+            "group",
+            "measure",
+            "best_model",
+            "best_mase",
+            "baseline_mase",
+            "beats_baseline",
+            "mase_defined",
+        ]
+        table = self.series[shown]
+        return table.assign(
+            best_mase=table["best_mase"].map(rounded_mase),
+            baseline_mase=table["baseline_mase"].map(rounded_mase),
+        )
+
     def metrics(self) -> dict:
         """Headline metrics (JSON-ready, deterministic for the same data and params).
 
@@ -122,7 +224,12 @@ class DemandForecast:
         ``baseline_mase``, ``beats_baseline``, ``season_length`` and
         ``models`` (every model's backtest MASE, MAE, RMSE, sMAPE and MAPE);
         the other measures' totals sit under their own name (``"orders"``),
-        followed by counts over every series.
+        followed by ``n_series`` (every series, the totals included),
+        ``best_model_counts`` (over every series) and the honest counts of
+        :meth:`series_counts` (category and segment series with a defined MASE
+        only): ``n_group_series``, ``n_series_compared``,
+        ``series_beating_baseline``, ``n_series_mase_undefined`` and
+        ``mase_undefined_series``.
         """
         measures = list(dict.fromkeys(self.series["measure"]))
         headline = "revenue" if "revenue" in measures else measures[0]
@@ -136,10 +243,15 @@ class DemandForecast:
         for measure in measures:
             if measure != headline:
                 metrics[measure] = self._measure_metrics(measure)
+        counts = self.series_counts()
         metrics.update(
             {
                 "n_series": int(len(self.series)),
-                "series_beating_baseline": int(self.series["beats_baseline"].sum()),
+                "n_group_series": counts["group_series"],
+                "n_series_compared": counts["compared"],
+                "series_beating_baseline": counts["beating_baseline"],
+                "n_series_mase_undefined": counts["mase_undefined"],
+                "mase_undefined_series": counts["mase_undefined_series"],
                 "best_model_counts": {
                     str(k): int(v)
                     for k, v in self.series["best_model"].value_counts().sort_index().items()

@@ -25,7 +25,7 @@ from ..datasets.synthetic_demand import expected_daily_demand
 from ..errors import DataValidationError
 from .backtest import METRICS, backtest
 from .data import Frequency, get_frequency
-from .series import BASELINE, SeriesForecast
+from .series import BASELINE, SeriesForecast, format_mase
 
 __all__ = [
     "ORACLE",
@@ -240,8 +240,8 @@ def oracle_verdict(comparison: OracleComparison, name: str = "the series") -> st
     c = comparison
     if not np.isfinite(c.gap_closed_share):
         return (
-            f"On {name} the true expected demand (MASE {c.oracle_mase:.2f}) does not beat the "
-            f"seasonal naive baseline (MASE {c.baseline_mase:.2f}) on this backtest: chance "
+            f"On {name} the true expected demand (MASE {format_mase(c.oracle_mase)}) does not beat the "
+            f"seasonal naive baseline (MASE {format_mase(c.baseline_mase)}) on this backtest: chance "
             "dominates the test windows, and the gap cannot be measured."
         )
     if c.best_model == BASELINE:
@@ -252,7 +252,7 @@ def oracle_verdict(comparison: OracleComparison, name: str = "the series") -> st
             "the best possible"
         )
     return (
-        f"On {name}: best model ({c.best_model}) MASE {c.best_mase:.2f}, true expected demand "
-        f"(the best possible forecast) {c.oracle_mase:.2f}, seasonal naive "
-        f"{c.baseline_mase:.2f}: {place}."
+        f"On {name}: best model ({c.best_model}) MASE {format_mase(c.best_mase)}, true expected demand "
+        f"(the best possible forecast) {format_mase(c.oracle_mase)}, seasonal naive "
+        f"{format_mase(c.baseline_mase)}: {place}."
     )

@@ -129,6 +129,66 @@ class Evaluation:
         base = self.table.loc[baseline, metric]
         return float(self.table.loc[method, metric] / base - 1.0) if base > 0 else float("nan")
 
+    def paired_difference(
+        self,
+        method: str,
+        baseline: str,
+        metric: str = "ndcg",
+        *,
+        level: float = 0.95,
+        n_boot: int = 1000,
+        seed: int = 0,
+    ) -> dict:
+        """``method`` minus ``baseline`` on ``metric``, with a paired bootstrap interval.
+
+        Both methods are scored on the same evaluated customers, so the
+        difference is resampled customer by customer (a *paired* bootstrap:
+        each resample draws customers with replacement and takes the mean of
+        their differences); the interval is the percentile interval of those
+        means. A difference whose interval holds 0 is a tie on this data.
+
+        Returns
+        -------
+        dict
+            ``method``, ``baseline``, ``difference`` (the mean of the
+            differences, equal to the difference of the table's means),
+            ``low`` and ``high`` (the interval), ``level``, ``n_customers``.
+
+        Raises
+        ------
+        DataValidationError
+            When a method was not evaluated or ``level`` is not in (0, 1).
+        """
+        if not 0 < level < 1:
+            raise DataValidationError("level", f"expected a level in (0, 1), found {level}")
+        missing = [m for m in (method, baseline) if m not in self.table.index]
+        if missing:
+            raise DataValidationError(
+                "method",
+                f"expected evaluated methods among {list(self.table.index)}, found {missing}",
+            )
+        people = self.per_customer[self.per_customer["method"].isin([method, baseline])]
+        wide = people.pivot(index="customer_id", columns="method", values=metric)
+        differences = (wide[method] - wide[baseline]).dropna().to_numpy(dtype=float)
+        n = len(differences)
+        rng = np.random.default_rng(seed)
+        means = []
+        chunk = max(1, min(n_boot, 2_000_000 // max(n, 1)))  # bounded memory per draw
+        for start in range(0, n_boot, chunk):
+            draws = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
+            means.append(differences[draws].mean(axis=1))
+        means = np.concatenate(means) if n else np.zeros(1)
+        tail = (1.0 - level) / 2.0
+        return {
+            "method": method,
+            "baseline": baseline,
+            "difference": float(differences.mean()) if n else 0.0,
+            "low": float(np.quantile(means, tail)),
+            "high": float(np.quantile(means, 1.0 - tail)),
+            "level": float(level),
+            "n_customers": int(n),
+        }
+
 
 def _coverage(columns: np.ndarray, k: int, n_catalog: int) -> float:
     """:func:`~.metrics.catalog_coverage` of lists given as column numbers (-1: none)."""

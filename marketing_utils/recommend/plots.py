@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -184,13 +185,20 @@ def metrics_figure(table: pd.DataFrame, k: int) -> plt.Figure:
 def metrics_at_k_figure(
     by_k: pd.DataFrame, metrics: tuple[str, ...] = ("ndcg", "recall")
 ) -> plt.Figure:
-    """Each metric against the list length k, one line per method."""
+    """Each metric against the list length k, one line per method.
+
+    The x axis is ticked at the list lengths evaluated, and only there: a list
+    holds a whole number of products (no 2.5 or 7.5).
+    """
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    lengths = sorted({int(k) for k in by_k["k"]})
     for ax, metric in zip(axes[0], metrics, strict=True):
         for position, (method, curve) in enumerate(by_k.groupby("method", sort=False)):
             ax.plot(
                 curve["k"], curve[metric], marker="o", label=method, color=_colour(method, position)
             )
+        ax.set_xticks(lengths, [str(k) for k in lengths])
+        ax.xaxis.set_minor_locator(mticker.NullLocator())
         finish(ax, f"{_LABELS[metric]}@k", "list length k (products)", f"{_LABELS[metric]} (0-1)")
     axes[0][0].legend()
     fig.tight_layout()

@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from .base import Recommender
 from .baselines import PopularityRecommender, SegmentPopularityRecommender
+from .coldstart import ColdStartEvaluation
 from .evaluation import Evaluation, recommend_with_fallback
 from .interactions import Interactions, TimeSplit, interaction_matrix
 from .item_cf import ItemKNNRecommender
@@ -26,6 +27,7 @@ from .user_cf import UserKNNRecommender
 __all__ = [
     "METHODS",
     "ModelSettings",
+    "cold_start_verdict",
     "export_recommendations",
     "fit_for_export",
     "fit_models",
@@ -250,19 +252,85 @@ def fit_for_export(
     return models
 
 
-def latent_verdict(table: pd.DataFrame, metric: str = "ndcg") -> str:
-    """One sentence comparing ALS and BPR with item-kNN on ``metric``, from the table's numbers."""
+def latent_verdict(
+    evaluation: Evaluation,
+    metric: str = "ndcg",
+    *,
+    level: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> str:
+    """One sentence comparing ALS and BPR with item-kNN on ``metric``, from the run's numbers.
+
+    A method "beats" item-kNN only when the paired bootstrap interval of the
+    difference (:meth:`~.evaluation.Evaluation.paired_difference`) lies
+    above 0, "does worse than" it when the interval lies below 0; otherwise
+    the two tie on this data, however the means are ordered.
+    """
+    table = evaluation.table
     if "item_cf" not in table.index:
         return "item-kNN was not evaluated: no comparison."
     base = float(table.loc["item_cf", metric])
     parts = []
     for name, label in (("als", "ALS"), ("bpr", "BPR")):
-        if name in table.index:
-            value = float(table.loc[name, metric])
-            relation = "beats" if value > base else "does not beat"
-            change = f"{value / base - 1:+.1%}" if base > 0 else "n/a"
-            parts.append(f"{label} {relation} item-kNN ({value:.3f} vs {base:.3f}, {change})")
-    return ("; ".join(parts) + f" on {metric}@k.") if parts else "No latent-factor model ran."
+        if name not in table.index:
+            continue
+        value = float(table.loc[name, metric])
+        diff = evaluation.paired_difference(
+            name, "item_cf", metric, level=level, n_boot=n_boot, seed=seed
+        )
+        if diff["low"] > 0:
+            relation = "beats"
+        elif diff["high"] < 0:
+            relation = "does worse than"
+        else:
+            relation = "ties with"
+        change = f", {value / base - 1:+.1%}" if base > 0 else ""
+        parts.append(
+            f"{label} {relation} item-kNN ({value:.3f} vs {base:.3f}{change}; "
+            f"{level:.0%} interval of the difference {diff['low']:+.3f} to {diff['high']:+.3f})"
+        )
+    if not parts:
+        return "No latent-factor model ran."
+    return (
+        "; ".join(parts) + f" on {metric}@k (paired bootstrap over the "
+        f"{int(table.loc['item_cf', 'n_evaluated']):,} evaluated customers; an interval "
+        "holding 0 is a tie)."
+    )
+
+
+def cold_start_verdict(cold_start: ColdStartEvaluation, metric: str = "ndcg") -> str:
+    """Which method to launch new products with, from the cold-start split's numbers.
+
+    Names the method with the highest ``metric`` at k on the new products,
+    with its NDCG, MAP and coverage against every other method's, and the
+    advice that follows from it.
+    """
+    table = cold_start.table
+    if table.empty:
+        return "No cold-start evaluation: no advice on new products."
+    order = table[metric].sort_values(ascending=False, kind="stable").index
+    best = str(order[0])
+    k = cold_start.k
+
+    def name(method: str) -> str:
+        if method == "popularity":
+            return "category popularity"
+        return METHOD_NAMES.get(method, method)
+
+    def against(column: str, label: str) -> str:
+        others = ", ".join(f"{table.loc[m, column]:.3g} for {name(m)}" for m in order[1:])
+        return f"{label} {table.loc[best, column]:.3g}" + (f" against {others}" if others else "")
+
+    comparisons = "; ".join(
+        against(column, label)
+        for column, label in (("ndcg", f"NDCG@{k}"), ("map", f"MAP@{k}"), ("coverage", "coverage"))
+        if column in table.columns
+    )
+    return (
+        f"On new products {name(best)} ({best}) does best: {comparisons}. "
+        f"Launch new products to the customers {name(best)} puts them in front of."
+    )
 
 
 def population_at_cutoff(
@@ -358,7 +426,8 @@ def stage_metrics(
     ``chosen_within_best`` its test NDCG@k relative to the best test NDCG@k
     (1 = the choice was the best on test too). ``cold_start.methods.<name>``
     are the metrics of ranking the new products (see
-    :func:`~.coldstart.evaluate_cold_start`). With ``oracle`` (see
+    :func:`~.coldstart.evaluate_cold_start`) and ``cold_start.best_method``
+    the one with the highest NDCG@k on them (see :func:`cold_start_verdict`). With ``oracle`` (see
     :func:`~.oracle.oracle_comparison`, synthetic data only): ``oracle``
     (its metrics), ``oracle_ndcg_at_k``, ``share_of_oracle`` and
     ``share_of_oracle_recall`` (method -> share). With ``customer_sample``
@@ -429,6 +498,8 @@ def stage_metrics(
     if cold_start is not None:
         out["cold_start"] = {
             **dict(cold_start_counts or {}),
+            # The method that ranks the new products best (NDCG@k): the launch advice.
+            "best_method": str(cold_start.table["ndcg"].idxmax()),
             "methods": {
                 name: {m: float(v) for m, v in row.items() if m != "n_evaluated"}
                 for name, row in cold_start.table.iterrows()

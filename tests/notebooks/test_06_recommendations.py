@@ -77,6 +77,81 @@ def _check_oracle(metrics):
     assert metrics["share_of_oracle"]["popularity"] < 0.3
 
 
+def _printed(result, stem="06_recommendations"):
+    """Every line the executed notebook printed."""
+    import nbformat
+
+    notebook = nbformat.read(result.report_dir / "notebooks" / f"{stem}.ipynb", as_version=4)
+    return [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+        for line in output.get("text", "").splitlines()
+    ]
+
+
+def _check_printed_verdicts(result, metrics):
+    """The sentences the notebook prints follow from the run's own numbers."""
+    lines = _printed(result)
+    # New products: the advice names the method that ranked them best, whichever it is.
+    cold = metrics["cold_start"]
+    best = max(cold["methods"], key=lambda m: cold["methods"][m]["ndcg"])
+    assert cold["best_method"] == best
+    advice = next(line for line in lines if line.startswith("On new products "))
+    assert f"({best}) does best" in advice
+    assert advice.endswith("puts them in front of.")
+    # ALS and BPR against item-kNN: a win only when the paired bootstrap interval says so.
+    latent = next(line for line in lines if "item-kNN (" in line)
+    assert latent.count("interval of the difference") == 2
+    for label, name in (("ALS", "als"), ("BPR", "bpr")):
+        clause = latent.split(f"{label} ", 1)[1].split(")", 1)[0]
+        low, high = (float(x) for x in clause.split("difference ")[1].split(" to "))
+        relation = "beats" if low > 0 else "does worse than" if high < 0 else "ties with"
+        assert clause.startswith(f"{relation} item-kNN"), clause
+        # The interval holds the observed difference of the two means.
+        difference = metrics["methods"][name]["ndcg"] - metrics["methods"]["item_cf"]["ndcg"]
+        assert low - 0.001 <= difference <= high + 0.001
+
+
+def test_section_references_point_at_the_section_that_writes_the_lists():
+    """The save section names the section that writes the two CSV files, by its title."""
+    import re
+
+    import nbformat
+
+    from tests.notebooks.conftest import ROOT
+
+    notebook = nbformat.read(ROOT / "notebooks" / "06_recommendations.ipynb", as_version=4)
+    sections, current = {}, None
+    for cell in notebook.cells:
+        heading = (
+            re.match(r"## (\d+b?)\. (.+)", cell.source) if cell.cell_type == "markdown" else None
+        )
+        if heading:
+            current = heading[2].splitlines()[0].strip()
+        sections.setdefault(current, []).append(cell)
+    writer = next(
+        title
+        for title, cells in sections.items()
+        if any(c.cell_type == "code" and '"recommendations.csv"' in c.source for c in cells)
+        and any(c.cell_type == "code" and '"contact_plan.csv"' in c.source for c in cells)
+    )
+    mentions = [
+        " ".join(c.source.split())
+        for cells in sections.values()
+        for c in cells
+        if c.cell_type == "markdown" and "two CSV files" in c.source
+    ]
+    assert mentions, "the save section no longer mentions the two CSV files"
+    for text in mentions:
+        assert f"*{writer}*" in text, (writer, text)
+        assert not re.search(r"CSV files of section \d", text)
+    takeaway = next(c.source for c in notebook.cells if "New products need text" in c.source)
+    assert "the hybrid model" not in takeaway  # the advice is the run's, printed in section 10
+
+
 def _independent_counts(report_dir, horizon_days):
     """Population, cold start and evaluated customers recomputed from stage 01's artifacts."""
     store = Artifacts(report_dir)
@@ -157,6 +232,7 @@ def test_item_cf_beats_popularity_on_synthetic_data(ci_report):
         < 0.5 * metrics["methods"]["item_cf"]["coverage"]
     )
     _check_oracle(metrics)
+    _check_printed_verdicts(result, metrics)
     expected = _independent_counts(result.report_dir, metrics["horizon_days"])
     assert {key: metrics[key] for key in expected} == expected
     assert metrics["cold_start_customers"] > 0  # signed up before the cutoff, no purchase yet

@@ -52,9 +52,39 @@ def test_synthetic_weekly_revenue_beats_the_baseline(ci_report):
         metrics["n_series"] >= 18
         and sum(metrics["best_model_counts"].values()) == metrics["n_series"]
     )
+    _check_series_counts(metrics)
     assert any("partial week starting 2022-12-26" in note for note in metrics["notes"])
     assert any("partial week starting 2025-12-29" in note for note in metrics["notes"])
     _check_truth(metrics)
+
+
+def _check_series_counts(metrics):
+    """The headline's series count: category and segment series with a defined MASE only."""
+    assert metrics["n_group_series"] == metrics["n_series"] - 2  # the two totals left out
+    assert (
+        metrics["n_series_compared"] + metrics["n_series_mase_undefined"]
+        == metrics["n_group_series"]
+    )
+    assert 0 <= metrics["series_beating_baseline"] <= metrics["n_series_compared"]
+    undefined = metrics["mase_undefined_series"]
+    assert len(undefined) == metrics["n_series_mase_undefined"]
+    for name, why in undefined.items():
+        assert not name.startswith("total"), name
+        assert why.startswith(("no sales before the backtest origin", "the history before")), why
+    figure = next(
+        f for f in metrics["headline"] if f["label"] == "series where a model beats the baseline"
+    )
+    assert figure["value"] == metrics["series_beating_baseline"] / metrics["n_series_compared"]
+    assert figure["comparison"].startswith(
+        f"{metrics['series_beating_baseline']} of {metrics['n_series_compared']} series "
+        "(revenue and orders counted separately)"
+    )
+    # One rounding of MASE everywhere: the headline's value and its baseline comparison.
+    mase = next(f for f in metrics["headline"] if f["label"] == "backtest error (MASE)")
+    assert mase["value"] == round(metrics["best_mase"], 2)
+    assert (
+        f"seasonal naive baseline: {round(metrics['baseline_mase'], 2):.2f} " in mase["comparison"]
+    )
 
 
 def _check_truth(metrics):

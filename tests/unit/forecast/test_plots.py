@@ -104,3 +104,50 @@ def test_oracle_figure_shows_realized_truth_and_the_best_models_backtests(demand
     assert len(ax.lines[0].get_xdata()) == 36 - 12
     np.testing.assert_allclose(ax.lines[1].get_ydata(), expected.iloc[12:])
     assert len(ax.lines) == 2 + 2  # one dashed line per backtest origin
+
+
+def _visible_tick_labels(fig, ax):
+    """The x tick labels drawn inside the axis (major and minor), left to right."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    low, high = ax.get_xlim()
+    ticks = [
+        *zip(ax.xaxis.get_majorticklocs(), ax.xaxis.get_majorticklabels(), strict=True),
+        *zip(ax.xaxis.get_minorticklocs(), ax.xaxis.get_minorticklabels(), strict=True),
+    ]
+    labels = sorted(
+        (loc, label)
+        for loc, label in ticks
+        if low <= loc <= high and label.get_visible() and label.get_text()
+    )
+    return [label for _, label in labels], [
+        label.get_window_extent(renderer) for _, label in labels
+    ]
+
+
+def test_series_mase_axis_has_readable_ticks_that_do_not_overlap():
+    # MASE from 0.15 to 3.41 (the default run's revenue series): matplotlib's own log ticks
+    # label the minor ticks "3×10⁻¹", "4×10⁻¹", ... and those labels run into each other.
+    from types import SimpleNamespace
+
+    best = [0.15, 0.22, 0.42, 0.61, 0.75, 0.91, 1.06, 1.37, 1.92, np.nan]
+    baseline = [1.65, 1.89, 1.44, 1.28, 1.28, 1.01, 1.53, 1.42, 3.41, np.nan]
+    series = pd.DataFrame(
+        {
+            "dimension": "segment",
+            "group": [f"g{i}" for i in range(len(best))],
+            "measure": "revenue",
+            "best_model": "linear",
+            "best_mase": best,
+            "baseline_mase": baseline,
+        }
+    )
+    fig = forecast_plots.series_mase_figure(SimpleNamespace(series=series))
+    ax = fig.axes[0]
+    labels, boxes = _visible_tick_labels(fig, ax)
+    texts = [label.get_text() for label in labels]
+    assert texts == ["0.1", "0.2", "0.5", "1", "2", "5"]
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left.x1 < right.x0, texts  # no two labels touch
+    low, high = ax.get_xlim()
+    assert (low, high) == (0.1, 5.0)  # every dot inside, from tick to tick

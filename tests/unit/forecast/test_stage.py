@@ -105,3 +105,78 @@ def test_keyed_concat_is_the_assign_then_concat_table():
     pd.testing.assert_frame_equal(_keyed_concat(parts), expected, check_exact=True)
     for frame, copy in zip(frames, copies, strict=True):  # the inputs are not mutated
         pd.testing.assert_frame_equal(frame, copy)
+
+
+def _demand_with_a_late_segment() -> DemandSeries:
+    """Total, one category and one segment that sold nothing before month 31 of 36."""
+    periods = pd.date_range("2020-01-01", periods=36, freq="MS")
+    category = _trend_season(36, seed=1)
+    late = np.where(np.arange(36) >= 30, _trend_season(36, seed=3), 0.0)
+    rows = [
+        pd.DataFrame(
+            {
+                "dimension": dimension,
+                "group": group,
+                "period": periods,
+                "revenue": revenue,
+                "orders": np.round(revenue / 10),
+            }
+        )
+        for dimension, group, revenue in (
+            ("total", "all", category + late),
+            ("category", "a", category),
+            ("segment", "late", late),
+        )
+    ]
+    groups = pd.DataFrame(
+        {"dimension": ["total", "category", "segment"], "group": ["all", "a", "late"]}
+    )
+    return DemandSeries(pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups)
+
+
+def test_series_counts_leave_out_the_totals_and_the_series_without_a_mase():
+    # Origins train on 24 and 30 months: the late segment has no sales before either,
+    # so its in-sample seasonal naive error (MASE's denominator) is 0 at both.
+    result = forecast_demand(_demand_with_a_late_segment(), **{**OPTIONS, "n_origins": 2})
+    series = result.series.set_index(["dimension", "group", "measure"])
+    late = result.results[("segment", "late", "revenue")]
+    assert np.isnan(series.loc[("segment", "late", "revenue"), "best_mase"])
+    assert not late.mase_defined and late.undefined_mase == (
+        "no sales before the backtest origin 2022-07-01"
+    )
+    assert result.results[("category", "a", "revenue")].undefined_mase == ""
+    # What is compared: the category series only (the totals are the headline's own figure).
+    beats_a = [
+        bool(series.loc[("category", "a", m), "beats_baseline"]) for m in ("revenue", "orders")
+    ]
+    counts = result.series_counts()
+    assert counts == {
+        "group_series": 4,
+        "compared": 2,
+        "beating_baseline": sum(beats_a),
+        "mase_undefined": 2,
+        "mase_undefined_series": {
+            "segment: late (revenue)": "no sales before the backtest origin 2022-07-01",
+            "segment: late (orders)": "no sales before the backtest origin 2022-07-01",
+        },
+    }
+    # Counting every row, as before, would count the totals (and any undefined series).
+    assert counts["beating_baseline"] < int(result.series["beats_baseline"].sum())
+    metrics = result.metrics()
+    assert metrics["n_series"] == 6 and metrics["n_group_series"] == 4
+    assert metrics["n_series_compared"] == 2 and metrics["n_series_mase_undefined"] == 2
+    assert metrics["series_beating_baseline"] == counts["beating_baseline"]
+    sentence = result.series_verdict()
+    assert sentence.startswith(
+        f"{counts['beating_baseline']} of the 2 category and segment series (revenue and "
+        "orders counted separately) with a defined MASE"
+    )
+    assert "2 more series have an undefined MASE" in sentence
+    assert "segment: late (revenue, orders): no sales before the backtest origin 2022-07-01" in (
+        sentence
+    )
+    table = result.series_table()
+    assert table["mase_defined"].tolist() == result.series["mase_defined"].tolist()
+    np.testing.assert_array_equal(
+        table["baseline_mase"], result.series["baseline_mase"].round(2).to_numpy()
+    )

@@ -91,6 +91,14 @@ def test_metric_figures():
     fig = plots.metrics_at_k_figure(by_k)
     _labelled(fig)
     assert fig.axes[0].lines[1].get_ydata().tolist() == [0.2, 0.3]
+    # A list holds a whole number of products: ticks at the evaluated lengths only.
+    for ax in fig.axes:
+        fig.canvas.draw()
+        assert ax.get_xticks().tolist() == sorted(set(by_k["k"].tolist()))
+        assert [t.get_text() for t in ax.get_xticklabels()] == [
+            str(k) for k in sorted(set(by_k["k"]))
+        ]
+        assert not any(t.get_text() for t in ax.xaxis.get_minorticklabels())
 
 
 def test_history_table_suppresses_small_groups():
