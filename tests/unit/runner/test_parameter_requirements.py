@@ -31,3 +31,20 @@ def test_skip_reason_names_the_capability_and_the_parameter():
     assert "synthetic data with its ground truth" in reason
     assert "the parameter campaign_readout.outcomes_path" in reason
     assert reason.endswith("the data provides: transactions")
+
+
+def test_papermill_parses_every_parameter_of_every_notebook(caplog):
+    # papermill reads `name = value  # help` lines with a regular expression; an "=" in the
+    # help text makes it skip the line and print "Unable to parse line ..." on every run.
+    import logging
+
+    import papermill
+
+    from marketing_utils.params.notebooks import discover_notebooks
+
+    for spec in discover_notebooks(None):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            parsed = papermill.inspect_notebook(str(spec.path))
+        assert not caplog.records, (spec.stem, [r.getMessage() for r in caplog.records])
+        assert set(spec.parameters) <= set(parsed), spec.stem
