@@ -688,9 +688,9 @@ def _run_in(
             kept = dict(previous_entries[spec.stem])
             kept.setdefault("kept_from", previous_manifest.get("finished"))
             # Stale since an earlier --only run, or since this one: it stays stale until rerun.
-            inputs = {*kept.get("stale_inputs", []), *stale.get(spec.stem, [])}
-            if inputs:
-                kept["stale_inputs"] = [s.stem for s in specs if s.stem in inputs]
+            stale_from = {*kept.get("stale_inputs", []), *stale.get(spec.stem, [])}
+            if stale_from:
+                kept["stale_inputs"] = [s.stem for s in specs if s.stem in stale_from]
             by_stem[spec.stem] = kept
     # Among notebooks ready at the same time, the head of the longest chain of work starts
     # first, timed by the last report of this name (the folder the run will replace).

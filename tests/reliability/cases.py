@@ -300,10 +300,10 @@ CASES: list[Case] = [
         "mixed_format_directory",
         "a directory of CSV and Parquet files",
         mixed_format_directory,
-        "01_preprocessing",
-        "DataValidationError: <dir>/data/transactions: expected a directory of Parquet files only "
-        "(read whole), found 1 other file(s) beside 1 Parquet file(s); move them out, or point "
-        "`path` at a glob of one format (e.g. 'folder/*.csv') Examples: 'part1.csv'.",
+        "params",
+        "data.transactions.path: <dir>/data/transactions: expected a directory of Parquet files "
+        "only (read whole), found 1 other file(s) beside 1 Parquet file(s); move them out, or "
+        "point `path` at a glob of one format (e.g. 'folder/*.csv') Examples: 'part1.csv'.",
     ),
     Case(
         "personal_data_in_kept_column",
@@ -378,7 +378,7 @@ CASES: list[Case] = [
         "DataValidationError: <dir>/data/customers.csv, column 'region': expected text in the "
         "encoding 'utf-8', found bytes it cannot decode; set the `encoding` option, e.g. "
         "encoding='latin-1' (Western European exports) or 'cp1252' (Windows) "
-        "Examples: 'line 2: C000001,\ufffdle-de-France', b'\\xce'.",
+        "Examples: 'line 2: C0*****,\ufffd**-**-****ce', b'\\xce'.",
     ),
     Case(
         "missing_required_column",
