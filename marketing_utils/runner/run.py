@@ -416,6 +416,10 @@ def run_workbook(
         final = output_dir / params.run_name
         if only and is_report(final):
             shutil.copytree(final, staging, symlinks=True)
+            # A rerun stage records its metrics afresh: merged into the copied ones, a key
+            # the new run no longer writes would survive from the previous run.
+            for spec in selected:
+                (staging / "metrics" / f"{spec.section}.json").unlink(missing_ok=True)
         staging.mkdir(parents=True, exist_ok=True)
         mark_report(staging, params.run_name)
         for name in ("notebooks", "html"):

@@ -310,3 +310,26 @@ def test_the_manifest_fingerprints_the_inputs_before_the_run_and_names_a_change(
     assert f"warning: input files changed while the report ran: {', '.join(changed)}" in (
         capfd.readouterr().err
     )
+
+
+def test_a_rerun_notebook_records_its_metrics_afresh(tmp_path, fixture_notebooks, params_file):
+    report = _run_with_notebook(
+        tmp_path, fixture_notebooks, params_file, "04_flags",
+        "from marketing_utils.artifacts import Artifacts\nimport os\n"
+        'key = "before" if not os.environ.get("WORKBOOK_TEST_AFTER") else "after"\n'
+        'Artifacts(run_dir).record_metrics("flags", {key: 1})',
+    )  # fmt: skip
+    assert json.loads((report / "metrics.json").read_text())["flags"] == {"before": 1}
+    import os
+
+    os.environ["WORKBOOK_TEST_AFTER"] = "1"
+    try:
+        run_workbook(
+            params_file(_params(tmp_path)), notebooks_dir=fixture_notebooks, only=["04_flags"],
+            quiet=True,
+        )  # fmt: skip
+    finally:
+        del os.environ["WORKBOOK_TEST_AFTER"]
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["flags"] == {"after": 1}  # not {"before": 1, "after": 1}
+    assert metrics["make"]["doubled"] == 6  # the stages not rerun keep theirs
