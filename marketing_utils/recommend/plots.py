@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..errors import DataValidationError
 from ..plotting import PALETTE, finish
 from .interactions import Interactions
 
@@ -22,6 +23,7 @@ __all__ = [
     "product_categories",
     "product_map",
     "product_map_figure",
+    "product_map_source",
     "rules_matrix_figure",
     "neighbour_profile",
     "neighbour_profile_figure",
@@ -305,6 +307,53 @@ def product_map(vectors: np.ndarray, product_ids, seed: int = 0) -> pd.DataFrame
         points = np.column_stack([points[:, 0], np.zeros(len(points))])
     return pd.DataFrame(
         {"product_id": np.asarray(product_ids).astype(str), "x": points[:, 0], "y": points[:, 1]}
+    )
+
+
+def product_map_source(
+    product_map_from: str,
+    *,
+    als=None,
+    interactions: Interactions | None = None,
+    vectors=None,
+) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """The product vectors to map: ALS product factors or text vectors, whichever exist.
+
+    Parameters
+    ----------
+    product_map_from : {"als", "text"}
+        Preferred source; the other one is used when it is missing.
+    als : LatentFactorRecommender, optional
+        The fitted ALS model (its ``item_factors_``, one row per product of
+        ``interactions``).
+    interactions : Interactions, optional
+        The matrix ``als`` was fitted on.
+    vectors : ProductVectors, optional
+        The products' text vectors (``None`` without product text).
+
+    Returns
+    -------
+    (numpy.ndarray or None, numpy.ndarray or None, str)
+        Vectors, product ids and what they are; without either source,
+        ``(None, None, why the map is skipped)``.
+    """
+    if product_map_from not in ("als", "text"):
+        raise DataValidationError(
+            "params recommendations.product_map_from",
+            f"expected 'als' or 'text', found {product_map_from!r}",
+        )
+    sources = {}
+    if als is not None and interactions is not None:
+        sources["als"] = (als.item_factors_, interactions.product_ids, "ALS product factors")
+    if vectors is not None:
+        sources["text"] = (vectors.vectors, vectors.product_ids, "text vectors (TF-IDF + SVD)")
+    for name in (product_map_from, "text" if product_map_from == "als" else "als"):
+        if name in sources:
+            return sources[name]
+    return (
+        None,
+        None,
+        "No product map: ALS was not fitted and the products have no text to map instead.",
     )
 
 

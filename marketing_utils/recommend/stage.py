@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import DataValidationError
 from .base import Recommender
 from .baselines import PopularityRecommender, SegmentPopularityRecommender
-from .coldstart import ColdStartEvaluation
+from .coldstart import CategoryPopularityRecommender, ColdStartEvaluation
 from .evaluation import Evaluation, recommend_with_fallback
 from .interactions import Interactions, TimeSplit, interaction_matrix
 from .item_cf import ItemKNNRecommender
@@ -27,6 +27,7 @@ from .user_cf import UserKNNRecommender
 __all__ = [
     "METHODS",
     "ModelSettings",
+    "cold_start_models",
     "cold_start_verdict",
     "export_recommendations",
     "fit_for_export",
@@ -252,6 +253,54 @@ def fit_for_export(
     return models
 
 
+def cold_start_models(
+    methods: Sequence[str],
+    *,
+    categories: Mapping[str, str] | None,
+    vectors: ProductVectors | None,
+    settings: ModelSettings,
+) -> tuple[dict[str, Recommender], dict[str, str]]:
+    """The unfitted models of the cold-start split, and those that cannot run, with why.
+
+    ``popularity`` ranks new products by their category's buyers
+    (:class:`~.coldstart.CategoryPopularityRecommender`); ``content`` and
+    ``hybrid`` (when in ``methods``) need the products' text ``vectors``.
+    Without categories the category baseline is a tie of every new product:
+    it is still kept as the baseline of the text methods, but alone it says
+    nothing, so with neither categories nor text vectors no model is returned
+    and the split is to be skipped.
+
+    Returns
+    -------
+    (dict, dict)
+        Method name -> unfitted model (``popularity``, ``content``,
+        ``hybrid``, in that order); method name -> why it is left out.
+    """
+    models: dict[str, Recommender] = {}
+    left_out: dict[str, str] = {}
+    has_categories = bool(categories)
+    if vectors is None:
+        for name in ("content", "hybrid"):
+            if name in methods:
+                left_out[name] = "no product text vectors (no product text)"
+    text_models = [m for m in ("content", "hybrid") if m in methods and vectors is not None]
+    if has_categories or text_models:
+        models["popularity"] = CategoryPopularityRecommender(dict(categories or {}))
+    else:
+        left_out["popularity"] = "no product categories to count the buyers of"
+    if "content" in text_models:
+        models["content"] = ContentRecommender(vectors)
+    if "hybrid" in text_models:
+        base = settings.hybrid_base
+        models["hybrid"] = HybridRecommender(
+            latent_factory(base, settings)(**settings.latent[base]),
+            vectors,
+            min_purchases=settings.hybrid_min_purchases,
+            n_text_neighbours=settings.n_text_neighbours,
+        )
+    return models, left_out
+
+
 def latent_verdict(
     evaluation: Evaluation,
     metric: str = "ndcg",
@@ -417,6 +466,7 @@ def stage_metrics(
     rules_counts: Mapping[str, dict] | None = None,
     oracle: Mapping | None = None,
     customer_sample: Mapping | None = None,
+    methods_left_out: Mapping[str, str] | None = None,
 ) -> dict:
     """The headline metrics of stage 06 (JSON-ready, deterministic for a seed).
 
@@ -434,7 +484,10 @@ def stage_metrics(
     (the non-empty counts of :class:`~.sampling.CustomerSample`), the
     methods were compared on a sample of customers: ``customer_sample``
     gives its sizes, ``customers`` the population in the sample and
-    ``export_customers`` everyone who got a list.
+    ``export_customers`` everyone who got a list. With ``methods_left_out``
+    (method -> why, e.g. :meth:`~.text.ProductText.left_out`; recorded only
+    when not empty), ``methods_left_out`` names the asked-for methods that
+    could not run.
     """
     table = evaluation.table
     methods = {
@@ -512,4 +565,6 @@ def stage_metrics(
         out["customer_sample"] = dict(customer_sample)
     if rules_counts is not None:
         out["rules"] = {level: dict(counts) for level, counts in rules_counts.items()}
+    if methods_left_out:
+        out["methods_left_out"] = dict(methods_left_out)
     return out

@@ -18,6 +18,7 @@ Vectors are scaled to unit length, so a dot product is a cosine similarity.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,16 +30,23 @@ from .base import Recommender, with_one_blas_thread
 from .similarity import check_count, top_n
 
 __all__ = [
+    "TEXT_BASED_METHODS",
     "TEXT_METHODS",
     "ContentRecommender",
     "HybridRecommender",
+    "ProductText",
     "ProductVectors",
+    "find_product_text",
+    "left_out_sentence",
     "product_texts",
     "product_vectors",
 ]
 
 #: Ways of turning text into vectors.
 TEXT_METHODS = ("tfidf_svd", "sentence_model")
+
+#: Methods that need product text (vectors of the products' names, categories, descriptions).
+TEXT_BASED_METHODS = ("content", "hybrid")
 
 _TEXT_COLUMNS = ("name", "category", "description")
 
@@ -89,6 +97,86 @@ def product_texts(
     first = table.groupby("product_id", sort=True)[columns].first()
     text = first.fillna("").astype(str).agg(" ".join, axis=1).str.lower().str.strip()
     return pd.DataFrame({"product_id": first.index.to_numpy(), "text": text.to_numpy()})
+
+
+@dataclass(frozen=True)
+class ProductText:
+    """Whether the products have text, and which methods go without it.
+
+    Attributes
+    ----------
+    texts : DataFrame or None
+        :func:`product_texts` when some product has text, else ``None``.
+    missing : str or None
+        Why there is no product text (a sentence); ``None`` when there is.
+    """
+
+    texts: pd.DataFrame | None
+    missing: str | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether some product has text."""
+        return self.missing is None
+
+    def left_out(self, methods: Sequence[str]) -> dict[str, str]:
+        """The text-based methods among ``methods`` that cannot run, with why (empty if none)."""
+        if self.available:
+            return {}
+        return {m: self.missing for m in TEXT_BASED_METHODS if m in methods}
+
+
+def find_product_text(
+    products: pd.DataFrame | None, transactions: pd.DataFrame | None = None
+) -> ProductText:
+    """The products' texts (see :func:`product_texts`), or why there are none.
+
+    An export may map ``product_id`` without any name, category or
+    description column, or with such columns empty: then the text-based
+    methods (:data:`TEXT_BASED_METHODS`) cannot run, and the stage leaves
+    them out instead of failing.
+
+    Parameters
+    ----------
+    products, transactions : DataFrame, optional
+        Not modified.
+
+    Returns
+    -------
+    ProductText
+    """
+    try:
+        texts = product_texts(products, transactions)
+    except DataValidationError:
+        return ProductText(
+            None,
+            "no product text (no name, category or description column in the products "
+            "table or the transactions)",
+        )
+    if not texts["text"].str.strip().astype(bool).any():
+        return ProductText(
+            None,
+            "no product text (the name, category and description columns are empty "
+            "for every product)",
+        )
+    return ProductText(texts)
+
+
+def left_out_sentence(left_out: Mapping[str, str]) -> str:
+    """One sentence naming the methods left out and why (empty when none is).
+
+    ``left_out`` maps a method to its reason, e.g. :meth:`ProductText.left_out`.
+    """
+    if not left_out:
+        return ""
+    by_reason: dict[str, list[str]] = {}
+    for method, reason in left_out.items():
+        by_reason.setdefault(reason, []).append(method)
+    clauses = [
+        f"{' and '.join(methods)} {'is' if len(methods) == 1 else 'are'} left out: {reason}"
+        for reason, methods in by_reason.items()
+    ]
+    return "; ".join(clauses)[:1].upper() + "; ".join(clauses)[1:] + "."
 
 
 @dataclass(frozen=True)

@@ -290,13 +290,18 @@ def test_skipped_on_cdnow(cdnow_report):
     _check_skipped(cdnow_report)
 
 
-def _rerun_recommendations(ci_report, folder, settings: dict):
-    """06 alone with ``settings``, over a copy of the ci report (``only`` reuses the rest)."""
+def _rerun_recommendations(ci_report, folder, settings: dict, edit=None):
+    """06 alone with ``settings``, over a copy of the ci report (``only`` reuses the rest).
+
+    ``edit``, when given, is called with the copy's :class:`Artifacts` before 06 runs.
+    """
     from tests.notebooks.conftest import ROOT, run_report
 
     run_name = yaml.safe_load((ROOT / "params" / "ci.yaml").read_text())["run_name"]
     # Under the run name: --only reuses <output_dir>/<run_name>, whatever the source folder's name.
     shutil.copytree(ci_report[0].report_dir, folder / run_name, symlinks=True)
+    if edit is not None:
+        edit(Artifacts(folder / run_name))
     overrides = {"recommendations": settings}
     result, all_metrics = run_report("ci.yaml", folder, overrides, only=["06_recommendations"])
     assert _entry(result)["status"] == "ran"
@@ -365,3 +370,42 @@ def test_methods_compared_on_a_sample_of_customers_and_everyone_gets_a_list(ci_r
     text = (result.report_dir / "notebooks" / "06_recommendations.ipynb").read_text()
     assert f"methods compared on a seeded sample of 600 of the {everyone:,} customers" in text
     assert f"refitted on all {population:,} customers for the lists" in text
+
+
+def _drop_product_text(store):
+    """An export that maps product_id but carries no product text at all."""
+    for name in ("products_clean", "transactions_clean"):
+        table = store.load(name)
+        store.save(name, table.drop(columns=["name", "category", "description"], errors="ignore"))
+    # record_metrics merges into the copied run's metrics: start from none, as a fresh run does.
+    (store.run_dir / "metrics" / "recommendations.json").unlink(missing_ok=True)
+
+
+def test_runs_without_product_text_and_leaves_the_text_methods_out(ci_report, tmp_path):
+    # No name, category or description anywhere: content and hybrid cannot run, the rest does.
+    result, all_metrics = _rerun_recommendations(
+        ci_report, tmp_path / "reports", {}, edit=_drop_product_text
+    )
+    store = Artifacts(result.report_dir)
+    assert not {"name", "category", "description"} & set(store.load("products_clean").columns)
+    assert not {"category", "description"} & set(store.load("transactions_clean").columns)
+    metrics = all_metrics["recommendations"]
+    text_based = {"content", "hybrid"}
+    assert set(metrics["methods"]) == METHODS - text_based
+    assert set(metrics["validation"]["methods"]) == METHODS - text_based
+    assert set(metrics["methods_left_out"]) == text_based
+    assert all(why.startswith("no product text") for why in metrics["methods_left_out"].values())
+    assert metrics["chosen_model"] in METHODS - text_based
+    # No text means no categories either: nothing can rank new products, the split is skipped.
+    assert "cold_start" not in metrics
+    lines = _printed(result)
+    assert any(
+        line.startswith("Content and hybrid are left out: no product text") for line in lines
+    )
+    assert any("the cold-start split is skipped" in line for line in lines)
+    assert not any(line.startswith("No product map") for line in lines)  # ALS was fitted
+    export = pd.read_csv(
+        result.report_dir / "artifacts" / "recommendations.csv", dtype={"customer_id": "str"}
+    )
+    assert export["customer_id"].nunique() == metrics["export_customers"] == metrics["customers"]
+    assert set(store.load("recommendation_evaluation")["method"]) == METHODS - text_based

@@ -126,3 +126,27 @@ def test_product_categories_from_the_first_table_that_has_them(toy_transactions)
         "p4": "z",
     }
     assert plots.product_categories(None, toy_transactions.drop(columns="category")) is None
+
+
+def test_product_map_source_falls_back_to_what_exists():
+    from types import SimpleNamespace
+
+    from marketing_utils.errors import DataValidationError
+    from marketing_utils.recommend.text import ProductVectors
+
+    interactions = SimpleNamespace(product_ids=np.array(["p1", "p2", "p3"], dtype=object))
+    als = SimpleNamespace(item_factors_=np.arange(6.0).reshape(3, 2))
+    vectors = ProductVectors(np.array(["p1", "p2"], dtype=object), np.eye(2), "tfidf_svd")
+    found = plots.product_map_source("als", als=als, interactions=interactions, vectors=vectors)
+    assert found[0] is als.item_factors_ and found[2] == "ALS product factors"
+    found = plots.product_map_source("text", als=als, interactions=interactions, vectors=vectors)
+    assert found[0] is vectors.vectors and found[1] is vectors.product_ids
+    # Without ALS, the text vectors; without text, the ALS factors; without either, why not.
+    assert plots.product_map_source("als", vectors=vectors)[0] is vectors.vectors
+    assert (
+        plots.product_map_source("text", als=als, interactions=interactions)[0] is als.item_factors_
+    )
+    missing, ids, why = plots.product_map_source("als")
+    assert missing is None and ids is None and why.startswith("No product map")
+    with pytest.raises(DataValidationError, match="product_map_from"):
+        plots.product_map_source("umap", vectors=vectors)

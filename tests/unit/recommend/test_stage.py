@@ -293,3 +293,51 @@ def test_cold_start_verdict_names_the_method_that_ranks_new_products_best():
     assert cold_start_verdict(ColdStartEvaluation(table=swapped, k=10)).startswith(
         "On new products hybrid (purchases and product text) (hybrid) does best"
     )
+
+
+def test_cold_start_models_leave_out_what_has_nothing_to_go_on():
+    from marketing_utils.recommend.coldstart import CategoryPopularityRecommender
+    from marketing_utils.recommend.stage import ModelSettings, cold_start_models
+    from marketing_utils.recommend.text import (
+        ContentRecommender,
+        HybridRecommender,
+        ProductVectors,
+    )
+
+    vectors = ProductVectors(np.array(["p1", "p2"], dtype=object), np.eye(2), "tfidf_svd")
+    methods = ["popularity", "item_cf", "content", "hybrid"]
+    settings = ModelSettings()
+    categories = {"p1": "grocery", "p2": "sports"}
+    models, left_out = cold_start_models(
+        methods, categories=categories, vectors=vectors, settings=settings
+    )
+    assert list(models) == ["popularity", "content", "hybrid"] and left_out == {}
+    assert isinstance(models["popularity"], CategoryPopularityRecommender)
+    assert isinstance(models["content"], ContentRecommender)
+    assert isinstance(models["hybrid"], HybridRecommender)
+    # Text but no categories: the category baseline (a tie) is kept as the text methods' yardstick.
+    models, left_out = cold_start_models(methods, categories={}, vectors=vectors, settings=settings)
+    assert list(models) == ["popularity", "content", "hybrid"] and left_out == {}
+    # No text: only the category baseline, and without categories nothing at all.
+    models, left_out = cold_start_models(
+        methods, categories=categories, vectors=None, settings=settings
+    )
+    assert list(models) == ["popularity"] and set(left_out) == {"content", "hybrid"}
+    models, left_out = cold_start_models(methods, categories=None, vectors=None, settings=settings)
+    assert models == {} and set(left_out) == {"popularity", "content", "hybrid"}
+    assert "categories" in left_out["popularity"] and "text" in left_out["content"]
+
+
+def test_metrics_record_the_methods_left_out_only_when_there_are_some(fitted):
+    from marketing_utils.recommend.stage import stage_metrics
+
+    split, models = fitted
+    chosen = select_methods(["popularity", "item_cf"], models)
+    evaluation = evaluate_recommenders(chosen, split, k=2, ks=[2], fallback=models[1])
+    export = export_recommendations(chosen, "item_cf", split.population, fallback=models[1], n=2)
+    common = dict(export=export, export_method="item_cf", segment_source="test")
+    assert "methods_left_out" not in stage_metrics(split, evaluation, **common)
+    assert "methods_left_out" not in stage_metrics(split, evaluation, **common, methods_left_out={})
+    why = {"content": "no product text", "hybrid": "no product text"}
+    metrics = stage_metrics(split, evaluation, **common, methods_left_out=why)
+    assert metrics["methods_left_out"] == why

@@ -13,6 +13,8 @@ from marketing_utils.recommend.text import (
     ContentRecommender,
     HybridRecommender,
     ProductVectors,
+    find_product_text,
+    left_out_sentence,
     product_texts,
     product_vectors,
 )
@@ -133,4 +135,38 @@ def test_hybrid_new_products_borrow_scores_of_their_text_neighbours():
     # -> 0.9; p3: cos 0 -> no neighbour -> 0; p4: cos -1 -> 0.
     np.testing.assert_allclose(
         wider.score_rows(np.array(["d"]), interactions.rows_of(["d"]))[0], [0.9, 0.9, 0.0, 0.0]
+    )
+
+
+def test_find_product_text_says_which_methods_go_without_text():
+    methods = ["popularity", "item_cf", "content", "hybrid"]
+    found = find_product_text(PRODUCTS)
+    assert found.available and found.missing is None
+    assert found.texts.equals(product_texts(PRODUCTS))
+    assert found.left_out(methods) == {}
+    # An export mapping product_id only: no text column anywhere.
+    ids_only = PRODUCTS[["product_id"]]
+    lines = pd.DataFrame({"product_id": ["p1", "p2"], "customer_id": ["c1", "c2"]})
+    before = (ids_only.copy(), lines.copy())
+    missing = find_product_text(ids_only, lines)
+    assert not missing.available and missing.texts is None
+    assert "no product text" in missing.missing and "description" in missing.missing
+    assert missing.left_out(methods) == {"content": missing.missing, "hybrid": missing.missing}
+    assert missing.left_out(["popularity", "hybrid"]) == {"hybrid": missing.missing}
+    assert ids_only.equals(before[0]) and lines.equals(before[1])  # inputs not modified
+    # Text columns present but empty for every product count as no text.
+    empty = PRODUCTS.assign(name=None, category=None, description=None)
+    blank = find_product_text(empty)
+    assert not blank.available and "empty" in blank.missing
+    assert set(blank.left_out(methods)) == {"content", "hybrid"}
+
+
+def test_left_out_sentence_names_the_methods_and_why():
+    assert left_out_sentence({}) == ""
+    reason = "no product text (no description column)"
+    assert left_out_sentence({"content": reason, "hybrid": reason}) == (
+        f"Content and hybrid are left out: {reason}."
+    )
+    assert left_out_sentence({"popularity": "no categories"}) == (
+        "Popularity is left out: no categories."
     )
