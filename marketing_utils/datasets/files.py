@@ -290,29 +290,31 @@ _FREE_TEXT_COLUMNS = ("description", "category")
 
 def _refuse_contact_data(values: pd.Series, where: str, column: str) -> None:
     """Product text must not carry e-mails or phones (it reaches the artifacts and 06's lists)."""
-    found = contact_data_in(values)
-    if found is not None:
-        kind, count, example = found
-        raise DataValidationError(
-            where,
-            f"expected product text without personal data, found {kind} in {count} row(s) "
-            f"(example, masked: {example!r}); remove them from the column in the export "
-            "(it reaches the artifacts and the recommendation lists as it is)",
-            column=column,
-        )
+    _refuse(
+        contact_data_in(values), where, column, "product text without personal data",
+        "remove them from the column in the export (it reaches the artifacts and the "
+        "recommendation lists as it is)",
+    )  # fmt: skip
 
 
 def _refuse_personal_data(values: pd.Series, where: str, column: str) -> None:
     """A kept column must not carry direct identifiers (they would reach the artifacts)."""
-    found = personal_data_in(values)
+    _refuse(
+        personal_data_in(values), where, column,
+        "no personal data in a column listed in `keep_columns`",
+        "remove the column from `keep_columns`, or map it as name/email/phone/address in "
+        "`columns` (such columns are dropped before anything is saved)",
+    )  # fmt: skip
+
+
+def _refuse(found, where: str, column: str, expected: str, remedy: str) -> None:
+    """Raise when ``found`` (a detector's ``(kind, count, masked example)``) is not None."""
     if found is not None:
         kind, count, example = found
         raise DataValidationError(
             where,
-            f"expected no personal data in a column listed in `keep_columns`, found {kind} in "
-            f"{count} row(s) (example, masked: {example!r}); remove the column from "
-            "`keep_columns`, or map it as name/email/phone/address in `columns` (such columns "
-            "are dropped before anything is saved)",
+            f"expected {expected}, found {kind} in {count} row(s) (example, masked: "
+            f"{example!r}); {remedy}",
             column=column,
         )
 

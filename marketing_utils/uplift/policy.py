@@ -32,6 +32,20 @@ from .metrics import _weighted_rates, check_uplift_inputs, rank_weights, top_cou
 __all__ = ["policy_comparison", "top_group_composition", "truth_agreement"]
 
 
+def _optional_numbers(values, name: str, n: int) -> np.ndarray | None:
+    """An optional per-customer array: ``None``, or ``n`` finite numbers (else a clear error)."""
+    if values is None:
+        return None
+    numbers = np.asarray(values, dtype=float)
+    if len(numbers) != n or not np.isfinite(numbers).all():
+        raise DataValidationError(
+            "policy_comparison",
+            f"parameter '{name}': expected {n} finite numbers, found {len(numbers)} values "
+            "or missing ones",
+        )
+    return numbers
+
+
 def _policy_row(policy, share, weights, y, t, value, cost, true_uplift, spend) -> dict:
     rates = _weighted_rates(y, t, weights)
     contacted = float(weights.sum())
@@ -112,24 +126,8 @@ def policy_comparison(
             f"parameter 'propensity': expected {len(y)} finite numbers, found {len(score)} values "
             f"({int((~np.isfinite(score)).sum())} missing or infinite)",
         )
-    truth = None
-    if true_uplift is not None:
-        truth = np.asarray(true_uplift, dtype=float)
-        if len(truth) != len(y) or not np.isfinite(truth).all():
-            raise DataValidationError(
-                "policy_comparison",
-                f"parameter 'true_uplift': expected {len(y)} finite numbers, found {len(truth)} "
-                "values or missing ones",
-            )
-    spent = None
-    if spend is not None:
-        spent = np.asarray(spend, dtype=float)
-        if len(spent) != len(y) or not np.isfinite(spent).all():
-            raise DataValidationError(
-                "policy_comparison",
-                f"parameter 'spend': expected {len(y)} finite numbers, found {len(spent)} values "
-                "or missing ones",
-            )
+    truth = _optional_numbers(true_uplift, "true_uplift", len(y))
+    spent = _optional_numbers(spend, "spend", len(y))
     economics = (y, t, value_per_response, cost_per_contact, truth, spent)
     n = len(y)
     rows = []

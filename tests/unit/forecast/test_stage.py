@@ -20,26 +20,29 @@ def _trend_season(n: int, seed: int = 0) -> np.ndarray:
     return (200 + 8 * t) * SEASON[t % 12] + noise
 
 
+def _series_table(periods, series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long table of ``(dimension, group, revenue)`` series (orders: revenue / 10) and its groups."""
+    rows = [
+        pd.DataFrame(
+            {
+                "dimension": dimension,
+                "group": group,
+                "period": periods,
+                "revenue": revenue,
+                "orders": np.round(revenue / 10),
+            }
+        )  # fmt: skip
+        for dimension, group, revenue in series
+    ]
+    groups = pd.DataFrame([(d, g) for d, g, _ in series], columns=["dimension", "group"])
+    return pd.concat(rows, ignore_index=True), groups
+
+
 def _demand(n_months: int = 36) -> DemandSeries:
     periods = pd.date_range("2020-01-01", periods=n_months, freq="MS")
     a, b = _trend_season(n_months, seed=1), _trend_season(n_months, seed=2) / 2
-    rows = []
-    for dimension, group, revenue in (("total", "all", a + b), ("category", "a", a)):
-        rows.append(
-            pd.DataFrame(
-                {
-                    "dimension": dimension,
-                    "group": group,
-                    "period": periods,
-                    "revenue": revenue,
-                    "orders": np.round(revenue / 10),
-                }
-            )
-        )
-    groups = pd.DataFrame({"dimension": ["total", "category"], "group": ["all", "a"]})
-    return DemandSeries(
-        pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups, ["a note"]
-    )
+    table, groups = _series_table(periods, [("total", "all", a + b), ("category", "a", a)])
+    return DemandSeries(table, FREQUENCIES["monthly"], groups, ["a note"])
 
 
 def test_forecast_demand_covers_every_series_and_measure():
@@ -112,26 +115,10 @@ def _demand_with_a_late_segment() -> DemandSeries:
     periods = pd.date_range("2020-01-01", periods=36, freq="MS")
     category = _trend_season(36, seed=1)
     late = np.where(np.arange(36) >= 30, _trend_season(36, seed=3), 0.0)
-    rows = [
-        pd.DataFrame(
-            {
-                "dimension": dimension,
-                "group": group,
-                "period": periods,
-                "revenue": revenue,
-                "orders": np.round(revenue / 10),
-            }
-        )
-        for dimension, group, revenue in (
-            ("total", "all", category + late),
-            ("category", "a", category),
-            ("segment", "late", late),
-        )
-    ]
-    groups = pd.DataFrame(
-        {"dimension": ["total", "category", "segment"], "group": ["all", "a", "late"]}
-    )
-    return DemandSeries(pd.concat(rows, ignore_index=True), FREQUENCIES["monthly"], groups)
+    series = [("total", "all", category + late), ("category", "a", category),
+              ("segment", "late", late)]  # fmt: skip
+    table, groups = _series_table(periods, series)
+    return DemandSeries(table, FREQUENCIES["monthly"], groups)
 
 
 def test_series_counts_leave_out_the_totals_and_the_series_without_a_mase():
