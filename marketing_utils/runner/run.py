@@ -90,6 +90,41 @@ class RunResult:
         return self.report_dir / "index.html"
 
 
+#: Where a ``--only`` run keeps the previous run's metrics files while its notebooks run.
+_PREVIOUS_METRICS = ".previous-metrics"
+
+
+def _set_aside_metrics(staging: Path, selected: list[NotebookSpec]) -> None:
+    """Move the copied metrics files aside, so that a rerun notebook records its metrics afresh.
+
+    Merged into the copied ones, a key (or a whole section, such as 10's
+    ``readout``) the new run no longer writes would survive from the previous
+    run. The rerun notebooks' own sections go; the others come back at the end
+    (:func:`_restore_metrics`) unless a rerun notebook wrote them anew.
+    """
+    metrics = staging / "metrics"
+    if not metrics.is_dir():
+        return
+    aside = staging / _PREVIOUS_METRICS
+    metrics.rename(aside)
+    metrics.mkdir()
+    for spec in selected:
+        (aside / f"{spec.section}.json").unlink(missing_ok=True)
+
+
+def _restore_metrics(staging: Path) -> None:
+    """Put back the set-aside metrics files that no notebook of this run wrote again."""
+    aside = staging / _PREVIOUS_METRICS
+    if not aside.is_dir():
+        return
+    metrics = staging / "metrics"
+    metrics.mkdir(exist_ok=True)
+    for path in aside.iterdir():
+        if not (metrics / path.name).exists():
+            path.rename(metrics / path.name)
+    shutil.rmtree(aside)
+
+
 def _input_fingerprints(paths) -> dict[str, dict]:
     """Each input file's sha256, size and modification time (to notice a change later)."""
     fingerprints = {}
@@ -416,10 +451,7 @@ def run_workbook(
         final = output_dir / params.run_name
         if only and is_report(final):
             shutil.copytree(final, staging, symlinks=True)
-            # A rerun stage records its metrics afresh: merged into the copied ones, a key
-            # the new run no longer writes would survive from the previous run.
-            for spec in selected:
-                (staging / "metrics" / f"{spec.section}.json").unlink(missing_ok=True)
+            _set_aside_metrics(staging, selected)
         staging.mkdir(parents=True, exist_ok=True)
         mark_report(staging, params.run_name)
         for name in ("notebooks", "html"):
@@ -835,6 +867,7 @@ def _run_in(
         raise failure
     entries = [by_stem[spec.stem] for spec in specs if spec.stem in by_stem]
 
+    _restore_metrics(staging)
     metrics = store.metrics()
     (staging / "metrics.json").write_text(
         json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False), encoding="utf-8"

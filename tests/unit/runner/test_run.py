@@ -317,9 +317,12 @@ def test_a_rerun_notebook_records_its_metrics_afresh(tmp_path, fixture_notebooks
         tmp_path, fixture_notebooks, params_file, "04_flags",
         "from marketing_utils.artifacts import Artifacts\nimport os\n"
         'key = "before" if not os.environ.get("WORKBOOK_TEST_AFTER") else "after"\n'
-        'Artifacts(run_dir).record_metrics("flags", {key: 1})',
+        'Artifacts(run_dir).record_metrics("flags", {key: 1})\n'
+        # A second section (10 writes "readout" beside "campaign_readout"), with fewer keys after.
+        'Artifacts(run_dir).record_metrics("flags_detail", {"x": 1, **({"y": 2} if key == "before" else {})})',
     )  # fmt: skip
-    assert json.loads((report / "metrics.json").read_text())["flags"] == {"before": 1}
+    before = json.loads((report / "metrics.json").read_text())
+    assert before["flags"] == {"before": 1} and before["flags_detail"] == {"x": 1, "y": 2}
     import os
 
     os.environ["WORKBOOK_TEST_AFTER"] = "1"
@@ -332,4 +335,6 @@ def test_a_rerun_notebook_records_its_metrics_afresh(tmp_path, fixture_notebooks
         del os.environ["WORKBOOK_TEST_AFTER"]
     metrics = json.loads((report / "metrics.json").read_text())
     assert metrics["flags"] == {"after": 1}  # not {"before": 1, "after": 1}
+    assert metrics["flags_detail"] == {"x": 1}  # its second section afresh too
     assert metrics["make"]["doubled"] == 6  # the stages not rerun keep theirs
+    assert not (report / ".previous-metrics").exists()
