@@ -306,7 +306,7 @@ def suppress_small_groups(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Spelled out against harvesters: "anna.smith at example.com", "anna [at] example [dot] com".
 _EMAIL_SPELLED = re.compile(
-    r"\b[\w.+-]+\s*(?:\[at\]|\(at\)|\bat\b)\s*[\w-]+(?:\s*(?:\.|\[dot\]|\(dot\))\s*[a-z]{2,})+\b",
+    r"\b[\w.+-]+\s*(?:\[at\]|\(at\)|\bat\b)\s*[\w-]+(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*)[a-z]{2,}\b",
     re.IGNORECASE,
 )
 # 9 to 15 digits, optionally grouped by spaces, dots, dashes or brackets, optionally "+".
@@ -390,10 +390,14 @@ def mask_value(text: str) -> str:
     if "@" in text:
         local, _, domain = text.partition("@")
         name, dot, suffix = domain.rpartition(".")
-        hidden = local[:keep_head] + "".join("*" if c.isalnum() else c for c in local[keep_head:])
-        shown = name[:1] + "".join("*" if c.isalnum() else c for c in name[1:])
+        head = keep_head if len(local) > keep_head + 1 else 0  # a short local part: all hidden
+        hidden = local[:head] + "".join("*" if c.isalnum() else c for c in local[head:])
+        first = 1 if len(name) > 2 else 0
+        shown = name[:first] + "".join("*" if c.isalnum() else c for c in name[first:])
         return f"{hidden}@{shown}{dot}{suffix}"
     keep_tail = 2 if any(c.isdigit() for c in text) else 0
+    if len(text) <= keep_head + keep_tail + 2:  # too short to show any of it
+        return "".join("*" if c.isalnum() else c for c in text)
     middle = text[keep_head : len(text) - keep_tail]
     return (
         text[:keep_head]
@@ -402,7 +406,7 @@ def mask_value(text: str) -> str:
     )
 
 
-def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
+def personal_data_in(values: pd.Series, *, broad: bool = True) -> tuple[str, int, str] | None:
     """Whether a column holds e-mail addresses, phone numbers or personal names.
 
     Patterns: an e-mail address, also spelled out ("anna at example.com"); a
@@ -417,6 +421,11 @@ def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
     ----------
     values : pandas.Series
         The column (non-text values are ignored).
+    broad : bool, default True
+        Also the last two rules (integers of phone length, short names in
+        capitals or lower case), which can refuse a column of Unix timestamps
+        or of city names ("SAN JOSE"): for a column the user chose to keep.
+        Without them, for columns kept without being named.
 
     Returns
     -------
@@ -427,7 +436,7 @@ def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
     """
     if pd.api.types.is_bool_dtype(values):
         return None
-    if pd.api.types.is_integer_dtype(values):
+    if pd.api.types.is_integer_dtype(values) and broad:
         # A phone column read as numbers (its leading zero already lost): most values have
         # 9 to 15 digits. Counts, codes and amounts rarely do.
         digits = _digits_of(values)
@@ -448,7 +457,7 @@ def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
         return (
             bool(_HONORIFIC.search(text))
             or any(word in first_names for word in _TITLE_WORD.findall(text))
-            or _is_short_name(text)
+            or (broad and _is_short_name(text))
         )
 
     checks = (
@@ -459,19 +468,39 @@ def personal_data_in(values: pd.Series) -> tuple[str, int, str] | None:
     return _first_kind_found(values, texts, checks)
 
 
+# In product text, only an address with a real top-level domain ("SET 6@1.25" is a price).
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}\b")
+
+
+def _is_dialled_phone(text: str) -> bool:
+    """A phone number written to be dialled: starting with +, 00 or 0 (trunk prefix)."""
+    for match in _PHONE.finditer(text):
+        found = match.group(0)
+        digits = sum(char.isdigit() for char in found)
+        if 9 <= digits <= 15 and re.match(r"\(?(\+|0)", found) and not _DATE_LIKE.match(found):
+            return True
+    return False
+
+
 def contact_data_in(values: pd.Series) -> tuple[str, int, str] | None:
     """Whether a free-text column (a product description, a category) holds e-mails or phones.
 
-    Product text may name people ("Paul Smith shirt", "UNION JACK FLAG"), so
-    names are not looked for; an e-mail address or a phone number has no
-    place in it. Same return as :func:`personal_data_in`.
+    The workbook checks product text without being asked, so the rules are
+    narrow enough for real catalogues: names are not looked for (product text
+    names people: "Paul Smith shirt", "UNION JACK FLAG"); an e-mail must end
+    in a top-level domain of letters; a phone number must start as one is
+    dialled (``+``, ``00`` or a trunk ``0``), so barcodes, ISBNs, SKUs, sizes
+    and years are not phones. A number written without a leading 0 or +
+    ("555-123-4567") is missed. Same return as :func:`personal_data_in`.
     """
     if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
         return None
     texts = pd.Series(values.dropna().unique()).astype(str)
-    return _first_kind_found(
-        values, texts, (("e-mail addresses", _is_email), ("phone numbers", _is_phone))
+    checks = (
+        ("e-mail addresses", lambda text: bool(_EMAIL_IN_TEXT.search(text))),
+        ("phone numbers", _is_dialled_phone),
     )
+    return _first_kind_found(values, texts, checks)
 
 
 def _first_kind_found(values: pd.Series, texts: pd.Series, checks) -> tuple[str, int, str] | None:

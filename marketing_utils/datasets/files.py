@@ -275,7 +275,9 @@ def load_table_file(
     extras = [name for name in frame.columns if name not in leading and name in keep]
     dropped = [name for name in frame.columns if name not in leading and name not in keep]
     for name in extras:
-        _refuse_personal_data(frame[name], where, name)
+        # The broad rules for the columns the user named; the strict ones for the columns
+        # an outcome table keeps without being asked (timestamps, city names pass).
+        _refuse_personal_data(frame[name], where, name, broad=name in (keep_columns or ()))
     for name in _FREE_TEXT_COLUMNS:
         if name in frame:
             _refuse_contact_data(frame[name], where, name)
@@ -297,10 +299,10 @@ def _refuse_contact_data(values: pd.Series, where: str, column: str) -> None:
     )  # fmt: skip
 
 
-def _refuse_personal_data(values: pd.Series, where: str, column: str) -> None:
+def _refuse_personal_data(values: pd.Series, where: str, column: str, *, broad: bool) -> None:
     """A kept column must not carry direct identifiers (they would reach the artifacts)."""
     _refuse(
-        personal_data_in(values), where, column,
+        personal_data_in(values, broad=broad), where, column,
         "no personal data in a column listed in `keep_columns`",
         "remove the column from `keep_columns`, or map it as name/email/phone/address in "
         "`columns` (such columns are dropped before anything is saved)",

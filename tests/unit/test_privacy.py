@@ -259,3 +259,48 @@ def test_pseudonymize_synthetic_data_end_to_end():
     assert out.truth["customer_id"].tolist() == out.customers["customer_id"].tolist()
     assert out.transactions["customer_id"].isin(out.customers["customer_id"]).all()
     assert out.defects == raw.defects
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GIFT CARD 5012345678900",  # an EAN-13 barcode
+        "ISBN 978-3-16-148410-0",
+        "SIZES 36 38 40 42 44",
+        "CALENDAR 2010 2011 2012",
+        "SKU 123-456-789",
+        "DECORATION AT XMAS. NEW",
+        "SET 6@1.25",
+        "UNION JACK FLAG",
+        "Paul Smith shirt",
+    ],
+)
+def test_real_product_text_is_not_contact_data(text):
+    from marketing_utils.privacy import contact_data_in
+
+    assert contact_data_in(pd.Series([text, "PAPER CHAIN KIT 50'S CHRISTMAS"])) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Gift for Jean <jean.dupont1@example.com>", "e-mail addresses"),
+        ("call 06 01 00 07 13 to book", "phone numbers"),
+        ("ring +44 7700 900123", "phone numbers"),
+    ],
+)
+def test_contact_data_in_product_text_is_found(text, kind):
+    from marketing_utils.privacy import contact_data_in
+
+    assert contact_data_in(pd.Series([text, "UNION JACK FLAG"]))[:2] == (kind, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [("5", "*"), ("05", "**"), ("1234", "****"), ("C000001", "C0***01"), ("a@b.fr", "*@*.fr"),
+     ("anna.smith@example.com", "an**.*****@e******.com")],
+)  # fmt: skip
+def test_mask_value_shows_nothing_of_a_short_value(value, masked):
+    from marketing_utils.privacy import mask_value
+
+    assert mask_value(value) == masked

@@ -503,3 +503,17 @@ def test_kept_columns_without_personal_data_pass(tmp_path):
     )
     data = load_files(customers={"path": path, "keep_columns": ["notes"]})
     assert data.customers["notes"].tolist() == values
+
+
+def test_an_outcome_table_keeps_timestamps_and_city_names_it_was_not_asked_to_check(tmp_path):
+    # Every column of a customer table with an outcome is kept without being named: the
+    # narrow rules apply (no integer phones, no short names in capitals).
+    path = _write(
+        tmp_path / "customers.csv",
+        "customer_id,churned,signup_unix,city\nA1,yes,1700000000,SAN JOSE\n"
+        "A2,no,1700003600,ST PAUL\n",
+    )
+    data = load_files(customers={"path": path, "outcome": {"column": "churned", "positive": "yes"}})
+    assert data.customers["city"].tolist() == ["SAN JOSE", "ST PAUL"]
+    with pytest.raises(DataValidationError, match="found personal names"):
+        load_files(customers={"path": path, "keep_columns": ["city"]})  # named: broad rules
