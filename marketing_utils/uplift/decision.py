@@ -10,11 +10,12 @@ The decision follows three rules, each from a computed number:
   parameter ``top_share`` that names the headline comparison; when the two
   differ, both profits are shown. The share is chosen on the same customers
   that measure its profit, so that profit is optimistic by the selection.
-- **What else did the contact change?** Where the campaign recorded spend and
-  the contact lowered it significantly on average, the spend it loses among
-  the contacted test customers is set against the profit of its responses,
-  which counts responses only; if the lost spend is larger, the campaign is
-  not sent as it is.
+- **Does the best target pay?** When even the most profitable share loses
+  money, nobody is contacted at these economics.
+- **What else did the contact change?** Where the campaign recorded spend,
+  the spend the contact changes among the contacted test customers is set
+  against the profit of its responses, which counts responses only; if the
+  lost spend is larger, the campaign is not sent as it is.
 """
 
 from __future__ import annotations
@@ -145,6 +146,13 @@ def _action(metrics: Mapping, policies: pd.DataFrame, best_model: str, spend) ->
         )
     best = recommended_share(policies)
     share, profit = float(best["share_contacted"]), float(best["profit"])
+    if profit <= 0:
+        return (
+            f"Do not send this campaign at these economics: even its best target, the top "
+            f"{share:.0%} by predicted uplift ({best_model}), earned {profit:,.0f} on the test "
+            "customers (each contact costs more than the responses it adds are worth), although "
+            "the ranking beats random (Qini interval above 0)."
+        )
     response_profit = _profit_at(policies, "response model", share)
     top_share = float(metrics["top_share"])
     chosen = (
@@ -161,7 +169,7 @@ def _action(metrics: Mapping, policies: pd.DataFrame, best_model: str, spend) ->
         )
     spend_change = float(best.get("incremental_spend", np.nan))
     spend_fell = bool(spend) and spend["ci_high"] < 0
-    if spend_fell and np.isfinite(spend_change) and -spend_change > profit:
+    if bool(spend) and np.isfinite(spend_change) and -spend_change > profit:
         return (
             f"Do not send this campaign as it is. Its best target is {chosen};{why} but the "
             f"contacted among those {best['n_contacted']:,.0f} test customers spent about "

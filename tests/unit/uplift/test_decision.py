@@ -102,3 +102,16 @@ def test_the_decision_does_not_change_its_inputs():
     before = policies.copy()
     uplift_decision(metrics, policies, "m")
     pd.testing.assert_frame_equal(policies, before)
+
+
+def test_a_spend_loss_larger_than_the_profit_stops_the_send_even_when_not_significant_overall():
+    metrics = _metrics(spend=(-1.0, -3.0, 1.0))  # the average effect on spend crosses zero
+    _, decision = uplift_decision(metrics, _policies([100.0, 300.0, 280.0], [0, -500.0, 0]), "m")
+    assert "Do not send this campaign as it is" in decision and "still exceeds" not in decision
+
+
+def test_when_every_share_loses_money_nobody_is_contacted():
+    _, decision = uplift_decision(_metrics(), _policies([-100.0, -200.0, -300.0]), "m")
+    assert decision.count("Do not send this campaign at these economics") == 1
+    assert "the top 10% by predicted uplift (m), earned -100" in decision
+    assert "Send it only" not in decision
