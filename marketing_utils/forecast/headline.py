@@ -52,6 +52,33 @@ def series_count_figure(forecast: DemandForecast) -> dict | None:
     }
 
 
+def _season_words(season: int, unit: str) -> str:
+    """One season back, in words: "a year" for 52 weeks or 12 months, else "7 days"."""
+    return "a year" if (unit, season) in (("week", 52), ("month", 12)) else f"{season} {unit}s"
+
+
+def _comparable_history(history, horizon: int, season: int, unit: str) -> tuple[float, str]:
+    """What the forecast's sum is compared with, and its name.
+
+    Like with like: the same periods one season earlier, when the forecast
+    fits within a season and the history holds one; otherwise the last
+    ``horizon`` periods (fewer when the history is shorter).
+    """
+    if 1 < season <= len(history) and horizon <= season:
+        start = len(history) - season
+        recent = float(history.iloc[start : start + horizon].sum())
+        return recent, f"the same {horizon} {unit}s {_season_words(season, unit)} earlier"
+    recent = float(history.iloc[-horizon:].sum())
+    return recent, f"the last {min(horizon, len(history))} {unit}s"
+
+
+def _naive_basis(season: int, unit: str) -> str:
+    """What the seasonal naive forecast repeats, in words."""
+    if season > 1:
+        return f"the same {unit}s {_season_words(season, unit)} earlier"
+    return f"the last {unit}'s level"
+
+
 def stage_headline(
     forecast: DemandForecast,
     history: pd.Series,
@@ -90,13 +117,7 @@ def stage_headline(
     upcoming = total.forecast
     planned = float(upcoming["forecast"].sum())
     periods = f"{len(upcoming)} {unit}s"
-    season = total.season_length if total.season_length > 1 else 0
-    if season and len(history) >= season:  # the same weeks one season earlier: like with like
-        recent = float(history.iloc[len(history) - season :][: len(upcoming)].sum())
-        compared = f"the same {periods} a year earlier"
-    else:
-        recent = float(history.iloc[-len(upcoming) :].sum())
-        compared = f"the last {periods}"
+    recent, compared = _comparable_history(history, len(upcoming), total.season_length, unit)
     change = (
         f"{planned / recent - 1:+.0%} on {compared}" if recent else f"nothing sold in {compared}"
     )
@@ -147,8 +168,8 @@ def stage_headline(
         )
     else:
         decision = (
-            f"No model beats the seasonal naive forecast: plan the next {periods} on last "
-            f"year's same {unit}s ({planned:,.0f} {measure}) and revisit when more history "
-            "is available."
+            f"No model beats the seasonal naive forecast: plan the next {periods} on "
+            f"{_naive_basis(total.season_length, unit)} ({planned:,.0f} {measure}) and revisit "
+            "when more history is available."
         )
     return figures, decision

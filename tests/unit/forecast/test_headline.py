@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from marketing_utils.forecast.headline import stage_headline
 from marketing_utils.forecast.series import format_mase, rounded_mase, verdict
 from marketing_utils.forecast.stage import forecast_demand
@@ -82,3 +85,27 @@ def test_without_groups_there_is_no_series_figure_and_the_decision_follows_the_b
     recent = float(history.iloc[-12:][:6].sum())
     assert figures[1]["comparison"].startswith(f"the same 6 months a year earlier: {recent:,.0f}")
     assert figures[1]["value"] == planned
+
+
+def test_the_comparison_covers_as_many_periods_as_the_forecast():
+    from marketing_utils.forecast.headline import _comparable_history
+
+    history = pd.Series(np.arange(1.0, 31.0))  # 30 days: 1, 2, ..., 30
+    # Daily data (season 7) and a 13-day forecast: longer than a season, so the last 13 days.
+    assert _comparable_history(history, 13, 7, "day") == (
+        float(sum(range(18, 31))),
+        "the last 13 days",
+    )
+    # A 5-day forecast fits in a week: the same 5 days a week earlier (days 24 to 28).
+    assert _comparable_history(history, 5, 7, "day") == (
+        float(sum(range(24, 29))),
+        "the same 5 days 7 days earlier",
+    )
+    # Weekly data: a year back.
+    weeks = pd.Series(np.ones(60))
+    assert _comparable_history(weeks, 13, 52, "week") == (13.0, "the same 13 weeks a year earlier")
+    # No season (or too little history): the last periods.
+    assert _comparable_history(history, 4, 1, "day") == (
+        float(27 + 28 + 29 + 30),
+        "the last 4 days",
+    )
