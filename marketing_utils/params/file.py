@@ -217,7 +217,10 @@ def _check_section(name: str, given: Any, spec: NotebookSpec) -> tuple[dict, lis
             continue
         value = _plain(value)
         default = accepted[key].default
-        if not _matches_type(value, default):
+        # A parameter whose help says what None means ("None: revenue per unit spent") takes
+        # null as well as values like its default.
+        nullable = value is None and "None:" in accepted[key].help
+        if not nullable and not _matches_type(value, default):
             problems.append(
                 f"{where}: '{key}' expected {accepted[key].type_name} "
                 f"(like the default {default!r}), found {_describe(value)}"

@@ -35,7 +35,8 @@ def notebooks(tmp_path):
     write_notebook(
         folder / "01_make.ipynb",
         'run_dir = "x"\nseed = 0\ndata = {}\nvalue = 3  # a number\nrate = 0.5\nname = "a"\n'
-        "flag = False\nitems = [1, 2]\nanything = None",
+        "flag = False\nitems = [1, 2]\nanything = None\n"
+        "share = 0.3  # a share; None: no share at all",
         ["pass"],
     )
     return folder
@@ -64,6 +65,7 @@ def test_good_file_fills_defaults_and_resolves(tmp_path, notebooks):
         "flag": False,
         "items": [1, 2],
         "anything": None,
+        "share": 0.3,
     }
     assert params.data["start"] == "2024-01-01" and params.data["n_products"] == 500
 
@@ -102,6 +104,14 @@ def test_unknown_notebook_section(tmp_path, notebooks):
 def test_wrong_types_in_sections(tmp_path, notebooks, line, expected):
     text = GOOD.format(out=tmp_path).replace("  value: 5", line)
     assert any(expected in p for p in _problems(tmp_path, notebooks, text))
+
+
+def test_null_accepted_only_where_the_help_says_what_none_means(tmp_path, notebooks):
+    params = _load(tmp_path, notebooks, GOOD.format(out=tmp_path) + "  share: null\n")
+    assert params.sections["make"]["share"] is None
+    text = GOOD.format(out=tmp_path) + "  rate: null\n"
+    assert any("'rate' expected float (like the default 0.5), found None" in p
+               for p in _problems(tmp_path, notebooks, text))  # fmt: skip
 
 
 def test_int_accepted_for_float(tmp_path, notebooks):
