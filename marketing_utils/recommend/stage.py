@@ -348,6 +348,18 @@ def latent_verdict(
     )
 
 
+def best_cold_start_method(cold_start: ColdStartEvaluation, metric: str = "ndcg") -> str | None:
+    """The method with the highest ``metric`` on the new products (first on a tie).
+
+    ``None`` when nothing was measured: an empty table, or a split where no
+    customer bought a new product, so every score is undefined.
+    """
+    scores = cold_start.table[metric].dropna() if not cold_start.table.empty else pd.Series()
+    if scores.empty:
+        return None
+    return str(scores.sort_values(ascending=False, kind="stable").index[0])
+
+
 def cold_start_verdict(cold_start: ColdStartEvaluation, metric: str = "ndcg") -> str:
     """Which method to launch new products with, from the cold-start split's numbers.
 
@@ -356,10 +368,13 @@ def cold_start_verdict(cold_start: ColdStartEvaluation, metric: str = "ndcg") ->
     advice that follows from it.
     """
     table = cold_start.table
-    if table.empty:
-        return "No cold-start evaluation: no advice on new products."
-    order = table[metric].sort_values(ascending=False, kind="stable").index
-    best = str(order[0])
+    best = best_cold_start_method(cold_start, metric)
+    if best is None:
+        return (
+            "No cold-start evaluation (no customer bought a new product in the split): no "
+            "advice on new products."
+        )
+    order = table[metric].sort_values(ascending=False, kind="stable", na_position="last").index
     k = cold_start.k
 
     def name(method: str) -> str:
@@ -552,7 +567,7 @@ def stage_metrics(
         out["cold_start"] = {
             **dict(cold_start_counts or {}),
             # The method that ranks the new products best (NDCG@k): the launch advice.
-            "best_method": str(cold_start.table["ndcg"].idxmax()),
+            "best_method": best_cold_start_method(cold_start),
             "methods": {
                 name: {m: float(v) for m, v in row.items() if m != "n_evaluated"}
                 for name, row in cold_start.table.iterrows()

@@ -295,6 +295,21 @@ def test_cold_start_verdict_names_the_method_that_ranks_new_products_best():
     )
 
 
+def test_a_cold_start_split_nobody_bought_from_gives_no_advice_and_no_crash():
+    from marketing_utils.recommend.coldstart import ColdStartEvaluation
+    from marketing_utils.recommend.stage import best_cold_start_method, cold_start_verdict
+
+    unmeasured = pd.DataFrame(
+        {"ndcg": [np.nan, np.nan], "map": [np.nan, np.nan], "coverage": [0.4, 1.0]},
+        index=pd.Index(["popularity", "content"], name="method"),
+    )
+    evaluation = ColdStartEvaluation(table=unmeasured, k=10)
+    assert best_cold_start_method(evaluation) is None
+    assert cold_start_verdict(evaluation).startswith("No cold-start evaluation")
+    partly = unmeasured.assign(ndcg=[np.nan, 0.2])
+    assert best_cold_start_method(ColdStartEvaluation(table=partly, k=10)) == "content"
+
+
 def test_cold_start_models_leave_out_what_has_nothing_to_go_on():
     from marketing_utils.recommend.coldstart import CategoryPopularityRecommender
     from marketing_utils.recommend.stage import ModelSettings, cold_start_models
