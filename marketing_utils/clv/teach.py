@@ -141,6 +141,22 @@ def _error_words(error: float) -> str:
     return f"{direction} the holdout repeat purchases by {abs(error):.1%}"
 
 
+#: Largest holdout error (relative, either way) at which the values are planned on.
+TRUSTED_ERROR = 0.15
+
+
+def _trusted(error: float) -> bool:
+    """Whether the holdout error allows planning on the values (an unchecked one does not)."""
+    return not math.isnan(error) and abs(error) <= TRUSTED_ERROR
+
+
+def _distrust(error: float) -> str:
+    """Why the values are not planned on: an unchecked or too large holdout error."""
+    if math.isnan(error):
+        return "the values could not be checked against a holdout"
+    return f"the holdout error is above {TRUSTED_ERROR:.0%}"
+
+
 def targeting_verdict(targeting: dict, currency: str = "currency units") -> str:
     """Whether to price stage 04's targeting in lifetime value, from :func:`~.tiers.clv_priced_targeting`.
 
@@ -178,8 +194,9 @@ def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency un
         f"repeat purchases in the holdout against {actual:,.0f} that happened ({error:+.1%}): "
         + (
             "trust it for planning at that accuracy."
-            if abs(error) <= 0.15
-            else "too far off to plan on; look at the tracking plot before using the values."
+            if _trusted(error)
+            else f"{_distrust(error)}: do not plan on its level; look at the tracking plot "
+            "before using the values."
         ),
         f"The top 20% of customers by predicted value held "
         f"{metrics['top20_share_of_holdout_value']:.0%} of the holdout spend: give them the "
@@ -189,7 +206,7 @@ def headline_actions(metrics: dict, n_at_risk: int, currency: str = "currency un
         f"The mean customer is worth {metrics['clv']['mean']:,.2f} {currency} of discounted "
         "margin over the horizon.",
     ]
-    if metrics.get("targeting") is not None:
+    if metrics.get("targeting") is not None and _trusted(error):  # as the decision does
         actions.append(targeting_verdict(metrics["targeting"], currency))
     return actions
 
@@ -251,15 +268,15 @@ def headline(metrics: dict, n_at_risk: int) -> tuple[list[dict], str]:
             "comparison": "20% for a random ranking",
         }
     )
-    trusted = abs(error) <= 0.15
+    trusted = _trusted(error)
     decision = (
         f"The value ({_NAMES[chosen]}) {_error_words(error)} ({predicted:,.0f} predicted, "
         f"{actual:,.0f} happened) and its top 20% held {top:.0%} of the holdout spend: "
     )
     if not trusted:
         return figures, decision + (
-            "the holdout error is above 15%, so rank customers by the value but do not "
-            "plan budgets on its level until the tracking plot is understood."
+            f"{_distrust(error)}, so rank customers by the value but do not plan budgets on "
+            "its level until the tracking plot is understood."
         )
     decision += (
         f"give the retention budget to the top tier first and win back the {n_at_risk:,} "

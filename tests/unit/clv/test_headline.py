@@ -134,3 +134,21 @@ def test_record_headline_accepts_the_figures(tmp_path):
     store.record_metrics("customer_lifetime_value", {"n_customers": 1})
     figures, decision = headline(_metrics(), n_at_risk=1)
     store.record_headline("customer_lifetime_value", figures, decision=decision)
+
+
+def test_an_unchecked_or_large_error_gives_no_targeting_advice_in_decision_or_actions():
+    targeting = _targeting(1_000.0, 1_200.0)  # a material +20%
+    nothing = {**_metrics()["holdout"], "actual_repeat": 0.0,
+               "predicted_repeat": {"bgnbd": 5.0, "pareto_nbd": 5.0}}  # fmt: skip
+    for holdout, reason in (
+        (nothing, "the values could not be checked against a holdout"),
+        ({**_metrics()["holdout"], "predicted_repeat": {"bgnbd": 90.0, "pareto_nbd": 130.0}},
+         "the holdout error is above 15%"),
+    ):  # fmt: skip
+        metrics = _metrics(holdout=holdout, targeting=targeting)
+        _, decision = headline(metrics, n_at_risk=3)
+        actions = headline_actions(metrics, n_at_risk=3)
+        assert reason in decision and reason in actions[0]
+        assert not any("targeting" in text for text in [decision, *actions])
+    trusted = headline_actions(_metrics(targeting=targeting), n_at_risk=3)
+    assert trusted[-1].startswith("Price targeting in lifetime value")
