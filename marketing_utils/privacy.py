@@ -346,12 +346,16 @@ def _first_names() -> frozenset[str]:
     return COMMON_FIRST_NAMES
 
 
-def _is_phone(text: str) -> bool:
+def _phone_numbers(text: str):
+    """The runs of ``text`` that read as phone numbers: 9 to 15 digits, grouped, not a date."""
     for match in _PHONE.finditer(text):
         found = match.group(0)
         if 9 <= sum(char.isdigit() for char in found) <= 15 and not _DATE_LIKE.match(found):
-            return True
-    return False
+            yield found
+
+
+def _is_phone(text: str) -> bool:
+    return any(True for _ in _phone_numbers(text))
 
 
 def _is_email(text: str) -> bool:
@@ -474,12 +478,7 @@ _EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}\b")
 
 def _is_dialled_phone(text: str) -> bool:
     """A phone number written to be dialled: starting with +, 00 or 0 (trunk prefix)."""
-    for match in _PHONE.finditer(text):
-        found = match.group(0)
-        digits = sum(char.isdigit() for char in found)
-        if 9 <= digits <= 15 and re.match(r"\(?(\+|0)", found) and not _DATE_LIKE.match(found):
-            return True
-    return False
+    return any(re.match(r"\(?(\+|0)", found) for found in _phone_numbers(text))
 
 
 def contact_data_in(values: pd.Series) -> tuple[str, int, str] | None:

@@ -40,6 +40,14 @@ SIMULATED = (
 )
 
 
+#: Where the plan's predicted effect lies against the measured interval, and what that says.
+_PREDICTION_VERDICTS = {
+    "over-estimated": ("above", "the plan over-estimated the effect"),
+    "under-estimated": ("below", "the plan under-estimated the effect"),
+    "within": ("inside", "the measured effect is consistent with the plan"),
+}
+
+
 def _points(value: float) -> str:
     """An effect on a conversion rate in percentage points, signed: 0.205 -> ``+20.50``."""
     return f"{value * 100:+.2f}"
@@ -101,15 +109,13 @@ class ReadoutResult:
         if p is None:
             return None
         level = self.settings["confidence"]
-        where = (
-            f"above the {level:.0%} interval ({_points(p['ci'][0])} to {_points(p['ci'][1])} points): "
-            "the plan over-estimated the effect"
-            if p["verdict"] == "over-estimated"
-            else f"below the {level:.0%} interval ({_points(p['ci'][0])} to {_points(p['ci'][1])} "
-            "points): the plan under-estimated the effect"
-            if p["verdict"] == "under-estimated"
-            else f"inside the {level:.0%} interval: the measured effect is consistent with the plan"
+        side, meaning = _PREDICTION_VERDICTS[p["verdict"]]
+        bounds = (
+            ""
+            if p["verdict"] == "within"
+            else f" ({_points(p['ci'][0])} to {_points(p['ci'][1])} points)"
         )
+        where = f"{side} the {level:.0%} interval{bounds}: {meaning}"
         return f"The plan predicted {_points(p['predicted'])} points per contact ({p['column']}), {where}."
 
     def next_test_text(self) -> str:
@@ -217,18 +223,15 @@ class ReadoutResult:
         )
         if self.prediction is not None:
             p = self.prediction
+            side, meaning = _PREDICTION_VERDICTS[p["verdict"]]
             comparison += (
-                f"; the plan predicted {_points(p['predicted'])} points: "
-                + {
-                    "over-estimated": "above the interval (the plan over-estimated the effect)",
-                    "under-estimated": "below the interval (the plan under-estimated the effect)",
-                    "within": "inside the interval",
-                }[p["verdict"]]
+                f"; the plan predicted {_points(p['predicted'])} points: {side} the interval"
+                + ("" if p["verdict"] == "within" else f" ({meaning})")
             )
         if self.truth is not None:
             covered = "covers" if self.truth["ci_covers_truth"] else "misses"
             comparison += (
-                f"; synthetic truth {self.truth['incremental_rate'] * 100:+.2f} points: the interval "
+                f"; synthetic truth {_points(self.truth['incremental_rate'])} points: the interval "
                 f"{covered} it ({self.truth['z_score']:+.1f} standard errors)"
             )
         reading = (
@@ -254,10 +257,10 @@ class ReadoutResult:
                     "label": "predicted ranking held",
                     "value": r["verdict"],
                     "format": "text",
-                    "reading": f"top half by {r['column']}: {r['top'] * 100:+.2f} points per contact; "
-                    f"bottom half: {r['bottom'] * 100:+.2f} points",
-                    "comparison": f"difference {r['difference'] * 100:+.2f} points ({level:.0%} interval "
-                    f"{r['difference_ci'][0] * 100:+.2f} to {r['difference_ci'][1] * 100:+.2f}); "
+                    "reading": f"top half by {r['column']}: {_points(r['top'])} points per contact; "
+                    f"bottom half: {_points(r['bottom'])} points",
+                    "comparison": f"difference {_points(r['difference'])} points ({level:.0%} interval "
+                    f"{_points(r['difference_ci'][0])} to {_points(r['difference_ci'][1])}); "
                     f"Qini coefficient {self.qini['coefficient']:.3f} (0 = random)",
                 }
             )
@@ -344,7 +347,7 @@ class ReadoutResult:
             decision += (
                 f" {'But the' if self.ranking is not None else 'The'} plan {p['verdict']} the effect: "
                 f"it predicted {_points(p['predicted'])} points, "
-                f"{'above' if p['verdict'] == 'over-estimated' else 'below'} the {level:.0%} interval"
+                f"{_PREDICTION_VERDICTS[p['verdict']][0]} the {level:.0%} interval"
             )
             ratio = p["measured_over_predicted"]
             decision += (
